@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/generator"
+)
+
+// feedDemo publishes generated orders in real time until ctx is done.
+func feedDemo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, cfg config.Config, log *slog.Logger) error {
+	seed := cfg.Generator.Seed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	start := time.Now()
+	g, err := generator.New(generator.Config{
+		Scenario: cfg.Generator.Scenario, Seed: seed, Rules: pipeline.RulesFrom(cfg),
+		Start: start, Rate: cfg.Generator.Rate, IDPrefix: fmt.Sprintf("ORD-%04X-", seed&0xffff),
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("demo generator started", "scenario", cfg.Generator.Scenario, "rate", cfg.Generator.Rate, "seed", seed)
+	for {
+		em, ok := g.Next()
+		if !ok {
+			return nil
+		}
+		if !sleepUntil(ctx, em.At) {
+			return nil
+		}
+		if err := publishEvent(ctx, js, topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate); err != nil {
+			log.Warn("demo event not published", "order", em.Event.OrderID, "err", err)
+		}
+	}
+}
+
+// publishEvent publishes one input event; with dedupe its event id becomes
+// the Nats-Msg-Id so the stream drops producer retries.
+func publishEvent(ctx context.Context, js jetstream.JetStream, subject string, data []byte, eventID string, dedupe bool) error {
+	m := nats.NewMsg(subject)
+	m.Data = data
+	if dedupe && eventID != "" {
+		m.Header.Set(jetstream.MsgIDHeader, eventID)
+	}
+	_, err := js.PublishMsg(ctx, m)
+	return err
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Key describes one configuration key.
+type Key struct {
+	// Name is the dotted key, e.g. "sla.processing".
+	Name string
+	// Default is the built-in default as a user would write it, e.g. "24h".
+	Default string
+	// Help is a one-line description.
+	Help string
+}
+
+// Keys lists every configuration key with its default and help text,
+// sorted by name. The command line registers one flag per key from it.
+func Keys() []Key {
+	def := reflect.ValueOf(Default())
+	help := keyHelp()
+	var out []Key
+	for _, f := range fields() {
+		out = append(out, Key{Name: f.name, Default: render(def.FieldByIndex(f.index)), Help: help[f.name]})
+	}
+	return out
+}
+
+// render writes a default value as a user would type it.
+func render(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case time.Duration:
+		return formatDuration(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return strconv.FormatInt(v.Int(), 10)
+}
+
+// field is one leaf of Config: its dotted key, position and type.
+type field struct {
+	name  string
+	index []int
+	typ   reflect.Type
+}
+
+// fields lists the leaves of Config sorted by key, from the koanf tags.
+func fields() []field {
+	var out []field
+	walk(reflect.TypeFor[Config](), "", nil, &out)
+	slices.SortFunc(out, func(a, b field) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// walk appends the leaves of struct type t to out.
+func walk(t reflect.Type, prefix string, index []int, out *[]field) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := prefix + f.Tag.Get("koanf")
+		idx := append(slices.Clone(index), i)
+		if f.Type.Kind() == reflect.Struct {
+			walk(f.Type, name+".", idx, out)
+			continue
+		}
+		*out = append(*out, field{name: name, index: idx, typ: f.Type})
+	}
+}
+
+// fieldsByName indexes fields by dotted key.
+func fieldsByName() map[string]field {
+	m := map[string]field{}
+	for _, f := range fields() {
+		m[f.name] = f
+	}
+	return m
+}
+
+// keyHelp returns the one-line help of every key.
+func keyHelp() map[string]string {
+	return map[string]string{
+		"nats.url":                   `NATS server URL(s), comma-separated; "" starts the embedded server`,
+		"nats.embedded.store_dir":    "JetStream store directory of the embedded server",
+		"nats.embedded.listen":       "host:port the embedded server listens on (port 0 = random)",
+		"nats.credentials":           "path to a NATS .creds file",
+		"nats.user":                  "user name (needs nats.password)",
+		"nats.password":              "password of nats.user",
+		"nats.token":                 "authentication token",
+		"nats.tls.ca":                "CA bundle to verify the server with",
+		"nats.tls.cert":              "client certificate (needs nats.tls.key)",
+		"nats.tls.key":               "client key (needs nats.tls.cert)",
+		"nats.tls.insecure":          "skip server certificate verification (testing only)",
+		"nats.replicas":              "replicas of every stream and bucket, 1..5",
+		"subjects.prefix":            "first token(s) of every subject",
+		"streaming.partitions":       "partitions of the input stream, 1..1024 (fixed once created)",
+		"streaming.trigger_interval": `micro-batch cadence, e.g. "10 seconds"; 0 = continuous`,
+		"streaming.max_batch":        "most events per micro-batch, 1..10000",
+		"streaming.ack_wait":         "time a batch may take before its events are redelivered",
+		"streaming.max_deliver":      "delivery attempts before an event is dead-lettered",
+		"streaming.duplicate_window": "publish de-duplication window, >= ack_wait*max_deliver",
+		"streaming.pinned_ttl":       "time before a dead instance's partitions fail over, >= 2s",
+		"sla.processing":             "time allowed from order placed to processing started",
+		"sla.shipping":               "time allowed from processing started to shipped",
+		"sla.delivery":               "time allowed from order placed to delivered",
+		"sla.clock":                  "deadline clock: event (event timestamps) or processing (arrival)",
+		"sla.max_clock_skew":         "how far event time may run ahead of the local clock",
+		"retention.completed_orders": "how long finished orders are kept; 0 = forever",
+		"retention.updates":          "how long output updates and alerts are kept; 0 = forever",
+		"generator.enabled":          "built-in event generator: auto (on with the embedded server), true, false",
+		"generator.rate":             "generated events per second",
+		"generator.scenario":         "generated traffic: realistic or sample",
+		"generator.demo_sla":         "short demo SLAs: auto (with generator and embedded server), true, false",
+		"generator.seed":             "random seed of the generator; 0 = random",
+		"output.console":             "print updates and alerts to standard output",
+		"output.max_rows":            "rows printed per batch before summarising",
+		"monitor.listen":             `host:port of the monitoring HTTP endpoint; "" = off`,
+		"log.level":                  "log level: debug, info, warn or error",
+		"log.format":                 "log format: text or json",
+	}
+}

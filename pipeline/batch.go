@@ -1,0 +1,350 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// casRounds bounds how often a batch re-reads and re-applies an order whose
+// compare-and-set lost against another writer.
+const casRounds = 3
+
+// loadParallelism bounds concurrent KV reads for orders not in the cache.
+const loadParallelism = 32
+
+// group is the work of one batch for one order.
+type group struct {
+	id     string
+	events []order.Event
+	fired  []order.SLA
+	msgs   []jetstream.Msg
+
+	base    cached // state before the batch
+	after   order.State
+	updates []order.Update
+	write   *kv.Write
+	rev     uint64
+	err     error
+}
+
+// batch is one micro-batch of a partition.
+type batch struct {
+	w      *worker
+	now    time.Time
+	groups []*group
+	byID   map[string]*group
+	dead   []jetstream.Msg // dead-lettered inputs, acked once the letter is stored
+	em     emitter
+}
+
+func (w *worker) newBatch() *batch {
+	return &batch{w: w, now: w.p.now(), byID: map[string]*group{}, em: emitter{js: w.p.js, topo: w.p.topo}}
+}
+
+// process runs a batch to completion: decode, load, apply, commit (CAS),
+// emit, ack. Effects are ordered so that a crash at any point loses and
+// duplicates nothing: the state write is the commit point and carries the
+// outbox; outputs have deterministic Msg-Ids; inputs are acked last.
+func (b *batch) process(ctx context.Context, ds []delivery) {
+	for _, d := range ds {
+		b.add(d)
+	}
+	b.load(ctx)
+	b.commit(ctx)
+	b.emit(ctx)
+	b.finish(ctx)
+}
+
+// add classifies one delivery: dead letter, event or fired SLA check.
+func (b *batch) add(d delivery) {
+	md, err := d.msg.Metadata()
+	if err != nil {
+		b.deadLetter(d.msg, order.ReasonInvalidJSON, "message has no JetStream metadata")
+		return
+	}
+	if int(md.NumDelivered) > b.w.p.cfg.Streaming.MaxDeliver {
+		b.deadLetter(d.msg, order.ReasonMaxDeliveries,
+			fmt.Sprintf("failed %d deliveries (streaming.max_deliver %d)", md.NumDelivered-1, b.w.p.cfg.Streaming.MaxDeliver))
+		return
+	}
+	if d.timer {
+		sla, id, ok := b.w.p.topo.parseFired(d.msg.Subject())
+		if !ok {
+			b.ack(d.msg)
+			return
+		}
+		g := b.group(id)
+		g.fired = append(g.fired, sla)
+		g.msgs = append(g.msgs, d.msg)
+		return
+	}
+	e, err := order.Decode(d.msg.Data(), OrderFromSubject(d.msg.Subject()), md.Timestamp, b.w.p.cfg.SLA.MaxClockSkew)
+	var inv *order.InvalidError
+	if errors.As(err, &inv) {
+		b.deadLetter(d.msg, inv.Reason, inv.Detail)
+		return
+	}
+	g := b.group(e.OrderID)
+	g.events = append(g.events, e)
+	g.msgs = append(g.msgs, d.msg)
+}
+
+func (b *batch) group(id string) *group {
+	g, ok := b.byID[id]
+	if !ok {
+		g = &group{id: id}
+		b.byID[id] = g
+		b.groups = append(b.groups, g)
+	}
+	return g
+}
+
+func (b *batch) deadLetter(msg jetstream.Msg, r order.Reason, detail string) {
+	b.em.deadLetter(msg, r, detail)
+	b.dead = append(b.dead, msg)
+	b.w.p.metrics.deadLetter(r)
+}
+
+func (b *batch) ack(msg jetstream.Msg) { _ = msg.Ack() }
+
+// load fills each group's base state from the cache or, concurrently, from KV.
+func (b *batch) load(ctx context.Context) {
+	var missing []*group
+	for _, g := range b.groups {
+		if c, ok := b.w.cache.get(g.id); ok {
+			g.base = c
+		} else {
+			missing = append(missing, g)
+		}
+	}
+	b.fetch(ctx, missing)
+}
+
+func (b *batch) fetch(ctx context.Context, gs []*group) {
+	sem := make(chan struct{}, loadParallelism)
+	var wg sync.WaitGroup
+	for _, g := range gs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			g.base, g.err = b.w.read(ctx, g.id, b.now)
+		}()
+	}
+	wg.Wait()
+}
+
+// commit applies each group's events and writes the new states with CAS,
+// re-reading and re-applying orders that lost a race.
+func (b *batch) commit(ctx context.Context) {
+	pending := b.groups
+	for round := 0; round < casRounds && len(pending) > 0; round++ {
+		for _, g := range pending {
+			b.apply(g)
+		}
+		pending = b.waitWrites(ctx, pending)
+		b.fetch(ctx, pending)
+	}
+	for _, g := range pending {
+		if g.err == nil {
+			g.err = fmt.Errorf("order %s: %w after %d attempts", g.id, kv.ErrConflict, casRounds)
+		}
+	}
+}
+
+// apply computes the group's new state and starts its write.
+func (b *batch) apply(g *group) {
+	if g.err != nil {
+		return
+	}
+	rules := b.w.p.rules
+	s, all := g.base.state, []order.Update(nil)
+	for _, e := range g.events {
+		var us []order.Update
+		s, us = order.Apply(s, e, rules, b.now)
+		all = append(all, us...)
+	}
+	if len(g.fired) > 0 && s.Known() {
+		var us []order.Update
+		s, us = order.Check(s, rules, b.now)
+		all = append(all, us...)
+	}
+	g.after, g.updates, g.write = s, all, nil
+	if len(all) == 0 {
+		g.rev = g.base.rev
+		return
+	}
+	outbox := append(append([]order.Update(nil), g.base.unsent...), all...)
+	data, err := encodeRecord(s, outbox, true, b.now)
+	if err == nil {
+		g.write, err = b.w.p.orders.WriteAsync(g.id, data, g.base.rev, b.w.p.ttl(s))
+	}
+	g.err = err
+}
+
+// waitWrites waits for the writes and returns the groups that lost a CAS.
+func (b *batch) waitWrites(ctx context.Context, gs []*group) []*group {
+	var lost []*group
+	for _, g := range gs {
+		if g.write == nil || g.err != nil {
+			continue
+		}
+		rev, err := g.write.Wait(ctx)
+		switch {
+		case errors.Is(err, kv.ErrConflict):
+			b.w.cache.drop(g.id)
+			b.w.p.metrics.conflict()
+			lost = append(lost, g)
+		case err != nil:
+			g.err = err
+		default:
+			g.rev = rev
+		}
+	}
+	return lost
+}
+
+// emit publishes the committed outputs and timer changes, plus any outbox a
+// previous run left unconfirmed, and waits for all of them.
+func (b *batch) emit(ctx context.Context) {
+	for _, g := range b.groups {
+		if g.err != nil {
+			continue
+		}
+		b.emitGroup(g)
+	}
+	if err := b.em.wait(ctx); err != nil {
+		for _, g := range b.groups {
+			if g.err == nil {
+				g.err = err
+			}
+		}
+		b.w.p.log.Warn("publishing batch outputs failed; inputs will be redelivered", "partition", b.w.part, "err", err)
+	}
+}
+
+func (b *batch) emitGroup(g *group) {
+	for _, u := range g.base.unsent {
+		b.em.update(u)
+	}
+	for _, u := range g.updates {
+		b.em.update(u)
+	}
+	prev := b.w.p.rules.Pending(g.base.state)
+	if g.base.timersUnsent {
+		prev = nil
+	}
+	for _, sla := range g.fired {
+		prev = withoutSLA(prev, sla) // a fired schedule is gone
+	}
+	next := b.w.p.rules.Pending(g.after)
+	add, cancel := timerDiff(prev, next, g.base.timersUnsent)
+	for _, d := range add {
+		b.em.schedule(g.id, d)
+	}
+	for _, sla := range cancel {
+		b.em.cancel(g.id, sla)
+	}
+}
+
+// finish acks what succeeded, updates the cache and NAKs what failed.
+func (b *batch) finish(ctx context.Context) {
+	for _, m := range b.dead {
+		b.ack(m)
+	}
+	var out []order.Update
+	for _, g := range b.groups {
+		if g.err != nil {
+			b.fail(g)
+			continue
+		}
+		b.w.cache.put(g.id, cached{state: g.after, rev: g.rev})
+		for _, m := range g.msgs {
+			b.ack(m)
+		}
+		out = append(out, g.updates...)
+		b.w.p.metrics.applied(g)
+	}
+	if len(out) > 0 && b.w.p.onUpdates != nil {
+		b.w.p.onUpdates(out)
+	}
+}
+
+// fail leaves the group's inputs for redelivery with backoff and forgets the
+// cached state, which may no longer match KV.
+func (b *batch) fail(g *group) {
+	b.w.cache.drop(g.id)
+	b.w.p.log.Warn("order not processed; will retry", "partition", b.w.part, "order", g.id, "err", g.err)
+	for _, m := range g.msgs {
+		n := uint64(1)
+		if md, err := m.Metadata(); err == nil {
+			n = md.NumDelivered
+		}
+		_ = m.NakWithDelay(backoff(n))
+	}
+}
+
+// backoff is the redelivery delay after n failed deliveries: 100ms doubling
+// up to 5s.
+func backoff(n uint64) time.Duration {
+	d := 100 * time.Millisecond << min(n-1, 6)
+	return min(d, 5*time.Second)
+}
+
+// timerDiff returns the timers to set and to cancel to go from prev to next.
+// With all, every pending timer is set again (replacing a schedule is
+// idempotent): a previous run may have committed the state without setting
+// them. Timers it may have failed to cancel are left to fire; a fired check
+// on a met or closed order emits nothing and leaves no schedule behind.
+func timerDiff(prev, next []order.Deadline, all bool) (add []order.Deadline, cancel []order.SLA) {
+	for _, d := range next {
+		if all || !hasDeadline(prev, d) {
+			add = append(add, d)
+		}
+	}
+	if all {
+		return add, nil
+	}
+	for _, sla := range order.SLAs {
+		if hasSLA(prev, sla) && !hasSLA(next, sla) {
+			cancel = append(cancel, sla)
+		}
+	}
+	return add, cancel
+}
+
+func hasDeadline(ds []order.Deadline, d order.Deadline) bool {
+	for _, x := range ds {
+		if x.SLA == d.SLA && x.At.Equal(d.At) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSLA(ds []order.Deadline, sla order.SLA) bool {
+	for _, x := range ds {
+		if x.SLA == sla {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutSLA(ds []order.Deadline, sla order.SLA) []order.Deadline {
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.SLA != sla {
+			out = append(out, d)
+		}
+	}
+	return out
+}

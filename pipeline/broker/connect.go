@@ -1,0 +1,80 @@
+package broker
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ordertrack/ordertrack/config"
+)
+
+// ConnectOptions tune a connection.
+type ConnectOptions struct {
+	Name string // client name shown by the server, e.g. "ordertrack run"
+	// Embedded, if set, is connected to in-process.
+	Embedded *Embedded
+	// Timeout bounds the initial connection; default 5s.
+	Timeout time.Duration
+	// RetryOnFailedConnect keeps trying in the background when the server is
+	// not up yet at start (the pipeline); commands fail fast instead.
+	RetryOnFailedConnect bool
+}
+
+// Connect connects to the embedded server or to cfg.URL with the
+// configured credentials, reconnecting forever with backoff and logging it.
+func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, error) {
+	if o.Timeout == 0 {
+		o.Timeout = 5 * time.Second
+	}
+	opts := []nats.Option{
+		nats.Name(o.Name), nats.Timeout(o.Timeout),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.ReconnectJitter(500*time.Millisecond, 2*time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("disconnected from NATS; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrlRedacted()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Debug("nats async error", "err", err) }),
+	}
+	if o.RetryOnFailedConnect {
+		opts = append(opts, nats.RetryOnFailedConnect(true))
+	}
+	if o.Embedded != nil {
+		opts = append(opts, nats.InProcessServer(o.Embedded.Server()))
+		return nats.Connect(o.Embedded.ClientURL(), opts...)
+	}
+	auth, err := authOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(cfg.URL, append(opts, auth...)...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w (check nats.url and credentials)", cfg.URL, err)
+	}
+	return nc, nil
+}
+
+func authOptions(cfg config.NATS) ([]nats.Option, error) {
+	var opts []nats.Option
+	switch {
+	case cfg.Credentials != "":
+		opts = append(opts, nats.UserCredentials(cfg.Credentials))
+	case cfg.User != "":
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	case cfg.Token != "":
+		opts = append(opts, nats.Token(cfg.Token))
+	}
+	if cfg.TLS.CA != "" {
+		opts = append(opts, nats.RootCAs(cfg.TLS.CA))
+	}
+	if cfg.TLS.Cert != "" {
+		opts = append(opts, nats.ClientCert(cfg.TLS.Cert, cfg.TLS.Key))
+	}
+	if cfg.TLS.Insecure {
+		opts = append(opts, nats.Secure(&tlsInsecure))
+	}
+	return opts, nil
+}

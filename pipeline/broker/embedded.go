@@ -1,0 +1,75 @@
+package broker
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/ordertrack/ordertrack/config"
+)
+
+// Embedded is an in-process nats-server with JetStream.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts a server storing JetStream data under
+// cfg.Embedded.StoreDir and listening on cfg.Embedded.Listen (port 0 picks a
+// free port), so producers and the nats CLI can reach it.
+func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Embedded.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("nats.embedded.listen %q: %w", cfg.Embedded.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("nats.embedded.listen %q: bad port", cfg.Embedded.Listen)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	dir, err := filepath.Abs(cfg.Embedded.StoreDir)
+	if err != nil {
+		return nil, fmt.Errorf("nats.embedded.store_dir %q: %w", cfg.Embedded.StoreDir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("nats.embedded.store_dir %q: %w", dir, err)
+	}
+	opts := &server.Options{
+		ServerName: "ordertrack-embedded", Host: host, Port: port,
+		JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
+		MaxPayload: 1 << 20,
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats-server: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(15 * time.Second) {
+		srv.Shutdown()
+		return nil, fmt.Errorf("embedded nats-server did not start on %s (port in use? set nats.embedded.listen)", cfg.Embedded.Listen)
+	}
+	log.Info("embedded NATS server started", "url", srv.ClientURL(), "store_dir", dir)
+	return &Embedded{srv: srv}, nil
+}
+
+// ClientURL is where clients reach the server.
+func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
+
+// Server returns the underlying server (for in-process connections).
+func (e *Embedded) Server() *server.Server { return e.srv }
+
+// Shutdown stops the server and waits until it is down. Safe to call twice.
+func (e *Embedded) Shutdown() {
+	if e == nil || e.srv == nil {
+		return
+	}
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}

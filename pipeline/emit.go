@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Dead-letter headers (SPEC section 7).
+const (
+	HeaderReason        = "Ordertrack-Reason"
+	HeaderError         = "Ordertrack-Error"
+	HeaderSourceSubject = "Ordertrack-Source-Subject"
+	HeaderSourceSeq     = "Ordertrack-Source-Seq"
+)
+
+// tombstoneTTL is how long the message that cancels a timer stays.
+const tombstoneTTL = time.Second
+
+// emitter publishes outputs, timers and dead letters asynchronously and
+// collects the futures so a batch can wait for all of them at once.
+type emitter struct {
+	js      jetstream.JetStream
+	topo    Topology
+	futures []jetstream.PubAckFuture
+	err     error
+}
+
+func (e *emitter) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
+	if e.err != nil {
+		return
+	}
+	f, err := e.js.PublishMsgAsync(m, opts...)
+	if err != nil {
+		e.err = fmt.Errorf("publish to %s: %w", m.Subject, err)
+		return
+	}
+	e.futures = append(e.futures, f)
+}
+
+// update publishes one output with its deterministic Nats-Msg-Id.
+func (e *emitter) update(u order.Update) {
+	data, err := json.Marshal(u)
+	if err != nil {
+		e.err = fmt.Errorf("encode update of order %s: %w", u.OrderID, err)
+		return
+	}
+	m := nats.NewMsg(e.topo.OutputSubject(u))
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, u.MsgID())
+	e.publish(m)
+}
+
+// schedule sets the timer of one SLA of an order to fire at its deadline.
+// The time is written with nanoseconds: WithScheduleAt drops them and fires
+// up to a second early (NATS-NOTES).
+func (e *emitter) schedule(orderID string, d order.Deadline) {
+	m := nats.NewMsg(e.topo.ScheduleSubject(orderID, d.SLA))
+	m.Data = []byte(`{"order_id":"` + orderID + `","sla":"` + string(d.SLA) + `","deadline":"` + d.At.UTC().Format(time.RFC3339Nano) + `"}`)
+	m.Header.Set(jetstream.ScheduleHeader, "@at "+d.At.UTC().Format(time.RFC3339Nano))
+	m.Header.Set(jetstream.ScheduleTargetHeader, e.topo.FiredSubject(orderID, d.SLA))
+	e.publish(m)
+}
+
+// cancel removes the pending timer of one SLA: a rollup replaces the schedule
+// by a tombstone that expires by itself.
+func (e *emitter) cancel(orderID string, sla order.SLA) {
+	m := nats.NewMsg(e.topo.ScheduleSubject(orderID, sla))
+	m.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	e.publish(m, jetstream.WithMsgTTL(tombstoneTTL))
+}
+
+// deadLetter publishes the original bytes with the reason in headers.
+func (e *emitter) deadLetter(msg jetstream.Msg, reason order.Reason, detail string) {
+	md, _ := msg.Metadata()
+	m := nats.NewMsg(e.topo.DLQSubject(reason))
+	m.Data = msg.Data()
+	m.Header.Set(HeaderReason, string(reason))
+	m.Header.Set(HeaderError, detail)
+	m.Header.Set(HeaderSourceSubject, msg.Subject())
+	if md != nil {
+		seq := strconv.FormatUint(md.Sequence.Stream, 10)
+		m.Header.Set(HeaderSourceSeq, seq)
+		m.Header.Set(jetstream.MsgIDHeader, "dlq:"+md.Stream+":"+seq)
+	}
+	e.publish(m)
+}
+
+// wait blocks until every publish is stored and returns the first error.
+func (e *emitter) wait(ctx context.Context) error {
+	for _, f := range e.futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			if e.err == nil {
+				e.err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	e.futures = e.futures[:0]
+	err := e.err
+	e.err = nil
+	return err
+}

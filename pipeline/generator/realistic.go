@@ -1,0 +1,219 @@
+package generator
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Anomaly rates of the realistic scenario.
+const (
+	duplicateRate  = 0.03 // share of events followed by a duplicate
+	lateRate       = 0.02 // share of events published a few seconds after their event time
+	outOfOrderRate = 0.03 // share of orders with two consecutive stages swapped
+)
+
+// outcome is how one realistic order ends.
+type outcome int
+
+const (
+	onTime outcome = iota
+	cancelled
+	processingLate
+	shippingLate
+	deliveryLate
+	stuck
+	conflicting
+)
+
+// outcomes lists each outcome's share (percent) and mean number of events.
+var outcomes = []struct {
+	outcome outcome
+	percent int
+	events  float64
+}{
+	{onTime, 72, 4},
+	{cancelled, 8, 3},      // placed, 0-2 further stages, cancelled
+	{processingLate, 5, 4}, // processing 102-150% of the SLA, then on
+	{shippingLate, 5, 4},   // shipping 102-150% of the SLA, then on
+	{deliveryLate, 5, 4},   // delivered at 102-150% of the SLA
+	{stuck, 3, 2},          // placed and 0-2 further stages, then nothing
+	{conflicting, 2, 4.5},  // full path + cancel (5), or cancel + next stage (avg 4)
+}
+
+// realistic is the demo scenario: orders meet, breach, cancel, stall and
+// conflict, with duplicates, late and out-of-order deliveries on top.
+type realistic struct{}
+
+// anomalies is always true for the realistic scenario.
+func (realistic) anomalies() bool { return true }
+
+// eventsPerOrder weighs each outcome's events by its share, plus duplicates.
+func (realistic) eventsPerOrder() float64 {
+	var sum float64
+	for _, o := range outcomes {
+		sum += float64(o.percent) / 100 * o.events
+	}
+	return sum * (1 + duplicateRate)
+}
+
+// plan draws an outcome and the event times leading to it.
+func (realistic) plan(r *rand.Rand, rules order.Rules) []step {
+	t := onTimeTimes(r, rules)
+	switch pickOutcome(r) {
+	case cancelled:
+		return cancelAfter(r, t, r.IntN(3))
+	case processingLate:
+		return lateProcessing(r, rules)
+	case shippingLate:
+		return lateShipping(r, rules)
+	case deliveryLate:
+		t[3] = max(scale(r, rules.Delivery, 1.02, 1.5), t[2]+scale(r, rules.Delivery, 0.1, 0.5))
+	case stuck:
+		return forwardSteps(t[:1+r.IntN(3)])
+	case conflicting:
+		return conflict(r, rules, t)
+	}
+	return forwardSteps(t[:])
+}
+
+// pickOutcome draws an outcome by its share.
+func pickOutcome(r *rand.Rand) outcome {
+	n := r.IntN(100)
+	for _, o := range outcomes {
+		if n < o.percent {
+			return o.outcome
+		}
+		n -= o.percent
+	}
+	return onTime
+}
+
+// stageTimes are the event times of placed, processing, shipped, delivered.
+type stageTimes [4]time.Duration
+
+// forwardTypes are the event types of the happy path, matching stageTimes.
+var forwardTypes = [4]order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered}
+
+// onTimeTimes draws stage times that meet every SLA: processing and shipping
+// at 10-60% of their SLA, delivery before the delivery SLA when it can be met.
+func onTimeTimes(r *rand.Rand, rules order.Rules) stageTimes {
+	var t stageTimes
+	t[1] = scale(r, rules.Processing, 0.1, 0.6)
+	t[2] = t[1] + scale(r, rules.Shipping, 0.1, 0.6)
+	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	return t
+}
+
+// deliveryGap is the time from shipping to delivery: within what is left of
+// the delivery SLA, or a short gap when nothing is left.
+func deliveryGap(r *rand.Rand, rules order.Rules, shipped time.Duration) time.Duration {
+	if left := rules.Delivery - shipped; left > 0 {
+		return max(scale(r, left, 0.1, 0.9), time.Millisecond)
+	}
+	return scale(r, rules.Delivery, 0.05, 0.1)
+}
+
+// lateProcessing breaches the processing SLA, then continues on time.
+func lateProcessing(r *rand.Rand, rules order.Rules) []step {
+	var t stageTimes
+	t[1] = scale(r, rules.Processing, 1.02, 1.5)
+	t[2] = t[1] + scale(r, rules.Shipping, 0.1, 0.6)
+	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	return forwardSteps(t[:])
+}
+
+// lateShipping breaches the shipping SLA, then continues.
+func lateShipping(r *rand.Rand, rules order.Rules) []step {
+	var t stageTimes
+	t[1] = scale(r, rules.Processing, 0.1, 0.6)
+	t[2] = t[1] + scale(r, rules.Shipping, 1.02, 1.5)
+	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	return forwardSteps(t[:])
+}
+
+// cancelAfter keeps the first 1+reached stages, then cancels before the next.
+func cancelAfter(r *rand.Rand, t stageTimes, reached int) []step {
+	steps := forwardSteps(t[:1+reached])
+	prev, next := t[reached], t[reached+1]
+	at := prev + max(time.Duration(float64(next-prev)*(0.1+0.8*r.Float64())), time.Millisecond)
+	return append(steps, step{typ: order.OrderCancelled, at: at.Truncate(time.Millisecond), kind: KindNormal})
+}
+
+// conflict plans an impossible event: a cancellation after delivery, or the
+// next stage arriving after a cancellation.
+func conflict(r *rand.Rand, rules order.Rules, t stageTimes) []step {
+	if r.IntN(2) == 0 {
+		at := t[3] + scale(r, rules.Delivery, 0.05, 0.2)
+		return append(forwardSteps(t[:]), step{typ: order.OrderCancelled, at: at, kind: KindConflict})
+	}
+	reached := r.IntN(3)
+	steps := cancelAfter(r, t, reached)
+	return append(steps, step{typ: forwardTypes[reached+1], at: t[reached+1], kind: KindConflict})
+}
+
+// forwardSteps turns stage times into the happy-path events they time.
+func forwardSteps(t []time.Duration) []step {
+	steps := make([]step, len(t), len(t)+2)
+	for i, at := range t {
+		steps[i] = step{typ: forwardTypes[i], at: at, kind: KindNormal}
+	}
+	return steps
+}
+
+// scale returns d times a uniform factor in [lo, hi), truncated to milliseconds.
+func scale(r *rand.Rand, d time.Duration, lo, hi float64) time.Duration {
+	f := lo + (hi-lo)*r.Float64()
+	return time.Duration(float64(d) * f).Truncate(time.Millisecond)
+}
+
+// scheduleWithAnomalies queues an order's emissions: one pair of consecutive
+// stages may be swapped, any event may be late, and any may be duplicated.
+func (g *Generator) scheduleWithAnomalies(o orderInfo, steps []step) {
+	swap := -1
+	if g.rng.Float64() < outOfOrderRate {
+		swap = pickSwap(g.rng, steps)
+	}
+	for i, s := range steps {
+		e := Emission{At: o.start.Add(s.at), Event: g.event(o, s), Kind: s.kind}
+		switch {
+		case i == swap:
+			e.At = o.start.Add(steps[i+1].at + jitter(g.rng, 100*time.Millisecond, 2*time.Second))
+			e.Kind = KindOutOfOrder
+		case i == swap+1 && swap >= 0: // the stage overtaken stays on time
+		case s.kind == KindNormal && g.rng.Float64() < lateRate:
+			e.At = e.At.Add(jitter(g.rng, 2*time.Second, 10*time.Second))
+			e.Kind = KindLate
+		}
+		g.push(e)
+		if g.rng.Float64() < duplicateRate {
+			dup := Emission{At: e.At.Add(jitter(g.rng, 200*time.Millisecond, 3*time.Second)),
+				Event: e.Event, Duplicate: true, Kind: KindDuplicate}
+			g.push(dup)
+		}
+	}
+}
+
+// pickSwap chooses an index i such that steps i and i+1 are consecutive
+// forward stages both on time, or -1 when there is none.
+func pickSwap(r *rand.Rand, steps []step) int {
+	var candidates [3]int
+	n := 0
+	for i := 0; i+1 < len(steps); i++ {
+		a, b := steps[i], steps[i+1]
+		if a.kind == KindNormal && b.kind == KindNormal && a.typ != order.OrderCancelled && b.typ != order.OrderCancelled {
+			candidates[n] = i
+			n++
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	return candidates[r.IntN(n)]
+}
+
+// jitter returns a uniform duration in [lo, hi), truncated to milliseconds.
+func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
+	return (lo + time.Duration(r.Int64N(int64(hi-lo)))).Truncate(time.Millisecond)
+}

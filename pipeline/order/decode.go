@@ -1,0 +1,234 @@
+package order
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// MaxEventBytes is the largest input event accepted; larger ones are
+// dead-lettered as too_large.
+const MaxEventBytes = 64 * 1024
+
+// Limits on the optional fields (reason invalid_field past them).
+const (
+	maxTextLen  = 256
+	maxQuantity = 1_000_000
+	maxPrice    = 1e9
+)
+
+// Reason says why an input event is invalid; it is the Ordertrack-Reason
+// header and the last token of the dead-letter subject.
+type Reason string
+
+// The reasons of SPEC section 7, in the order they are checked.
+const (
+	ReasonTooLarge         Reason = "too_large"
+	ReasonInvalidJSON      Reason = "invalid_json"
+	ReasonMissingOrderID   Reason = "missing_order_id"
+	ReasonInvalidOrderID   Reason = "invalid_order_id"
+	ReasonSubjectMismatch  Reason = "subject_mismatch"
+	ReasonUnknownEventType Reason = "unknown_event_type"
+	ReasonInvalidTimestamp Reason = "invalid_timestamp"
+	ReasonFutureTimestamp  Reason = "timestamp_in_future"
+	ReasonInvalidField     Reason = "invalid_field"
+	ReasonMaxDeliveries    Reason = "max_deliveries"
+)
+
+// InvalidError is returned by Decode for input that must be dead-lettered.
+type InvalidError struct {
+	Reason Reason
+	Detail string
+}
+
+func (e *InvalidError) Error() string { return string(e.Reason) + ": " + e.Detail }
+
+// wire is the JSON object of an input event, by exact field name (SPEC
+// section 3 fixes the names; encoding/json alone would match any case).
+type wire map[string]json.RawMessage
+
+// Decode parses and validates one input event. subjectID is the order id
+// taken from the message subject; arrived is when JetStream stored the
+// message (used when the timestamp is absent and for the skew check).
+// Invalid input returns an *InvalidError with the first reason that applies.
+func Decode(data []byte, subjectID string, arrived time.Time, maxSkew time.Duration) (Event, error) {
+	if len(data) > MaxEventBytes {
+		return Event{}, invalid(ReasonTooLarge, "event is %d bytes, the limit is %d", len(data), MaxEventBytes)
+	}
+	w, err := strictJSON(data)
+	if err != nil {
+		return Event{}, invalid(ReasonInvalidJSON, "%v", err)
+	}
+	e := Event{Arrived: arrived}
+	checks := []func(*Event, wire) error{
+		func(e *Event, w wire) error { return decodeOrderID(e, w, subjectID) },
+		decodeType,
+		func(e *Event, w wire) error { return decodeTimestamp(e, w, maxSkew) },
+		decodeFields,
+	}
+	for _, check := range checks {
+		if err := check(&e, w); err != nil {
+			return Event{}, err
+		}
+	}
+	return e, nil
+}
+
+// strictJSON decodes exactly one JSON object and nothing after it.
+func strictJSON(data []byte) (wire, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, errors.New("an event must be a JSON object")
+	}
+	d := json.NewDecoder(bytes.NewReader(trimmed))
+	var w wire
+	if err := d.Decode(&w); err != nil {
+		return nil, err
+	}
+	if rest := bytes.TrimSpace(trimmed[d.InputOffset():]); len(rest) > 0 {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	return w, nil
+}
+
+func invalid(r Reason, format string, args ...any) *InvalidError {
+	return &InvalidError{Reason: r, Detail: fmt.Sprintf(format, args...)}
+}
+
+func decodeOrderID(e *Event, w wire, subjectID string) error {
+	raw := w["order_id"]
+	if len(raw) == 0 || string(raw) == "null" {
+		return invalid(ReasonMissingOrderID, "order_id is required")
+	}
+	var id string
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return invalid(ReasonInvalidOrderID, "order_id must be a string, got %s", clip(raw))
+	}
+	if id == "" {
+		return invalid(ReasonMissingOrderID, "order_id is empty")
+	}
+	if !ValidOrderID(id) {
+		return invalid(ReasonInvalidOrderID, "order_id %q must be 1-128 letters, digits, '-' or '_'", clipS(id))
+	}
+	if id != subjectID {
+		return invalid(ReasonSubjectMismatch, "order_id %q does not match the subject's order id %q", id, clipS(subjectID))
+	}
+	e.OrderID = id
+	return nil
+}
+
+// ValidOrderID reports whether id is 1-128 letters, digits, '-' or '_'.
+func ValidOrderID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeType(e *Event, w wire) error {
+	var t string
+	if err := json.Unmarshal(w["event_type"], &t); err != nil {
+		return invalid(ReasonUnknownEventType, "event_type must be one of ORDER_PLACED, PROCESSING_STARTED, ITEM_SHIPPED, ITEM_DELIVERED, ORDER_CANCELLED")
+	}
+	if _, ok := EventType(t).Stage(); !ok {
+		return invalid(ReasonUnknownEventType, "unknown event_type %q", clipS(t))
+	}
+	e.Type = EventType(t)
+	return nil
+}
+
+func decodeTimestamp(e *Event, w wire, maxSkew time.Duration) error {
+	raw := w["timestamp"]
+	if len(raw) == 0 || string(raw) == "null" {
+		e.Timestamp = e.Arrived
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return invalid(ReasonInvalidTimestamp, "timestamp must be an RFC 3339 string, got %s", clip(raw))
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return invalid(ReasonInvalidTimestamp, "timestamp %q is not RFC 3339", clipS(s))
+	}
+	if !e.Arrived.IsZero() && t.After(e.Arrived.Add(maxSkew)) {
+		return invalid(ReasonFutureTimestamp, "timestamp %s is %s after the event arrived (max skew %s)",
+			s, t.Sub(e.Arrived).Round(time.Millisecond), maxSkew)
+	}
+	e.Timestamp = t.UTC()
+	return nil
+}
+
+func decodeFields(e *Event, w wire) error {
+	texts := []struct {
+		name string
+		dst  *string
+	}{
+		{"event_id", &e.EventID}, {"customer_id", &e.CustomerID}, {"item_name", &e.ItemName},
+		{"item_category", &e.ItemCategory}, {"tenant_id", &e.TenantID},
+	}
+	for _, f := range texts {
+		if err := text(f.name, w[f.name], f.dst); err != nil {
+			return err
+		}
+	}
+	q, err := number("quantity", w["quantity"], 0, maxQuantity)
+	if err != nil {
+		return err
+	}
+	if q != math.Trunc(q) {
+		return invalid(ReasonInvalidField, "quantity must be a whole number, got %v", q)
+	}
+	e.Quantity = int(q)
+	e.Price, err = number("price", w["price"], 0, maxPrice)
+	return err
+}
+
+func text(name string, raw json.RawMessage, dst *string) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return invalid(ReasonInvalidField, "%s must be a string, got %s", name, clip(raw))
+	}
+	if len(s) > maxTextLen {
+		return invalid(ReasonInvalidField, "%s is %d bytes, the limit is %d", name, len(s), maxTextLen)
+	}
+	*dst = s
+	return nil
+}
+
+func number(name string, raw json.RawMessage, lo, hi float64) (float64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return 0, invalid(ReasonInvalidField, "%s must be a number, got %s", name, clip(raw))
+	}
+	n, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || n < lo || n > hi {
+		return 0, invalid(ReasonInvalidField, "%s must be between %v and %v, got %s", name, lo, hi, clip(raw))
+	}
+	return n, nil
+}
+
+func clip(b []byte) string { return clipS(string(b)) }
+
+func clipS(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}

@@ -1,0 +1,194 @@
+package order
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Apply applies one event to an order's state and returns the new state and
+// the updates to emit (SPEC sections 4 and 6). now is the processing time,
+// used for updated_at and emitted_at. The input state is not modified.
+//
+// Apply is idempotent: applying an event a second time (same event id or an
+// already recorded stage) returns the state unchanged and no update.
+func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
+	stage, ok := e.Type.Stage()
+	if !ok || s.seenEvent(e.EventID) || s.At(stage) != nil || containsStage(s.Rejected, stage) {
+		return s, nil
+	}
+	next := s.Clone()
+	if next.OrderID == "" {
+		next.OrderID = e.OrderID
+	}
+	next.UpdatedAt = now
+	next.rememberEvent(e.EventID)
+	if reason := impossible(s, stage, e.Timestamp); reason != "" {
+		next.Rejected = append(next.Rejected, stage)
+		return next, []Update{rejection(next, e, stage, reason, now)}
+	}
+	next.absorb(e)
+	next.setAt(stage, e.Timestamp)
+	if next.Arrived == nil {
+		next.Arrived = make(map[Stage]time.Time, 4)
+	}
+	next.Arrived[stage] = e.Arrived
+	u := advance(&next, s, stage, e, now)
+	out := []Update{u}
+	if next.Status == StageCancelled {
+		return next, out
+	}
+	for _, d := range r.lateMet(next) {
+		next.Breaches = append(next.Breaches, d.SLA)
+		out = append(out, breach(next, d, r, now))
+	}
+	return next, out
+}
+
+// Check evaluates a fired SLA timer at time now: every SLA of the order that
+// is due, unmet by its deadline, not yet breached and not on a cancelled
+// order becomes a breach. It returns the state unchanged and no update when
+// there is nothing to report (a stale or early timer).
+func Check(s State, r Rules, now time.Time) (State, []Update) {
+	due := r.overdue(s, now)
+	if len(due) == 0 {
+		return s, nil
+	}
+	next := s.Clone()
+	next.UpdatedAt = now
+	out := make([]Update, 0, len(due))
+	for _, d := range due {
+		next.Breaches = append(next.Breaches, d.SLA)
+		out = append(out, breach(next, d, r, now))
+	}
+	return next, out
+}
+
+// impossible says why a stage cannot be applied to the state, or "". A
+// cancelled order still records earlier stages that happened before the
+// cancellation (late facts), but never a delivery or a stage after it.
+func impossible(s State, stage Stage, at time.Time) string {
+	switch {
+	case stage == StageCancelled && s.Status == StageDelivered:
+		return "cannot cancel: order already delivered"
+	case s.Status != StageCancelled:
+		return ""
+	case stage == StageDelivered:
+		return "cannot deliver: order already cancelled"
+	case s.CancelledAt == nil || at.After(*s.CancelledAt):
+		return fmt.Sprintf("cannot apply %s: order already cancelled", stage)
+	}
+	return ""
+}
+
+// advance moves the status forward (or records a late stage) and returns the
+// update describing it.
+func advance(next *State, prev State, stage Stage, e Event, now time.Time) Update {
+	u := newUpdate(*next, updateFor(stage), e.Timestamp, now)
+	u.Key = strings.ToLower(string(stage))
+	switch {
+	case stage == StageCancelled:
+		next.Status = StageCancelled
+		u.Message = fmt.Sprintf("Order cancelled: %s (was %s)", item(*next), orNew(prev.Status))
+	case prev.Status != StageCancelled && stage.rank() > prev.Status.rank():
+		next.Status = stage
+		u.Message = stepMessage(stage, *next) + skippedNote(*next, prev.Status, stage)
+	default:
+		u.Late = true
+		u.Message = fmt.Sprintf("Late event: %s recorded after %s", strings.ToLower(stepMessage(stage, *next)), prev.Status)
+	}
+	u.Status = next.Status
+	return u
+}
+
+// skippedNote names the stages jumped over that were never seen.
+func skippedNote(s State, from, to Stage) string {
+	var missing []string
+	for _, st := range forward {
+		if st.rank() > from.rank() && st.rank() < to.rank() && s.At(st) == nil {
+			missing = append(missing, string(st))
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return " (stage not seen: " + strings.Join(missing, ", ") + ")"
+}
+
+func stepMessage(stage Stage, s State) string {
+	switch stage {
+	case StageOrder:
+		if s.Quantity > 0 {
+			return fmt.Sprintf("Order placed for %s (qty %d)", item(s), s.Quantity)
+		}
+		return "Order placed for " + item(s)
+	case StageProcessing:
+		return "Processing started for " + item(s)
+	case StageShipped:
+		return "Item shipped: " + item(s)
+	default:
+		return "Item delivered: " + item(s)
+	}
+}
+
+func rejection(s State, e Event, stage Stage, reason string, now time.Time) Update {
+	u := newUpdate(s, UpdateRejected, e.Timestamp, now)
+	u.Key = "rejected-" + strings.ToLower(string(stage))
+	u.Message = fmt.Sprintf("Event rejected: %s (%s)", e.Type, reason)
+	return u
+}
+
+func breach(s State, d Deadline, r Rules, now time.Time) Update {
+	u := newUpdate(s, UpdateBreach, d.At, now)
+	at := d.At
+	u.Key, u.SLA, u.Deadline, u.SLABreach = string(d.SLA), d.SLA, &at, true
+	u.Message = fmt.Sprintf("SLA BREACH: Order %s not %s within %s - Item: %s",
+		s.OrderID, breachVerb[d.SLA], HumanDuration(r.Duration(d.SLA)), item(s))
+	return u
+}
+
+var breachVerb = map[SLA]string{SLAProcessing: "processed", SLAShipping: "shipped", SLADelivery: "delivered"}
+
+func newUpdate(s State, t UpdateType, eventTime, now time.Time) Update {
+	return Update{
+		OrderID: s.OrderID, Type: t, Status: s.Status, EventTime: eventTime, EmittedAt: now,
+		CustomerID: s.CustomerID, ItemName: s.ItemName, TenantID: s.TenantID,
+	}
+}
+
+func updateFor(stage Stage) UpdateType {
+	switch stage {
+	case StageOrder:
+		return UpdateConfirmed
+	case StageProcessing:
+		return UpdateProcessing
+	case StageShipped:
+		return UpdateShipped
+	case StageDelivered:
+		return UpdateDelivered
+	}
+	return UpdateCancelled
+}
+
+func item(s State) string {
+	if s.ItemName == "" {
+		return "unknown"
+	}
+	return s.ItemName
+}
+
+func orNew(st Stage) Stage {
+	if st == StageNone {
+		return "NEW"
+	}
+	return st
+}
+
+func containsStage(list []Stage, st Stage) bool {
+	for _, x := range list {
+		if x == st {
+			return true
+		}
+	}
+	return false
+}

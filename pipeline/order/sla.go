@@ -1,0 +1,191 @@
+package order
+
+import (
+	"fmt"
+	"time"
+)
+
+// SLA names a service-level agreement on an order (SPEC section 5).
+type SLA string
+
+// The three SLAs.
+const (
+	SLAProcessing SLA = "processing"
+	SLAShipping   SLA = "shipping"
+	SLADelivery   SLA = "delivery"
+)
+
+// SLAs lists every SLA in the order they fall due on the happy path.
+var SLAs = []SLA{SLAProcessing, SLAShipping, SLADelivery}
+
+// Clock selects which time deadlines are computed from.
+type Clock string
+
+// The clocks of sla.clock.
+const (
+	// ClockEvent computes deadlines from the events' own timestamps.
+	ClockEvent Clock = "event"
+	// ClockArrival computes deadlines from when JetStream stored the events
+	// (sla.clock: processing).
+	ClockArrival Clock = "processing"
+)
+
+// Rules are the SLA durations and the clock they are measured on.
+type Rules struct {
+	Processing time.Duration // placed -> processing started; default 24h
+	Shipping   time.Duration // processing started -> shipped; default 3d
+	Delivery   time.Duration // placed -> delivered; default 7d
+	Clock      Clock         // default ClockEvent
+}
+
+// DefaultRules are the SLAs of the original system: 24h, 3d, 7d on event time.
+func DefaultRules() Rules {
+	return Rules{Processing: 24 * time.Hour, Shipping: 72 * time.Hour, Delivery: 168 * time.Hour, Clock: ClockEvent}
+}
+
+// Duration returns the allowed time of an SLA.
+func (r Rules) Duration(s SLA) time.Duration {
+	switch s {
+	case SLAProcessing:
+		return r.Processing
+	case SLAShipping:
+		return r.Shipping
+	default:
+		return r.Delivery
+	}
+}
+
+// Deadline is the moment an SLA falls due.
+type Deadline struct {
+	SLA SLA
+	At  time.Time
+}
+
+// startStage is the stage whose time starts each SLA.
+func startStage(s SLA) Stage {
+	if s == SLAShipping {
+		return StageProcessing
+	}
+	return StageOrder
+}
+
+// metBy lists the stages that meet each SLA.
+func metBy(s SLA) []Stage {
+	switch s {
+	case SLAProcessing:
+		return []Stage{StageProcessing, StageShipped, StageDelivered}
+	case SLAShipping:
+		return []Stage{StageShipped, StageDelivered}
+	default:
+		return []Stage{StageDelivered}
+	}
+}
+
+// HumanDuration formats d the way breach messages show it: whole days from
+// two days up (3d, 7d), else hours (24h), minutes (90m), seconds (10s), or
+// Go syntax (1.5s).
+func HumanDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d >= 2*day && d%day == 0:
+		return fmt.Sprintf("%dd", d/day)
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d >= time.Second && d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}
+
+// reached returns when a stage was reached on the rules' clock.
+func (r Rules) reached(s State, st Stage) (time.Time, bool) {
+	if r.Clock == ClockArrival {
+		t, ok := s.Arrived[st]
+		return t, ok
+	}
+	if p := s.At(st); p != nil {
+		return *p, true
+	}
+	return time.Time{}, false
+}
+
+// Deadline returns when an SLA of the order falls due, and false while its
+// start is unknown.
+func (r Rules) Deadline(s State, sla SLA) (time.Time, bool) {
+	start, ok := r.reached(s, startStage(sla))
+	if !ok {
+		return time.Time{}, false
+	}
+	return start.Add(r.Duration(sla)), true
+}
+
+// metAt returns the earliest time a stage meeting the SLA was reached.
+func (r Rules) metAt(s State, sla SLA) (time.Time, bool) {
+	var first time.Time
+	found := false
+	for _, st := range metBy(sla) {
+		if t, ok := r.reached(s, st); ok && (!found || t.Before(first)) {
+			first, found = t, true
+		}
+	}
+	return first, found
+}
+
+// Pending returns the deadlines that still need a timer: the SLA's start is
+// known, it is neither met nor breached, and the order is not closed. They
+// are sorted by SLA in the order of SLAs.
+func (r Rules) Pending(s State) []Deadline {
+	if s.Closed() {
+		return nil
+	}
+	var out []Deadline
+	for _, sla := range SLAs {
+		at, ok := r.Deadline(s, sla)
+		if !ok || s.Breached(sla) {
+			continue
+		}
+		if _, met := r.metAt(s, sla); met {
+			continue
+		}
+		out = append(out, Deadline{SLA: sla, At: at})
+	}
+	return out
+}
+
+// lateMet returns the SLAs that were met only after their deadline and are
+// not yet recorded as breached: a late transition is a breach too.
+func (r Rules) lateMet(s State) []Deadline {
+	var out []Deadline
+	for _, sla := range SLAs {
+		at, ok := r.Deadline(s, sla)
+		if !ok || s.Breached(sla) {
+			continue
+		}
+		if met, ok := r.metAt(s, sla); ok && met.After(at) {
+			out = append(out, Deadline{SLA: sla, At: at})
+		}
+	}
+	return out
+}
+
+// overdue returns the SLAs whose deadline is at or before now, unmet by the
+// deadline and not yet breached; cancelled orders have none.
+func (r Rules) overdue(s State, now time.Time) []Deadline {
+	if s.Status == StageCancelled {
+		return nil
+	}
+	var out []Deadline
+	for _, sla := range SLAs {
+		at, ok := r.Deadline(s, sla)
+		if !ok || s.Breached(sla) || now.Before(at) {
+			continue
+		}
+		if met, ok := r.metAt(s, sla); ok && !met.After(at) {
+			continue
+		}
+		out = append(out, Deadline{SLA: sla, At: at})
+	}
+	return out
+}

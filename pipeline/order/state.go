@@ -1,0 +1,141 @@
+package order
+
+import (
+	"slices"
+	"time"
+)
+
+// maxEventIDs bounds how many recent event ids an order remembers for
+// de-duplication by event_id.
+const maxEventIDs = 16
+
+// State is everything known about one order: the KV value of SPEC section 4.
+type State struct {
+	OrderID      string     `json:"order_id"`
+	Status       Stage      `json:"status"`
+	PlacedAt     *time.Time `json:"placed_at,omitempty"`
+	ProcessingAt *time.Time `json:"processing_at,omitempty"`
+	ShippedAt    *time.Time `json:"shipped_at,omitempty"`
+	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	Breaches     []SLA      `json:"breaches"`
+	CustomerID   string     `json:"customer_id,omitempty"`
+	ItemName     string     `json:"item_name,omitempty"`
+	ItemCategory string     `json:"item_category,omitempty"`
+	Quantity     int        `json:"quantity,omitempty"`
+	Price        float64    `json:"price,omitempty"`
+	TenantID     string     `json:"tenant_id,omitempty"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+
+	// Arrived holds when each stage's event was stored by JetStream; with
+	// sla.clock "processing" deadlines are computed from these.
+	Arrived map[Stage]time.Time `json:"arrived,omitempty"`
+	// Rejected lists stages whose events were rejected, so a repeat of the
+	// same impossible event is a duplicate and emits nothing.
+	Rejected []Stage `json:"rejected,omitempty"`
+	// EventIDs remembers the most recent event ids applied or rejected.
+	EventIDs []string `json:"event_ids,omitempty"`
+}
+
+// NewState returns the empty state of an order not seen before.
+func NewState(orderID string) State {
+	return State{OrderID: orderID, Breaches: []SLA{}}
+}
+
+// Known reports whether any event of the order has been seen.
+func (s State) Known() bool { return s.Status != StageNone }
+
+// Closed reports whether the order reached a final status.
+func (s State) Closed() bool { return s.Status == StageDelivered || s.Status == StageCancelled }
+
+// At returns the event time of a stage, or nil while it is unknown.
+func (s State) At(st Stage) *time.Time {
+	switch st {
+	case StageOrder:
+		return s.PlacedAt
+	case StageProcessing:
+		return s.ProcessingAt
+	case StageShipped:
+		return s.ShippedAt
+	case StageDelivered:
+		return s.DeliveredAt
+	case StageCancelled:
+		return s.CancelledAt
+	}
+	return nil
+}
+
+// setAt records the event time of a stage.
+func (s *State) setAt(st Stage, t time.Time) {
+	p := &t
+	switch st {
+	case StageOrder:
+		s.PlacedAt = p
+	case StageProcessing:
+		s.ProcessingAt = p
+	case StageShipped:
+		s.ShippedAt = p
+	case StageDelivered:
+		s.DeliveredAt = p
+	case StageCancelled:
+		s.CancelledAt = p
+	}
+}
+
+// Breached reports whether an SLA breach was already recorded.
+func (s State) Breached(sla SLA) bool { return slices.Contains(s.Breaches, sla) }
+
+// seenEvent reports whether an event id was already applied or rejected.
+func (s State) seenEvent(id string) bool {
+	return id != "" && slices.Contains(s.EventIDs, id)
+}
+
+// rememberEvent records an event id, forgetting the oldest past the bound.
+func (s *State) rememberEvent(id string) {
+	if id == "" {
+		return
+	}
+	s.EventIDs = append(s.EventIDs, id)
+	if len(s.EventIDs) > maxEventIDs {
+		s.EventIDs = slices.Delete(s.EventIDs, 0, len(s.EventIDs)-maxEventIDs)
+	}
+}
+
+// absorb copies the descriptive fields an event carries, never erasing a
+// known value with an empty one.
+func (s *State) absorb(e Event) {
+	setIf(&s.CustomerID, e.CustomerID)
+	setIf(&s.ItemName, e.ItemName)
+	setIf(&s.ItemCategory, e.ItemCategory)
+	setIf(&s.TenantID, e.TenantID)
+	if e.Quantity != 0 {
+		s.Quantity = e.Quantity
+	}
+	if e.Price != 0 {
+		s.Price = e.Price
+	}
+}
+
+func setIf(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// Clone returns a deep copy, so callers can keep the previous state.
+func (s State) Clone() State {
+	c := s
+	c.Breaches = slices.Clone(s.Breaches)
+	if c.Breaches == nil {
+		c.Breaches = []SLA{}
+	}
+	c.Rejected = slices.Clone(s.Rejected)
+	c.EventIDs = slices.Clone(s.EventIDs)
+	if s.Arrived != nil {
+		c.Arrived = make(map[Stage]time.Time, len(s.Arrived))
+		for k, v := range s.Arrived {
+			c.Arrived[k] = v
+		}
+	}
+	return c
+}

@@ -1,0 +1,47 @@
+package order
+
+import "time"
+
+// UpdateType names an output of the pipeline (SPEC section 6).
+type UpdateType string
+
+// The output event types.
+const (
+	UpdateConfirmed  UpdateType = "ORDER_CONFIRMED"
+	UpdateProcessing UpdateType = "PROCESSING_STARTED"
+	UpdateShipped    UpdateType = "ITEM_SHIPPED"
+	UpdateDelivered  UpdateType = "ITEM_DELIVERED"
+	UpdateCancelled  UpdateType = "ORDER_CANCELLED"
+	UpdateRejected   UpdateType = "EVENT_REJECTED"
+	UpdateBreach     UpdateType = "SLA_BREACH"
+)
+
+// Update is one output record: a lifecycle step, a rejection or an SLA breach.
+type Update struct {
+	OrderID    string     `json:"order_id"`
+	Type       UpdateType `json:"event_type"`
+	Status     Stage      `json:"status"`
+	Message    string     `json:"message"`
+	SLABreach  bool       `json:"sla_breach"`
+	SLA        SLA        `json:"sla,omitempty"`
+	Deadline   *time.Time `json:"deadline,omitempty"`
+	EventTime  time.Time  `json:"event_time"`
+	EmittedAt  time.Time  `json:"emitted_at"`
+	CustomerID string     `json:"customer_id,omitempty"`
+	ItemName   string     `json:"item_name,omitempty"`
+	TenantID   string     `json:"tenant_id,omitempty"`
+
+	// Late is true when the event reported a stage earlier than the status.
+	Late bool `json:"late,omitempty"`
+
+	// Key identifies the update within its order: the stage it reports, the
+	// SLA it breaches, or "rejected-<stage>". With the order id and the type
+	// it forms the deterministic Nats-Msg-Id.
+	Key string `json:"-"`
+}
+
+// MsgID is the deterministic de-duplication id of the update:
+// <order_id>:<event_type>:<stage or sla>.
+func (u Update) MsgID() string {
+	return u.OrderID + ":" + string(u.Type) + ":" + u.Key
+}

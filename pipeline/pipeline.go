@@ -1,0 +1,140 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Options configure a Pipeline.
+type Options struct {
+	Config config.Config
+	// Rules are the SLAs in force; default: from Config.SLA.
+	Rules *order.Rules
+	// Log receives operational logs; default: discard.
+	Log *slog.Logger
+	// Now is the processing clock; default time.Now.
+	Now func() time.Time
+	// OnUpdates, if set, is called with every batch's new updates once they
+	// are stored (the console sink). It must not block for long.
+	OnUpdates func([]order.Update)
+	// CacheLimit bounds the order states cached per instance; default 200,000.
+	CacheLimit int
+}
+
+// Pipeline processes order events: one worker per partition.
+type Pipeline struct {
+	js         jetstream.JetStream
+	prov       *Provisioned
+	topo       Topology
+	orders     *kv.Store
+	cfg        config.Config
+	rules      order.Rules
+	log        *slog.Logger
+	now        func() time.Time
+	onUpdates  func([]order.Update)
+	cacheLimit int
+	metrics    *Stats
+}
+
+// New returns a pipeline over provisioned objects.
+func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
+	p := &Pipeline{
+		js: js, prov: prov, topo: prov.Topology, orders: prov.Orders, cfg: opts.Config,
+		rules: RulesFrom(opts.Config), log: opts.Log, now: opts.Now, onUpdates: opts.OnUpdates,
+		cacheLimit: opts.CacheLimit, metrics: &Stats{},
+	}
+	if opts.Rules != nil {
+		p.rules = *opts.Rules
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.cacheLimit == 0 {
+		p.cacheLimit = 200_000
+	}
+	return p
+}
+
+// RulesFrom returns the SLA rules of a configuration.
+func RulesFrom(cfg config.Config) order.Rules {
+	return order.Rules{
+		Processing: cfg.SLA.Processing, Shipping: cfg.SLA.Shipping, Delivery: cfg.SLA.Delivery,
+		Clock: order.Clock(cfg.SLA.Clock),
+	}
+}
+
+// Stats returns the pipeline's running counters.
+func (p *Pipeline) Stats() *Stats { return p.metrics }
+
+// Run processes until ctx is done, then stops gracefully: each worker
+// finishes and acks its batch in flight, returns buffered messages and
+// unpins its partition. It returns the first worker error.
+func (p *Pipeline) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, p.topo.Partitions)
+	var wg sync.WaitGroup
+	for i := range p.topo.Partitions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = newWorker(p, i).run(ctx); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ttl is how long a written state lives: completed orders expire after
+// retention.completed_orders; open orders never.
+func (p *Pipeline) ttl(s order.State) time.Duration {
+	if s.Closed() {
+		return p.cfg.Retention.CompletedOrders
+	}
+	return 0
+}
+
+// unconfirmed returns the updates of an outbox read from KV that may not
+// have been published. Within the duplicate window re-publishing is safe
+// (the server drops duplicates by Msg-Id), so all are returned. Past it,
+// each subject's last stored message tells what was published.
+func (p *Pipeline) unconfirmed(ctx context.Context, ob *outbox, now time.Time) ([]order.Update, error) {
+	us := fromKeyed(ob.Updates)
+	if len(us) == 0 || now.Sub(ob.At) < p.cfg.Streaming.DuplicateWindow {
+		return us, nil
+	}
+	var out []order.Update
+	published := map[string]bool{}
+	for i := len(us) - 1; i >= 0; i-- {
+		subj := p.topo.OutputSubject(us[i])
+		if _, seen := published[subj]; !seen {
+			m, err := p.prov.Updates.GetLastMsgForSubject(ctx, subj)
+			switch {
+			case errors.Is(err, jetstream.ErrMsgNotFound):
+				published[subj] = false
+			case err != nil:
+				return nil, err
+			default:
+				published[subj] = m.Header.Get(jetstream.MsgIDHeader) == us[i].MsgID()
+			}
+		}
+		if !published[subj] {
+			out = append([]order.Update{us[i]}, out...)
+		}
+	}
+	return out, nil
+}

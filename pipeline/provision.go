@@ -1,0 +1,205 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/kv"
+)
+
+// ErrConflict is returned when an existing stream, bucket or consumer
+// conflicts with the configuration. The message says what differs and how
+// to fix it; ordertrack never changes such an object silently.
+var ErrConflict = errors.New("existing JetStream object conflicts with the configuration")
+
+// Provisioned holds the objects the pipeline works with.
+type Provisioned struct {
+	Topology Topology
+	Events   jetstream.Stream
+	Timers   jetstream.Stream
+	Updates  jetstream.Stream
+	DLQ      jetstream.Stream
+	Orders   *kv.Store
+}
+
+// Provision creates what is missing, accepts what matches and refuses what
+// conflicts: the four streams, the ORDERS bucket and two durable consumers
+// per partition. It is idempotent.
+func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
+	t := Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
+	p := &Provisioned{Topology: t}
+	var err error
+	for _, s := range []struct {
+		dst *jetstream.Stream
+		cfg jetstream.StreamConfig
+	}{
+		{&p.Events, eventsStream(t, cfg)}, {&p.Timers, timersStream(t, cfg)},
+		{&p.Updates, updatesStream(t, cfg)}, {&p.DLQ, dlqStream(t, cfg)},
+	} {
+		if *s.dst, err = ensureStream(ctx, js, s.cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	p.Orders, err = kv.Open(ctx, js, kv.Options{Bucket: OrdersBucket, Replicas: cfg.NATS.Replicas})
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < t.Partitions; i++ {
+		if err := ensureConsumer(ctx, p.Events, consumerConfig(t.EventsConsumer(i), t.PartitionFilter(i), cfg)); err != nil {
+			return nil, err
+		}
+		if err := ensureConsumer(ctx, p.Timers, consumerConfig(t.TimersConsumer(i), t.FiredFilter(i), cfg)); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func eventsStream(t Topology, cfg config.Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name: EventsStream, Description: "ordertrack input events, partitioned by order id",
+		Subjects:         []string{t.EventsWildcard()},
+		SubjectTransform: &jetstream.SubjectTransformConfig{Source: t.EventsWildcard(), Destination: t.EventsTransform()},
+		Storage:          jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
+		MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow,
+	}
+}
+
+// timersStream holds SLA schedules and their fired checks. Work-queue
+// retention removes a fired check once handled; MaxAge stays 0 because it
+// would delete pending schedules (NATS-NOTES). TTL and rollup let a timer be
+// cancelled by an expiring tombstone published asynchronously.
+func timersStream(t Topology, cfg config.Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name: SLAStream, Description: "ordertrack SLA timers (message schedules) and fired checks",
+		Subjects:  []string{t.Prefix + ".sla.>"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
+		AllowMsgSchedules: true, AllowMsgTTL: true, AllowRollup: true,
+		Duplicates: cfg.Streaming.DuplicateWindow,
+	}
+}
+
+func updatesStream(t Topology, cfg config.Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name: UpdatesStream, Description: "ordertrack lifecycle updates and SLA alerts",
+		Subjects: []string{t.Prefix + ".updates.>", t.Prefix + ".alerts.>"},
+		Storage:  jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
+		MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow,
+	}
+}
+
+func dlqStream(t Topology, cfg config.Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name: DLQStream, Description: "ordertrack dead letters: original bytes, reason in headers",
+		Subjects: []string{t.Prefix + ".dlq.>"},
+		Storage:  jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
+		Duplicates: cfg.Streaming.DuplicateWindow,
+	}
+}
+
+func consumerConfig(name, filter string, cfg config.Config) jetstream.ConsumerConfig {
+	s := cfg.Streaming
+	return jetstream.ConsumerConfig{
+		Durable: name, FilterSubject: filter,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: s.AckWait,
+		// Redeliveries are counted by the pipeline, which dead-letters a
+		// message past streaming.max_deliver; the server never gives up.
+		MaxDeliver:     -1,
+		MaxAckPending:  max(4*s.MaxBatch, 1000),
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		PriorityPolicy: jetstream.PriorityPolicyPinned, PriorityGroups: []string{PriorityGroup},
+		PinnedTTL: s.PinnedTTL,
+	}
+}
+
+func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, want.Name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, want)
+		if err != nil {
+			return nil, fmt.Errorf("create stream %s: %w", want.Name, err)
+		}
+		log.Info("created stream", "stream", want.Name)
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up stream %s: %w", want.Name, err)
+	}
+	have := s.CachedInfo().Config
+	if err := compareStream(have, want); err != nil {
+		return nil, err
+	}
+	if have.MaxAge != want.MaxAge || have.Duplicates != want.Duplicates {
+		log.Warn("updating stream limits to match the configuration", "stream", want.Name,
+			"max_age", want.MaxAge, "was_max_age", have.MaxAge, "duplicate_window", want.Duplicates, "was_duplicate_window", have.Duplicates)
+		have.MaxAge, have.Duplicates = want.MaxAge, want.Duplicates
+		if s, err = js.UpdateStream(ctx, have); err != nil {
+			return nil, fmt.Errorf("update stream %s: %w", want.Name, err)
+		}
+	}
+	return s, nil
+}
+
+// compareStream refuses differences that would change what the stream means.
+func compareStream(have, want jetstream.StreamConfig) error {
+	fail := func(what, h, w, fix string) error {
+		return fmt.Errorf("%w: stream %s has %s %s but the configuration needs %s; %s",
+			ErrConflict, want.Name, what, h, w, fix)
+	}
+	recreate := "delete it (nats stream rm " + want.Name + ") or change the configuration"
+	switch {
+	case fmt.Sprint(have.Subjects) != fmt.Sprint(want.Subjects):
+		return fail("subjects", fmt.Sprint(have.Subjects), fmt.Sprint(want.Subjects), "check subjects.prefix or "+recreate)
+	case transformOf(have) != transformOf(want):
+		return fail("subject transform", transformOf(have), transformOf(want),
+			"streaming.partitions must equal the partition count the stream was created with (changing it remaps every order); "+recreate)
+	case have.Replicas != want.Replicas:
+		return fail("replicas", fmt.Sprint(have.Replicas), fmt.Sprint(want.Replicas), "set nats.replicas accordingly or "+recreate)
+	case have.Retention != want.Retention:
+		return fail("retention", have.Retention.String(), want.Retention.String(), recreate)
+	case have.AllowMsgSchedules != want.AllowMsgSchedules:
+		return fail("allow_msg_schedules", fmt.Sprint(have.AllowMsgSchedules), fmt.Sprint(want.AllowMsgSchedules), recreate)
+	}
+	return nil
+}
+
+func transformOf(c jetstream.StreamConfig) string {
+	if c.SubjectTransform == nil {
+		return "none"
+	}
+	return c.SubjectTransform.Source + " -> " + c.SubjectTransform.Destination
+}
+
+func ensureConsumer(ctx context.Context, s jetstream.Stream, want jetstream.ConsumerConfig) error {
+	c, err := s.Consumer(ctx, want.Durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		_, err = s.CreateConsumer(ctx, want)
+		if err != nil {
+			return fmt.Errorf("create consumer %s: %w", want.Durable, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look up consumer %s: %w", want.Durable, err)
+	}
+	have := c.CachedInfo().Config
+	if have.FilterSubject != want.FilterSubject || have.PriorityPolicy != want.PriorityPolicy {
+		return fmt.Errorf("%w: consumer %s filters %q (policy %v) but the configuration needs %q (pinned); delete it (nats consumer rm %s %s)",
+			ErrConflict, want.Durable, have.FilterSubject, have.PriorityPolicy, want.FilterSubject, c.CachedInfo().Stream, want.Durable)
+	}
+	if have.AckWait != want.AckWait || have.PinnedTTL != want.PinnedTTL || have.MaxAckPending != want.MaxAckPending {
+		if _, err := s.UpdateConsumer(ctx, want); err != nil {
+			return fmt.Errorf("update consumer %s: %w", want.Durable, err)
+		}
+	}
+	return nil
+}
+
+// pinRenewal is how often an idle pinned client must pull to keep its pin.
+func pinRenewal(pinnedTTL time.Duration) time.Duration { return max(pinnedTTL/3, time.Second) }

@@ -1,0 +1,282 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	natstest "github.com/nats-io/nats-server/v2/test"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// env is a real embedded JetStream server with the pipeline's objects.
+type env struct {
+	t    *testing.T
+	srv  *server.Server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	cfg  config.Config
+	prov *pipeline.Provisioned
+	stop func() // stops the running pipeline, if any
+}
+
+func testConfig() config.Config {
+	cfg := config.Default()
+	cfg.Streaming.Partitions = 4
+	cfg.Streaming.MaxBatch = 200
+	cfg.Streaming.AckWait = 5 * time.Second
+	cfg.Streaming.PinnedTTL = 2 * time.Second
+	cfg.SLA.Processing = time.Hour
+	cfg.SLA.Shipping = 2 * time.Hour
+	cfg.SLA.Delivery = 4 * time.Hour
+	return cfg
+}
+
+func startServer(t *testing.T, dir string) *server.Server {
+	t.Helper()
+	opts := natstest.DefaultTestOptions
+	opts.Port = -1
+	opts.JetStream = true
+	opts.StoreDir = dir
+	return natstest.RunServer(&opts)
+}
+
+func setup(t *testing.T, cfg config.Config) *env {
+	t.Helper()
+	e := &env{t: t, cfg: cfg, srv: startServer(t, t.TempDir())}
+	t.Cleanup(func() {
+		if e.stop != nil {
+			e.stop()
+		}
+		e.nc.Close()
+		e.srv.Shutdown()
+		e.srv.WaitForShutdown()
+	})
+	e.connect()
+	return e
+}
+
+func (e *env) connect() {
+	e.t.Helper()
+	nc, err := nats.Connect(e.srv.ClientURL())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.nc = nc
+	e.js, err = jetstream.New(nc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.prov, err = pipeline.Provision(context.Background(), e.js, e.cfg, testLog())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func testLog() *slog.Logger {
+	if os.Getenv("ORDERTRACK_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// start runs a pipeline until the test ends or e.stop is called.
+func (e *env) start(opts pipeline.Options) *pipeline.Pipeline {
+	e.t.Helper()
+	opts.Config = e.cfg
+	if opts.Log == nil {
+		opts.Log = testLog()
+	}
+	p := pipeline.New(e.js, e.prov, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					e.t.Errorf("pipeline: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				e.t.Error("pipeline did not stop within 15s")
+			}
+		})
+	}
+	return p
+}
+
+// ev is a shorthand input event.
+type ev struct {
+	id, typ, ts, eventID string
+}
+
+func (e *env) publish(events ...ev) {
+	e.t.Helper()
+	for _, x := range events {
+		body := map[string]any{"order_id": x.id, "event_type": x.typ, "item_name": "Blue Jeans", "customer_id": "CUST-1", "quantity": 2}
+		if x.ts != "" {
+			body["timestamp"] = x.ts
+		}
+		if x.eventID != "" {
+			body["event_id"] = x.eventID
+		}
+		data, _ := json.Marshal(body)
+		e.publishRaw("orders.events."+x.id, data)
+	}
+}
+
+func (e *env) publishRaw(subject string, data []byte) {
+	e.t.Helper()
+	if _, err := e.js.Publish(context.Background(), subject, data); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// outputs returns every message on ORDER_UPDATES, decoded, in stream order.
+func (e *env) outputs() []output {
+	e.t.Helper()
+	ctx := context.Background()
+	s, err := e.js.Stream(ctx, pipeline.UpdatesStream)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, _ := s.Info(ctx)
+	var out []output
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		var u order.Update
+		if err := json.Unmarshal(m.Data, &u); err != nil {
+			e.t.Fatalf("output %d is not JSON: %v", seq, err)
+		}
+		out = append(out, output{Update: u, Subject: m.Subject, MsgID: m.Header.Get(jetstream.MsgIDHeader)})
+	}
+	return out
+}
+
+type output struct {
+	order.Update
+	Subject, MsgID string
+}
+
+func forOrder(outs []output, id string) []output {
+	var r []output
+	for _, o := range outs {
+		if o.OrderID == id {
+			r = append(r, o)
+		}
+	}
+	return r
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval, not a wait for an effect
+	}
+}
+
+// idle reports whether every consumer has delivered and had acked everything.
+func (e *env) idle() bool {
+	ctx := context.Background()
+	for i := range e.cfg.Streaming.Partitions {
+		for _, pair := range []struct {
+			s    jetstream.Stream
+			name string
+		}{{e.prov.Events, e.prov.Topology.EventsConsumer(i)}, {e.prov.Timers, e.prov.Topology.TimersConsumer(i)}} {
+			c, err := pair.s.Consumer(ctx, pair.name)
+			if err != nil {
+				return false
+			}
+			info, err := c.Info(ctx)
+			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (e *env) waitIdle() {
+	e.t.Helper()
+	waitFor(e.t, 20*time.Second, "all consumers idle", e.idle)
+}
+
+// state reads an order's state from KV.
+func (e *env) state(id string) (order.State, uint64) {
+	e.t.Helper()
+	entry, err := e.prov.Orders.Get(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !entry.Found {
+		return order.State{}, entry.Revision
+	}
+	s, err := pipeline.DecodeState(entry.Value)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, entry.Revision
+}
+
+func types(outs []output) []string {
+	r := make([]string, len(outs))
+	for i, o := range outs {
+		r[i] = fmt.Sprintf("%s/%s", o.Type, o.Status)
+	}
+	return r
+}
+
+func sortedMsgIDs(outs []output) []string {
+	r := make([]string, len(outs))
+	for i, o := range outs {
+		r[i] = o.MsgID
+	}
+	sort.Strings(r)
+	return r
+}
+
+// pendingTimers counts SLA schedules waiting to fire.
+func (e *env) pendingTimers() int {
+	e.t.Helper()
+	ctx := context.Background()
+	info, err := e.prov.Timers.Info(ctx, jetstream.WithSubjectFilter("orders.sla.sched.>"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for subj, c := range info.State.Subjects {
+		_ = subj
+		n += int(c)
+	}
+	// Tombstones of cancelled timers expire within a second; count only schedules.
+	for subj := range info.State.Subjects {
+		m, err := e.prov.Timers.GetLastMsgForSubject(ctx, subj)
+		if err == nil && m.Header.Get("Nats-Schedule") == "" {
+			n--
+		}
+	}
+	return n
+}

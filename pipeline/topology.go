@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Names of the JetStream objects (SPEC section 2). They are fixed: other
+// programs are written against them.
+const (
+	EventsStream  = "ORDER_EVENTS"
+	SLAStream     = "ORDER_SLA"
+	UpdatesStream = "ORDER_UPDATES"
+	DLQStream     = "ORDER_DLQ"
+	OrdersBucket  = "ORDERS"
+	PriorityGroup = "ordertrack"
+)
+
+// Topology derives every subject and consumer name from the subject prefix
+// and the partition count.
+type Topology struct {
+	Prefix     string // subjects.prefix, e.g. "orders"
+	Partitions int    // streaming.partitions
+}
+
+// EventSubject is where producers publish an order's events.
+func (t Topology) EventSubject(orderID string) string { return t.Prefix + ".events." + orderID }
+
+// EventsWildcard matches what producers publish.
+func (t Topology) EventsWildcard() string { return t.Prefix + ".events.*" }
+
+// EventsTransform is the stored, partitioned form of event subjects.
+func (t Topology) EventsTransform() string {
+	return fmt.Sprintf("%s.events.{{partition(%d,1)}}.{{wildcard(1)}}", t.Prefix, t.Partitions)
+}
+
+// PartitionFilter matches the stored events of partition p.
+func (t Topology) PartitionFilter(p int) string { return fmt.Sprintf("%s.events.%d.*", t.Prefix, p) }
+
+// EventsConsumer names the durable consumer of partition p.
+func (t Topology) EventsConsumer(p int) string { return "ordertrack-p" + strconv.Itoa(p) }
+
+// TimersConsumer names the durable consumer of partition p's fired SLA checks.
+func (t Topology) TimersConsumer(p int) string { return "ordertrack-sla-p" + strconv.Itoa(p) }
+
+// UpdateSubject carries an order's lifecycle updates.
+func (t Topology) UpdateSubject(orderID string) string { return t.Prefix + ".updates." + orderID }
+
+// AlertSubject carries an order's breach of one SLA.
+func (t Topology) AlertSubject(sla order.SLA, orderID string) string {
+	return t.Prefix + ".alerts." + string(sla) + "." + orderID
+}
+
+// OutputSubject is where an update goes: alerts for breaches, updates otherwise.
+func (t Topology) OutputSubject(u order.Update) string {
+	if u.Type == order.UpdateBreach {
+		return t.AlertSubject(u.SLA, u.OrderID)
+	}
+	return t.UpdateSubject(u.OrderID)
+}
+
+// DLQSubject carries dead letters of one reason.
+func (t Topology) DLQSubject(r order.Reason) string { return t.Prefix + ".dlq." + string(r) }
+
+// ScheduleSubject holds the pending timer of one SLA of one order.
+func (t Topology) ScheduleSubject(orderID string, sla order.SLA) string {
+	return fmt.Sprintf("%s.sla.sched.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
+}
+
+// FiredSubject is where a timer's check lands when it fires.
+func (t Topology) FiredSubject(orderID string, sla order.SLA) string {
+	return fmt.Sprintf("%s.sla.fired.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
+}
+
+// FiredFilter matches the fired checks of partition p.
+func (t Topology) FiredFilter(p int) string { return fmt.Sprintf("%s.sla.fired.%d.>", t.Prefix, p) }
+
+// Partition returns the partition of an order: the same fnv32a hash modulo P
+// that the stream's {{partition}} transform uses.
+func (t Topology) Partition(orderID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(orderID))
+	return int(h.Sum32() % uint32(t.Partitions))
+}
+
+// OrderFromSubject returns the last token of a subject: the order id.
+func OrderFromSubject(subject string) string {
+	return subject[strings.LastIndexByte(subject, '.')+1:]
+}
+
+// parseFired splits a fired check subject into its SLA and order id.
+func (t Topology) parseFired(subject string) (order.SLA, string, bool) {
+	parts := strings.Split(subject, ".")
+	if len(parts) < 3 {
+		return "", "", false
+	}
+	return order.SLA(parts[len(parts)-2]), parts[len(parts)-1], true
+}

@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// delivery is a message handed from a consumer to its partition worker.
+type delivery struct {
+	msg   jetstream.Msg
+	timer bool // a fired SLA check rather than an input event
+}
+
+// worker owns one partition: it consumes the partition's events and fired
+// SLA checks and processes them in micro-batches, one at a time.
+type worker struct {
+	p       *Pipeline
+	part    int
+	in      chan delivery
+	cache   *stateCache
+	batches uint64
+}
+
+func newWorker(p *Pipeline, part int) *worker {
+	return &worker{
+		p: p, part: part,
+		in:    make(chan delivery, 2*p.cfg.Streaming.MaxBatch),
+		cache: newStateCache(max(p.cacheLimit/p.topo.Partitions, 1000)),
+	}
+}
+
+// run consumes until ctx is done, then finishes the batch in flight, hands
+// back undelivered messages and releases the partition's pins.
+func (w *worker) run(ctx context.Context) error {
+	names := []struct {
+		stream   jetstream.Stream
+		consumer string
+		timer    bool
+	}{
+		{w.p.prov.Events, w.p.topo.EventsConsumer(w.part), false},
+		{w.p.prov.Timers, w.p.topo.TimersConsumer(w.part), true},
+	}
+	var running []jetstream.ConsumeContext
+	defer func() { w.release(running) }()
+	for _, n := range names {
+		cc, err := w.consume(ctx, n.stream, n.consumer, n.timer)
+		if err != nil {
+			return err
+		}
+		running = append(running, cc)
+	}
+	w.loop(ctx)
+	return nil
+}
+
+func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, timer bool) (jetstream.ConsumeContext, error) {
+	c, err := s.Consumer(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("partition %d: consumer %s: %w", w.part, name, err)
+	}
+	handler := func(m jetstream.Msg) { w.in <- delivery{msg: m, timer: timer} }
+	cc, err := c.Consume(handler,
+		jetstream.PullPriorityGroup(PriorityGroup),
+		jetstream.PullMaxMessages(w.p.cfg.Streaming.MaxBatch),
+		jetstream.PullExpiry(pinRenewal(w.p.cfg.Streaming.PinnedTTL)),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+				w.p.log.Debug("consumer", "partition", w.part, "consumer", name, "err", err)
+			}
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("partition %d: consume %s: %w", w.part, name, err)
+	}
+	return cc, nil
+}
+
+// loop collects micro-batches on the trigger interval and processes them.
+// The batch in flight runs on a context that the stop signal does not
+// cancel, bounded by the shutdown grace period.
+func (w *worker) loop(ctx context.Context) {
+	interval := w.p.cfg.Streaming.TriggerInterval
+	next := time.Now()
+	for {
+		if interval > 0 && !waitUntil(ctx, next) {
+			return
+		}
+		next = next.Add(interval)
+		if now := time.Now(); next.Before(now) {
+			next = now // the previous batch overran: start the next at once
+		}
+		ds := w.collect(ctx, interval == 0)
+		if ds == nil && ctx.Err() != nil {
+			return
+		}
+		if len(ds) == 0 {
+			continue
+		}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.p.cfg.Streaming.AckWait)
+		w.batches++
+		b := w.newBatch()
+		b.process(bctx, ds)
+		w.p.metrics.batch(len(ds), time.Since(b.now))
+		cancel()
+	}
+}
+
+// collect takes up to max_batch waiting deliveries; in continuous mode it
+// first blocks until at least one arrives.
+func (w *worker) collect(ctx context.Context, block bool) []delivery {
+	max := w.p.cfg.Streaming.MaxBatch
+	var ds []delivery
+	if block {
+		select {
+		case d := <-w.in:
+			ds = append(ds, d)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	for len(ds) < max {
+		select {
+		case d := <-w.in:
+			ds = append(ds, d)
+		default:
+			return ds
+		}
+	}
+	return ds
+}
+
+func waitUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// release stops consuming, returns buffered messages for prompt redelivery
+// and unpins the partition so a standby instance takes over at once.
+func (w *worker) release(running []jetstream.ConsumeContext) {
+	for _, cc := range running {
+		cc.Stop()
+	}
+	for {
+		select {
+		case d := <-w.in:
+			_ = d.msg.Nak()
+			continue
+		default:
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, u := range []struct {
+		s    jetstream.Stream
+		name string
+	}{{w.p.prov.Events, w.p.topo.EventsConsumer(w.part)}, {w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)}} {
+		if err := u.s.UnpinConsumer(ctx, u.name, PriorityGroup); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			w.p.log.Debug("unpin", "consumer", u.name, "err", err)
+		}
+	}
+}
+
+// read loads an order from KV into a cache entry. An outbox left by a run
+// that may have crashed before emitting is queued for re-publication.
+func (w *worker) read(ctx context.Context, id string, now time.Time) (cached, error) {
+	e, err := w.p.orders.Get(ctx, id)
+	if err != nil {
+		return cached{}, err
+	}
+	if !e.Found {
+		return cached{state: order.NewState(id), rev: e.Revision}, nil
+	}
+	r, err := decodeRecord(e.Value)
+	if err != nil {
+		return cached{}, fmt.Errorf("decode order %s (revision %d): %w", id, e.Revision, err)
+	}
+	c := cached{state: r.State, rev: e.Revision}
+	if r.Outbox != nil {
+		c.timersUnsent = r.Outbox.Timers
+		c.unsent, err = w.p.unconfirmed(ctx, r.Outbox, now)
+	}
+	return c, err
+}
