@@ -34,6 +34,13 @@ func commands() []command {
 	return []command{
 		{"run", "run the pipeline (embedded NATS and demo data unless nats.url is set)", (*Main).runCmd},
 		{"publish", "publish order events (JSON lines) from stdin or a file", (*Main).publishCmd},
+		{"generate", "generate demo or load events (scenarios sample, realistic)", (*Main).generateCmd},
+		{"bench", "measure throughput, latency, breach lateness and memory on this machine", (*Main).benchCmd},
+		{"health", "check config, NATS, JetStream objects and consumers (alias --health-check)", (*Main).healthCmd},
+		{"status", "show progress: per-partition lag, rates, open orders, timers, breaches, dead letters", (*Main).statusCmd},
+		{"get", "show one order's state (and --history of its updates)", (*Main).getCmd},
+		{"watch", "follow updates and alerts as they happen", (*Main).watchCmd},
+		{"dlq", "list or replay dead letters", (*Main).dlqCmd},
 	}
 }
 
