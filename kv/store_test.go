@@ -1,0 +1,118 @@
+package kv_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	natstest "github.com/nats-io/nats-server/v2/test"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/kv"
+)
+
+func setup(t *testing.T) (*kv.Store, jetstream.JetStream) {
+	t.Helper()
+	opts := natstest.DefaultTestOptions
+	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
+	srv := natstest.RunServer(&opts)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() })
+	js, _ := jetstream.New(nc)
+	s, err := kv.Open(context.Background(), js, kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, js
+}
+
+func write(t *testing.T, s *kv.Store, key, value string, rev uint64, ttl time.Duration) (uint64, error) {
+	t.Helper()
+	w, err := s.WriteAsync(key, []byte(value), rev, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.Wait(context.Background())
+}
+
+func TestCompareAndSet(t *testing.T) {
+	s, _ := setup(t)
+	ctx := context.Background()
+	e, err := s.Get(ctx, "ORD-1")
+	if err != nil || e.Found || e.Revision != 0 {
+		t.Fatalf("missing key: %+v %v", e, err)
+	}
+	rev, err := write(t, s, "ORD-1", "v1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := write(t, s, "ORD-1", "again", 0, 0); !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("create over an existing key: %v, want ErrConflict", err)
+	}
+	rev2, err := write(t, s, "ORD-1", "v2", rev, 0)
+	if err != nil || rev2 <= rev {
+		t.Fatalf("update: rev %d err %v", rev2, err)
+	}
+	if _, err := write(t, s, "ORD-1", "stale", rev, 0); !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("stale revision: %v, want ErrConflict", err)
+	}
+	e, _ = s.Get(ctx, "ORD-1")
+	if !e.Found || string(e.Value) != "v2" || e.Revision != rev2 {
+		t.Fatalf("get: %+v", e)
+	}
+}
+
+func TestDeletedKeyKeepsRevision(t *testing.T) {
+	s, js := setup(t)
+	ctx := context.Background()
+	rev, _ := write(t, s, "ORD-2", "v1", 0, 0)
+	bucket, _ := js.KeyValue(ctx, "ORDERS")
+	if err := bucket.Delete(ctx, "ORD-2"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Get(ctx, "ORD-2")
+	if err != nil || e.Found || e.Revision <= rev {
+		t.Fatalf("deleted key: %+v %v; want not found with the marker's revision", e, err)
+	}
+	if _, err := write(t, s, "ORD-2", "v2", e.Revision, 0); err != nil {
+		t.Fatalf("recreate with the marker's revision: %v", err)
+	}
+}
+
+// TestWriteKeepsTTL checks that a CAS write with a TTL expires the key,
+// which jetstream.KeyValue.Update would not do (NATS-NOTES).
+func TestWriteKeepsTTL(t *testing.T) {
+	s, _ := setup(t)
+	ctx := context.Background()
+	rev, _ := write(t, s, "ORD-3", "open", 0, 0)
+	if _, err := write(t, s, "ORD-3", "closed", rev, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := s.Get(ctx, "ORD-3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("key with a 1s TTL still present after 10s")
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+}
+
+func TestOpenRefusesConflictingBucket(t *testing.T) {
+	_, js := setup(t)
+	_, err := kv.Open(context.Background(), js, kv.Options{Replicas: 3})
+	if !errors.Is(err, kv.ErrBucketConflict) {
+		t.Fatalf("replicas mismatch: %v, want ErrBucketConflict", err)
+	}
+}
