@@ -115,12 +115,18 @@ func (b *batch) deadLetter(msg jetstream.Msg, r order.Reason, detail string) {
 
 func (b *batch) ack(msg jetstream.Msg) { _ = msg.Ack() }
 
-// load fills each group's base state from the cache or, concurrently, from KV.
+// load fills each group's base state from the cache or, concurrently, from
+// KV. An order whose first event in the batch is ORDER_PLACED is most likely
+// new: it starts from an empty state without a read, and its create-only CAS
+// (revision 0) fails if the order exists after all, which leads to a read
+// and a re-apply (see commit). Nothing is published before the CAS succeeds.
 func (b *batch) load(ctx context.Context) {
 	var missing []*group
 	for _, g := range b.groups {
 		if c, ok := b.w.cache.get(g.id); ok {
 			g.base = c
+		} else if len(g.events) > 0 && g.events[0].Type == order.OrderPlaced {
+			g.base = cached{state: order.NewState(g.id)}
 		} else {
 			missing = append(missing, g)
 		}
