@@ -43,6 +43,8 @@ type batch struct {
 	byID   map[string]*group
 	dead   []jetstream.Msg // dead-lettered inputs, acked once the letter is stored
 	em     emitter
+	// emitErr is the first failed publish of the batch, if any.
+	emitErr error
 }
 
 func (w *worker) newBatch() *batch {
@@ -228,6 +230,7 @@ func (b *batch) emit(ctx context.Context) {
 		b.emitGroup(g)
 	}
 	if err := b.em.wait(ctx); err != nil {
+		b.emitErr = err
 		for _, g := range b.groups {
 			if g.err == nil {
 				g.err = err
@@ -262,8 +265,14 @@ func (b *batch) emitGroup(g *group) {
 }
 
 // finish acks what succeeded, updates the cache and NAKs what failed.
+// Dead-lettered inputs are acked only if the batch's publishes (their dead
+// letters among them) were all stored.
 func (b *batch) finish(ctx context.Context) {
 	for _, m := range b.dead {
+		if b.emitErr != nil {
+			_ = m.NakWithDelay(backoff(1))
+			continue
+		}
 		b.ack(m)
 	}
 	var out []order.Update

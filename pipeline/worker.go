@@ -11,6 +11,10 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
+// batchTimeout bounds one batch, and so how long a graceful stop waits for
+// the batch in flight.
+const batchTimeout = 10 * time.Second
+
 // delivery is a message handed from a consumer to its partition worker.
 type delivery struct {
 	msg   jetstream.Msg
@@ -101,7 +105,7 @@ func (w *worker) loop(ctx context.Context) {
 		if len(ds) == 0 {
 			continue
 		}
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.p.cfg.Streaming.AckWait)
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(w.p.cfg.Streaming.AckWait, batchTimeout))
 		w.batches++
 		b := w.newBatch()
 		b.process(bctx, ds)

@@ -29,7 +29,7 @@ func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, e
 		o.Timeout = 5 * time.Second
 	}
 	opts := []nats.Option{
-		nats.Name(o.Name), nats.Timeout(o.Timeout),
+		nats.Name(o.Name), nats.Timeout(o.Timeout), nats.DrainTimeout(5 * time.Second),
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.ReconnectJitter(500*time.Millisecond, 2*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {

@@ -1,0 +1,61 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+)
+
+// TestStandbyTakesOver runs two instances against one server: each
+// partition is processed by one of them, and when the active one stops
+// gracefully the standby takes over its partitions.
+func TestStandbyTakesOver(t *testing.T) {
+	e := setup(t, testConfig())
+	first := e.start(pipeline.Options{})
+	stopFirst := e.stop
+
+	nc, err := nats.Connect(e.srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	prov, err := pipeline.Provision(context.Background(), js, e.cfg, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := pipeline.New(js, prov, pipeline.Options{Config: e.cfg, Log: testLog()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- second.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	for i := range 200 {
+		e.publish(ev{id: fmt.Sprintf("SB-%03d", i), typ: "ORDER_PLACED"})
+	}
+	e.waitIdle()
+	n1, n2 := first.Stats().Events.Load(), second.Stats().Events.Load()
+	if n1+n2 != 200 {
+		t.Fatalf("instances applied %d + %d events, want 200 in all", n1, n2)
+	}
+	stopFirst()
+	e.stop = nil
+	for i := range 200 {
+		e.publish(ev{id: fmt.Sprintf("SB-%03d", i), typ: "PROCESSING_STARTED"})
+	}
+	waitFor(t, 20*time.Second, "the standby to take over every partition", e.idle)
+	if got := second.Stats().Events.Load(); got != n2+200 {
+		t.Errorf("standby applied %d events after the takeover, want %d", got-n2, 200)
+	}
+	outs := e.outputs()
+	if len(outs) != 400 || len(slices.Compact(sortedMsgIDs(outs))) != 400 {
+		t.Errorf("%d outputs, want 400 distinct", len(outs))
+	}
+}
