@@ -1,9 +1,6 @@
 package order
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -47,10 +44,6 @@ type InvalidError struct {
 
 func (e *InvalidError) Error() string { return string(e.Reason) + ": " + e.Detail }
 
-// wire is the JSON object of an input event, by exact field name (SPEC
-// section 3 fixes the names; encoding/json alone would match any case).
-type wire map[string]json.RawMessage
-
 // Decode parses and validates one input event. subjectID is the order id
 // taken from the message subject; arrived is when JetStream stored the
 // message (used when the timestamp is absent and for the skew check).
@@ -59,53 +52,39 @@ func Decode(data []byte, subjectID string, arrived time.Time, maxSkew time.Durat
 	if len(data) > MaxEventBytes {
 		return Event{}, invalid(ReasonTooLarge, "event is %d bytes, the limit is %d", len(data), MaxEventBytes)
 	}
-	w, err := strictJSON(data)
-	if err != nil {
+	// The members are matched by exact name: SPEC section 3 fixes them, and
+	// encoding/json would match any case.
+	var w fields
+	if err := scanObject(data, &w); err != nil {
 		return Event{}, invalid(ReasonInvalidJSON, "%v", err)
 	}
 	e := Event{Arrived: arrived}
-	checks := []func(*Event, wire) error{
-		func(e *Event, w wire) error { return decodeOrderID(e, w, subjectID) },
-		decodeType,
-		func(e *Event, w wire) error { return decodeTimestamp(e, w, maxSkew) },
-		decodeFields,
+	if err := decodeOrderID(&e, &w, subjectID); err != nil {
+		return Event{}, err
 	}
-	for _, check := range checks {
-		if err := check(&e, w); err != nil {
-			return Event{}, err
-		}
+	if err := decodeType(&e, &w); err != nil {
+		return Event{}, err
+	}
+	if err := decodeTimestamp(&e, &w, maxSkew); err != nil {
+		return Event{}, err
+	}
+	if err := decodeFields(&e, &w); err != nil {
+		return Event{}, err
 	}
 	return e, nil
-}
-
-// strictJSON decodes exactly one JSON object and nothing after it.
-func strictJSON(data []byte) (wire, error) {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, errors.New("an event must be a JSON object")
-	}
-	d := json.NewDecoder(bytes.NewReader(trimmed))
-	var w wire
-	if err := d.Decode(&w); err != nil {
-		return nil, err
-	}
-	if rest := bytes.TrimSpace(trimmed[d.InputOffset():]); len(rest) > 0 {
-		return nil, errors.New("trailing data after the JSON object")
-	}
-	return w, nil
 }
 
 func invalid(r Reason, format string, args ...any) *InvalidError {
 	return &InvalidError{Reason: r, Detail: fmt.Sprintf(format, args...)}
 }
 
-func decodeOrderID(e *Event, w wire, subjectID string) error {
-	raw := w["order_id"]
+func decodeOrderID(e *Event, w *fields, subjectID string) error {
+	raw := w.get("order_id")
 	if len(raw) == 0 || string(raw) == "null" {
 		return invalid(ReasonMissingOrderID, "order_id is required")
 	}
-	var id string
-	if err := json.Unmarshal(raw, &id); err != nil {
+	id, ok := jsonString(raw)
+	if !ok {
 		return invalid(ReasonInvalidOrderID, "order_id must be a string, got %s", clip(raw))
 	}
 	if id == "" {
@@ -136,9 +115,9 @@ func ValidOrderID(id string) bool {
 	return true
 }
 
-func decodeType(e *Event, w wire) error {
-	var t string
-	if err := json.Unmarshal(w["event_type"], &t); err != nil {
+func decodeType(e *Event, w *fields) error {
+	t, ok := jsonString(w.get("event_type"))
+	if !ok {
 		return invalid(ReasonUnknownEventType, "event_type must be one of ORDER_PLACED, PROCESSING_STARTED, ITEM_SHIPPED, ITEM_DELIVERED, ORDER_CANCELLED")
 	}
 	if _, ok := EventType(t).Stage(); !ok {
@@ -148,14 +127,14 @@ func decodeType(e *Event, w wire) error {
 	return nil
 }
 
-func decodeTimestamp(e *Event, w wire, maxSkew time.Duration) error {
-	raw := w["timestamp"]
+func decodeTimestamp(e *Event, w *fields, maxSkew time.Duration) error {
+	raw := w.get("timestamp")
 	if len(raw) == 0 || string(raw) == "null" {
 		e.Timestamp = e.Arrived
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, ok := jsonString(raw)
+	if !ok {
 		return invalid(ReasonInvalidTimestamp, "timestamp must be an RFC 3339 string, got %s", clip(raw))
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
@@ -170,7 +149,7 @@ func decodeTimestamp(e *Event, w wire, maxSkew time.Duration) error {
 	return nil
 }
 
-func decodeFields(e *Event, w wire) error {
+func decodeFields(e *Event, w *fields) error {
 	texts := []struct {
 		name string
 		dst  *string
@@ -179,11 +158,11 @@ func decodeFields(e *Event, w wire) error {
 		{"item_category", &e.ItemCategory}, {"tenant_id", &e.TenantID},
 	}
 	for _, f := range texts {
-		if err := text(f.name, w[f.name], f.dst); err != nil {
+		if err := text(f.name, w.get(f.name), f.dst); err != nil {
 			return err
 		}
 	}
-	q, err := number("quantity", w["quantity"], 0, maxQuantity)
+	q, err := number("quantity", w.get("quantity"), 0, maxQuantity)
 	if err != nil {
 		return err
 	}
@@ -191,16 +170,16 @@ func decodeFields(e *Event, w wire) error {
 		return invalid(ReasonInvalidField, "quantity must be a whole number, got %v", q)
 	}
 	e.Quantity = int(q)
-	e.Price, err = number("price", w["price"], 0, maxPrice)
+	e.Price, err = number("price", w.get("price"), 0, maxPrice)
 	return err
 }
 
-func text(name string, raw json.RawMessage, dst *string) error {
+func text(name string, raw []byte, dst *string) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	s, ok := jsonString(raw)
+	if !ok {
 		return invalid(ReasonInvalidField, "%s must be a string, got %s", name, clip(raw))
 	}
 	if len(s) > maxTextLen {
@@ -210,7 +189,7 @@ func text(name string, raw json.RawMessage, dst *string) error {
 	return nil
 }
 
-func number(name string, raw json.RawMessage, lo, hi float64) (float64, error) {
+func number(name string, raw []byte, lo, hi float64) (float64, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return 0, nil
 	}
