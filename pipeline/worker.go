@@ -15,6 +15,10 @@ import (
 // the batch in flight.
 const batchTimeout = 10 * time.Second
 
+// finishBudget bounds how long a graceful stop keeps processing messages
+// delivered before it; what is left then is handed back with a NAK.
+const finishBudget = 5 * time.Second
+
 // delivery is a message handed from a consumer to its partition worker.
 type delivery struct {
 	msg   jetstream.Msg
@@ -27,6 +31,7 @@ type worker struct {
 	p       *Pipeline
 	part    int
 	in      chan delivery
+	stop    chan struct{} // closed when the worker starts releasing
 	cache   *stateCache
 	batches uint64
 }
@@ -35,6 +40,7 @@ func newWorker(p *Pipeline, part int) *worker {
 	return &worker{
 		p: p, part: part,
 		in:    make(chan delivery, 2*p.cfg.Streaming.MaxBatch),
+		stop:  make(chan struct{}),
 		cache: newStateCache(max(p.cacheLimit/p.topo.Partitions, 1000)),
 	}
 }
@@ -51,7 +57,7 @@ func (w *worker) run(ctx context.Context) error {
 		{w.p.prov.Timers, w.p.topo.TimersConsumer(w.part), true},
 	}
 	var running []jetstream.ConsumeContext
-	defer func() { w.release(running) }()
+	defer func() { w.release(ctx, running) }()
 	for _, n := range names {
 		cc, err := w.consume(ctx, n.stream, n.consumer, n.timer)
 		if err != nil {
@@ -68,7 +74,19 @@ func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, t
 	if err != nil {
 		return nil, fmt.Errorf("partition %d: consumer %s: %w", w.part, name, err)
 	}
-	handler := func(m jetstream.Msg) { w.in <- delivery{msg: m, timer: timer} }
+	handler := func(m jetstream.Msg) {
+		d := delivery{msg: m, timer: timer}
+		select {
+		case w.in <- d:
+			return
+		default:
+		}
+		select {
+		case w.in <- d:
+		case <-w.stop:
+			_ = m.Nak() // releasing with a full buffer: hand it back
+		}
+	}
 	cc, err := c.Consume(handler,
 		jetstream.PullPriorityGroup(PriorityGroup),
 		jetstream.PullMaxMessages(w.p.cfg.Streaming.MaxBatch),
@@ -105,12 +123,33 @@ func (w *worker) loop(ctx context.Context) {
 		if len(ds) == 0 {
 			continue
 		}
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(w.p.cfg.Streaming.AckWait, batchTimeout))
-		w.batches++
-		b := w.newBatch()
-		b.process(bctx, ds)
-		w.p.metrics.batch(len(ds), time.Since(b.now))
-		cancel()
+		w.process(ctx, ds)
+	}
+}
+
+// process runs one micro-batch on a context that the stop signal does not
+// cancel, bounded by batchTimeout.
+func (w *worker) process(ctx context.Context, ds []delivery) {
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(w.p.cfg.Streaming.AckWait, batchTimeout))
+	defer cancel()
+	w.batches++
+	b := w.newBatch()
+	b.process(bctx, ds)
+	w.p.metrics.batch(len(ds), time.Since(b.now))
+}
+
+// finish processes the messages delivered before the stop, for at most
+// finishBudget. Processing them beats handing them back: a NAK is lost if
+// the embedded server stops right after (its redelivery queue is not
+// persisted), leaving the messages unacked until ack_wait after a restart.
+func (w *worker) finish(ctx context.Context) {
+	deadline := time.Now().Add(finishBudget)
+	for time.Now().Before(deadline) {
+		ds := w.collect(context.Background(), false)
+		if len(ds) == 0 {
+			return
+		}
+		w.process(ctx, ds)
 	}
 }
 
@@ -153,29 +192,46 @@ func waitUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
-// release stops consuming, returns buffered messages for prompt redelivery
-// and unpins the partition so a standby instance takes over at once.
-func (w *worker) release(running []jetstream.ConsumeContext) {
+// release stops consuming, processes what was delivered (finish), hands
+// back what is left for prompt redelivery and unpins the partition so a
+// standby instance takes over at once. Draining (not stopping) the
+// subscriptions matters: messages already on their way would otherwise
+// stay unacked, and so unprocessed, until ack_wait.
+func (w *worker) release(ctx context.Context, running []jetstream.ConsumeContext) {
+	close(w.stop)
 	for _, cc := range running {
-		cc.Stop()
+		cc.Drain()
 	}
-	for {
+	deadline := time.NewTimer(2 * time.Second)
+	defer deadline.Stop()
+	for _, cc := range running {
 		select {
-		case d := <-w.in:
-			_ = d.msg.Nak()
-			continue
-		default:
+		case <-cc.Closed():
+		case <-deadline.C:
 		}
-		break
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	w.finish(ctx)
+	w.nakBuffered()
+	uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, u := range []struct {
 		s    jetstream.Stream
 		name string
 	}{{w.p.prov.Events, w.p.topo.EventsConsumer(w.part)}, {w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)}} {
-		if err := u.s.UnpinConsumer(ctx, u.name, PriorityGroup); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		if err := u.s.UnpinConsumer(uctx, u.name, PriorityGroup); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 			w.p.log.Debug("unpin", "consumer", u.name, "err", err)
+		}
+	}
+}
+
+// nakBuffered hands back the deliveries waiting for a batch.
+func (w *worker) nakBuffered() {
+	for {
+		select {
+		case d := <-w.in:
+			_ = d.msg.Nak()
+		default:
+			return
 		}
 	}
 }

@@ -53,8 +53,7 @@ func dial(cfg config.Config, name string, embed bool, log *slog.Logger) (*conn, 
 // close drains the connection and stops the embedded server. Safe to call twice.
 func (c *conn) close() {
 	if c.nc != nil {
-		_ = c.nc.Drain()
-		c.nc.Close()
+		broker.Close(c.nc)
 		c.nc = nil
 	}
 	c.embedded.Shutdown()

@@ -78,3 +78,22 @@ func authOptions(cfg config.NATS) ([]nats.Option, error) {
 	}
 	return opts, nil
 }
+
+// Close drains nc (pending subscriptions' messages handled, buffered
+// publishes, acks and naks flushed) and waits until it is closed, at most
+// the drain timeout and a second. nats.Conn.Drain alone returns at once:
+// stopping the embedded server right after it could lose what was still
+// buffered.
+func Close(nc *nats.Conn) {
+	done := make(chan struct{})
+	nc.SetClosedHandler(func(*nats.Conn) { close(done) })
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(6 * time.Second):
+		nc.Close()
+	}
+}
