@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -8,34 +9,155 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// Stats are the pipeline's running counters, safe for concurrent use.
-type Stats struct {
-	Batches   atomic.Uint64
-	Messages  atomic.Uint64
-	Events    atomic.Uint64 // input events and fired checks applied
-	Updates   atomic.Uint64 // updates emitted
-	Breaches  atomic.Uint64
-	Conflicts atomic.Uint64 // CAS conflicts
-	BatchNs   atomic.Uint64 // total batch processing time
+// Outcomes of a processed input event or fired SLA check (EventKey.Outcome).
+const (
+	OutcomeApplied   = "applied"   // the event moved the order forward
+	OutcomeLate      = "late"      // an earlier stage recorded after a later one
+	OutcomeDuplicate = "duplicate" // nothing new: no state change, no output
+	OutcomeRejected  = "rejected"  // impossible transition: EVENT_REJECTED emitted
+	OutcomeBreach    = "breach"    // a fired SLA check found the SLA unmet
+	OutcomeMet       = "no_breach" // a fired SLA check found nothing to report
+)
 
-	mu   sync.Mutex
-	dead map[order.Reason]uint64
+// TypeSLACheck is the EventKey.Type of a fired SLA check.
+const TypeSLACheck = "SLA_CHECK"
+
+// Stats are the pipeline's running counters, safe for concurrent use. They
+// count what this instance processed since it started; the monitor package
+// exports them as Prometheus metrics.
+type Stats struct {
+	Batches      atomic.Uint64
+	Messages     atomic.Uint64
+	Events       atomic.Uint64 // input events and fired checks applied
+	Updates      atomic.Uint64 // updates emitted
+	Breaches     atomic.Uint64
+	Conflicts    atomic.Uint64 // CAS conflicts
+	BatchNs      atomic.Uint64 // total batch processing time
+	Redeliveries atomic.Uint64 // applied messages delivered more than once
+
+	once      sync.Once
+	mu        sync.Mutex
+	dead      map[order.Reason]uint64
+	events    map[EventKey]uint64
+	breaches  map[order.SLA]uint64
+	batchSize *Histogram
+	batchDur  *Histogram
+	latency   map[string]*Histogram // by source: "event", "sla_check"
+}
+
+// EventKey classifies processed inputs: the input event type (or
+// TypeSLACheck) and the outcome (Outcome* constants).
+type EventKey struct {
+	Type    string
+	Outcome string
+}
+
+// Latency sources (keys of Stats.Latency).
+const (
+	SourceEvent    = "event"
+	SourceSLACheck = "sla_check"
+)
+
+func (s *Stats) init() {
+	s.once.Do(func() {
+		s.batchSize = NewHistogram(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+		s.batchDur = NewHistogram(latencyBounds()...)
+		s.latency = map[string]*Histogram{
+			SourceEvent: NewHistogram(latencyBounds()...), SourceSLACheck: NewHistogram(latencyBounds()...),
+		}
+	})
+}
+
+// latencyBounds are histogram bounds in seconds, from 1 ms to 1 minute.
+func latencyBounds() []float64 {
+	return []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 }
 
 func (s *Stats) batch(n int, d time.Duration) {
+	s.init()
 	s.Batches.Add(1)
 	s.Messages.Add(uint64(n))
 	s.BatchNs.Add(uint64(d))
+	s.batchSize.Observe(float64(n))
+	s.batchDur.Observe(d.Seconds())
 }
 
+// applied counts a committed group: its inputs by type and outcome, its
+// updates and breaches, redeliveries and the end-to-end latency of each
+// message (now minus the time JetStream stored it).
 func (s *Stats) applied(g *group) {
+	s.init()
 	s.Events.Add(uint64(len(g.events) + len(g.fired)))
 	s.Updates.Add(uint64(len(g.updates)))
+	now := time.Now()
+	for _, m := range g.msgs {
+		md, err := m.Metadata()
+		if err != nil {
+			continue
+		}
+		if md.NumDelivered > 1 {
+			s.Redeliveries.Add(1)
+		}
+		src := SourceEvent
+		if md.Stream == SLAStream {
+			src = SourceSLACheck
+		}
+		s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())
+	}
+	keys := classify(g)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.events == nil {
+		s.events, s.breaches = map[EventKey]uint64{}, map[order.SLA]uint64{}
+	}
+	for _, k := range keys {
+		s.events[k]++
+	}
 	for _, u := range g.updates {
 		if u.Type == order.UpdateBreach {
 			s.Breaches.Add(1)
+			s.breaches[u.SLA]++
 		}
 	}
+}
+
+// classify matches each input of a group to the update it produced. An
+// event's update carries its stage as key ("rejected-<stage>" when
+// rejected); a fired check's breach carries the SLA.
+func classify(g *group) []EventKey {
+	used := make([]bool, len(g.updates))
+	take := func(match func(order.Update) bool) (order.Update, bool) {
+		for i, u := range g.updates {
+			if !used[i] && match(u) {
+				used[i] = true
+				return u, true
+			}
+		}
+		return order.Update{}, false
+	}
+	var out []EventKey
+	for _, e := range g.events {
+		stage, _ := e.Type.Stage()
+		key := strings.ToLower(string(stage))
+		k := EventKey{Type: string(e.Type), Outcome: OutcomeDuplicate}
+		if u, ok := take(func(u order.Update) bool { return u.Type != order.UpdateBreach && u.Key == key }); ok {
+			k.Outcome = OutcomeApplied
+			if u.Late {
+				k.Outcome = OutcomeLate
+			}
+		} else if _, ok := take(func(u order.Update) bool { return u.Key == "rejected-"+key }); ok {
+			k.Outcome = OutcomeRejected
+		}
+		out = append(out, k)
+	}
+	for _, sla := range g.fired {
+		k := EventKey{Type: TypeSLACheck, Outcome: OutcomeMet}
+		if _, ok := take(func(u order.Update) bool { return u.Type == order.UpdateBreach && u.SLA == sla }); ok {
+			k.Outcome = OutcomeBreach
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 func (s *Stats) conflict() { s.Conflicts.Add(1) }
@@ -53,9 +175,93 @@ func (s *Stats) deadLetter(r order.Reason) {
 func (s *Stats) DeadLetters() map[order.Reason]uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[order.Reason]uint64, len(s.dead))
-	for k, v := range s.dead {
+	return copyMap(s.dead)
+}
+
+// EventCounts returns the inputs processed, by type and outcome.
+func (s *Stats) EventCounts() map[EventKey]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyMap(s.events)
+}
+
+// BreachesBySLA returns the SLA breaches emitted, by SLA.
+func (s *Stats) BreachesBySLA() map[order.SLA]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyMap(s.breaches)
+}
+
+// BatchSize returns the histogram of messages per batch.
+func (s *Stats) BatchSize() HistogramSnapshot { s.init(); return s.batchSize.Snapshot() }
+
+// BatchDuration returns the histogram of batch processing time in seconds.
+func (s *Stats) BatchDuration() HistogramSnapshot { s.init(); return s.batchDur.Snapshot() }
+
+// Latency returns, by source (SourceEvent, SourceSLACheck), the histogram
+// of seconds from JetStream storing a message to its batch committing.
+func (s *Stats) Latency() map[string]HistogramSnapshot {
+	s.init()
+	out := make(map[string]HistogramSnapshot, len(s.latency))
+	for k, h := range s.latency {
+		out[k] = h.Snapshot()
+	}
+	return out
+}
+
+func copyMap[K comparable](m map[K]uint64) map[K]uint64 {
+	out := make(map[K]uint64, len(m))
+	for k, v := range m {
 		out[k] = v
 	}
 	return out
+}
+
+// Histogram counts observations in fixed buckets, safe for concurrent use.
+type Histogram struct {
+	mu     sync.Mutex
+	bounds []float64
+	counts []uint64 // per bucket, not cumulative; the last is +Inf
+	count  uint64
+	sum    float64
+}
+
+// HistogramSnapshot is a histogram's state: Cumulative[i] counts the
+// observations <= Bounds[i].
+type HistogramSnapshot struct {
+	Bounds     []float64
+	Cumulative []uint64
+	Count      uint64
+	Sum        float64
+}
+
+// NewHistogram returns a histogram with the given ascending upper bounds.
+func NewHistogram(bounds ...float64) *Histogram {
+	return &Histogram{bounds: bounds, counts: make([]uint64, len(bounds)+1)}
+}
+
+// Observe records one value.
+func (h *Histogram) Observe(v float64) {
+	i := 0
+	for i < len(h.bounds) && v > h.bounds[i] {
+		i++
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.counts[i]++
+	h.count++
+	h.sum += v
+}
+
+// Snapshot returns the histogram's current state.
+func (h *Histogram) Snapshot() HistogramSnapshot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := HistogramSnapshot{Bounds: h.bounds, Cumulative: make([]uint64, len(h.bounds)), Count: h.count, Sum: h.sum}
+	var acc uint64
+	for i := range h.bounds {
+		acc += h.counts[i]
+		s.Cumulative[i] = acc
+	}
+	return s
 }

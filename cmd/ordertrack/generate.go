@@ -3,9 +3,262 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/generator"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// generateCmd is not built yet.
+// fastVirtualRate spaces order starts in virtual time when --rate is 0 (as
+// fast as possible): event timestamps then advance 1 s per 100,000 events.
+const fastVirtualRate = 100_000
+
+// generateOpts are the generate command's own flags.
+type generateOpts struct {
+	scenario string
+	rate     float64
+	orders   int
+	duration time.Duration
+	seed     int64
+	dryRun   bool
+	json     bool
+	progress bool
+}
+
 func (m *Main) generateCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := m.newFlagSet("generate", "generate [--scenario S] [--rate N] [--orders N] [--duration D] [--seed N] [flags]")
+	var o generateOpts
+	fs.StringVar(&o.scenario, "scenario", "", `"sample" (clean lifecycles) or "realistic" (every outcome and anomaly); default generator.scenario`)
+	fs.Float64Var(&o.rate, "rate", -1, "events per second; 0 = as fast as possible (default generator.rate)")
+	fs.IntVar(&o.orders, "orders", 0, "stop after this many orders (0 = no limit)")
+	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0 = no limit; Ctrl+C stops too)")
+	fs.Int64Var(&o.seed, "seed", 0, "random seed: the same seed gives the same events (default generator.seed, 0 = random)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the events instead of publishing them (needs --orders or --duration)")
+	fs.BoolVar(&o.json, "json", false, "with --dry-run: print the events as JSON lines (input for 'ordertrack publish')")
+	fs.BoolVar(&o.progress, "progress", false, "show the progress bar even when stderr is not a terminal")
+	load := m.configFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	o = o.withConfig(cfg, fs)
+	if o.dryRun && o.orders == 0 && o.duration == 0 {
+		return errors.New("--dry-run needs --orders or --duration, or it would print forever")
+	}
+	g, start, err := newLoadGenerator(cfg, o, time.Now())
+	if err != nil {
+		return err
+	}
+	if o.dryRun {
+		return m.printEmissions(ctx, g, o, start)
+	}
+	return m.publishEmissions(ctx, cfg, g, o)
+}
+
+// withConfig fills the flags left unset from generator.* configuration keys.
+func (o generateOpts) withConfig(cfg config.Config, fs *flag.FlagSet) generateOpts {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.scenario == "" {
+		o.scenario = cfg.Generator.Scenario
+	}
+	if o.rate < 0 {
+		o.rate = cfg.Generator.Rate
+	}
+	if !set["seed"] {
+		o.seed = cfg.Generator.Seed
+	}
+	if o.seed == 0 && !set["seed"] {
+		o.seed = time.Now().UnixNano()
+	}
+	return o
+}
+
+// newLoadGenerator builds the generator of o. Its virtual clock starts now:
+// with a rate, each emission's At is the wall time to publish it; at full
+// speed (rate 0) order starts are spaced as if at fastVirtualRate. The SLAs
+// are the pipeline's (demo SLAs when the run command would use them).
+func newLoadGenerator(cfg config.Config, o generateOpts, now time.Time) (*generator.Generator, time.Time, error) {
+	if cfg.DemoSLA() {
+		demo := config.DemoSLAs()
+		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
+	}
+	rate := o.rate
+	if rate == 0 {
+		rate = fastVirtualRate
+	}
+	g, err := generator.New(generator.Config{
+		Scenario: o.scenario, Seed: o.seed, Orders: o.orders, Rules: pipeline.RulesFrom(cfg),
+		Start: now, Rate: rate, IDPrefix: fmt.Sprintf("ORD-%04X-", uint64(o.seed)&0xffff),
+	})
+	return g, now, err
+}
+
+// printEmissions writes the emissions to stdout without publishing: JSON
+// lines with --json, else one readable line each. --duration is virtual time.
+func (m *Main) printEmissions(ctx context.Context, g *generator.Generator, o generateOpts, start time.Time) error {
+	var t tally
+	for ctx.Err() == nil {
+		em, ok := g.Next()
+		if !ok || (o.duration > 0 && em.At.Sub(start) > o.duration) {
+			break
+		}
+		t.add(em)
+		if o.json {
+			fmt.Fprintf(m.Stdout, "%s\n", g.JSON(em.Event))
+			continue
+		}
+		fmt.Fprintf(m.Stdout, "+%-10s %-12s %-20s %-18s %s\n", em.At.Sub(start).Truncate(time.Millisecond),
+			em.Kind, em.Event.OrderID, em.Event.Type, em.Event.EventID)
+	}
+	if !o.json {
+		fmt.Fprintln(m.Stdout, t.summary(time.Duration(0), o.seed, true))
+	}
+	return nil
+}
+
+// publishEmissions publishes the emissions to the input subjects, paced by
+// their At unless the rate is 0, until the generator ends, --duration
+// passes or ctx is done.
+func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *generator.Generator, o generateOpts) error {
+	log := m.logger(cfg)
+	c, err := dial(cfg, "ordertrack generate", false, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	var failed atomic.Int64
+	var lastErr atomic.Value
+	js, err := jetstream.New(c.nc, jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, _ *nats.Msg, err error) {
+			failed.Add(1)
+			lastErr.Store(err)
+		}))
+	if err != nil {
+		return err
+	}
+	topo := pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
+	t := &tally{}
+	bar := m.newProgress(o, g.EventsPerOrder(), t)
+	bar.start()
+	start := time.Now()
+	err = publishLoop(ctx, js, topo, g, o, start, t)
+	werr := waitPublished(js, 30*time.Second)
+	bar.stop()
+	fmt.Fprintln(m.Stdout, t.summary(time.Since(start), o.seed, false))
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d events not stored (last error: %v)", n, t.events.Load(), lastErr.Load())
+	}
+	return errors.Join(err, werr)
+}
+
+// publishLoop publishes emissions until one of the stop conditions.
+func publishLoop(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, g *generator.Generator, o generateOpts, start time.Time, t *tally) error {
+	end := time.Time{}
+	if o.duration > 0 {
+		end = start.Add(o.duration)
+	}
+	for ctx.Err() == nil {
+		em, ok := g.Next()
+		if !ok {
+			return nil
+		}
+		if o.rate > 0 {
+			if !end.IsZero() && em.At.After(end) {
+				return nil
+			}
+			if time.Until(em.At) > time.Millisecond && !sleepUntil(ctx, em.At) {
+				return nil
+			}
+		} else if !end.IsZero() && time.Now().After(end) {
+			return nil
+		}
+		msg := nats.NewMsg(topo.EventSubject(em.Event.OrderID))
+		msg.Data = g.JSON(em.Event)
+		if !em.Duplicate && em.Event.EventID != "" {
+			msg.Header.Set(jetstream.MsgIDHeader, em.Event.EventID)
+		}
+		if _, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(10*time.Second)); err != nil {
+			return fmt.Errorf("publish event %s of order %s: %w", em.Event.EventID, em.Event.OrderID, err)
+		}
+		t.add(em)
+	}
+	return nil
+}
+
+// waitPublished waits until every async publish is acknowledged.
+func waitPublished(js jetstream.JetStream, within time.Duration) error {
+	select {
+	case <-js.PublishAsyncComplete():
+		return nil
+	case <-time.After(within):
+		return fmt.Errorf("%d events still unacknowledged after %s", js.PublishAsyncPending(), within)
+	}
+}
+
+// tally counts what was emitted. events is read by the progress bar while
+// the publisher writes; the maps belong to the publisher.
+type tally struct {
+	events atomic.Int64
+	orders int
+	kinds  map[string]int
+	types  map[order.EventType]int
+}
+
+func (t *tally) add(em generator.Emission) {
+	if t.kinds == nil {
+		t.kinds, t.types = map[string]int{}, map[order.EventType]int{}
+	}
+	t.events.Add(1)
+	t.kinds[em.Kind]++
+	t.types[em.Event.Type]++
+	if em.Event.Type == order.OrderPlaced && !em.Duplicate {
+		t.orders++
+	}
+}
+
+// summary is the closing line: events, orders, duration, rate, by kind and type.
+func (t *tally) summary(d time.Duration, seed int64, dry bool) string {
+	n := t.events.Load()
+	var b strings.Builder
+	verb := "published"
+	if dry {
+		verb = "generated (dry run)"
+	}
+	fmt.Fprintf(&b, "%s %d events for %d orders", verb, n, t.orders)
+	if d > 0 {
+		fmt.Fprintf(&b, " in %s (%.0f events/s)", d.Round(time.Millisecond), float64(n)/d.Seconds())
+	}
+	fmt.Fprintf(&b, "; seed %d\n  by kind: %s\n  by type: %s", seed, counted(t.kinds), counted(t.types))
+	return b.String()
+}
+
+// counted renders a count map as "a 3, b 1", sorted by name.
+func counted[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }

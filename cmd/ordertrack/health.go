@@ -3,9 +3,356 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// healthCmd is not built yet.
+// healthTimeout bounds each check's NATS requests.
+const healthTimeout = 5 * time.Second
+
+// stallSample is the least time between the two samples of consumer
+// progress that tell a stalled consumer from a slow one.
+const stallSample = time.Second
+
+// failure is a failed check: what went wrong and how to fix it.
+type failure struct{ what, fix string }
+
+func (f *failure) Error() string { return f.what + "; " + f.fix }
+
+func fail(fix, format string, args ...any) *failure {
+	return &failure{what: fmt.Sprintf(format, args...), fix: fix}
+}
+
+// healthCheck is one line of the report: a name, and a run that returns
+// the detail shown on success.
+type healthCheck struct {
+	name string
+	run  func(ctx context.Context) (string, error)
+}
+
 func (m *Main) healthCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := m.newFlagSet("health", "health [flags]  (alias: ordertrack --health-check)")
+	load := m.configFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	out := m.Stdout
+	fmt.Fprintln(out, "Performing system health check...")
+	cfg, err := load()
+	if err != nil {
+		report(out, "Configuration", "", err)
+		return healthFailed([]string{"Configuration"})
+	}
+	report(out, "Configuration", configSummary(withDemoSLAs(cfg)), nil)
+	h := &health{cfg: cfg, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}}
+	defer h.close()
+	var failed []string
+	for _, c := range h.checks(m) {
+		if len(failed) > 0 && h.c == nil {
+			report(out, c.name, "", errSkipped)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, healthTimeout+stallSample+cfg.Streaming.TriggerInterval)
+		detail, err := c.run(cctx)
+		cancel()
+		report(out, c.name, detail, err)
+		if err != nil {
+			failed = append(failed, c.name)
+		}
+	}
+	if len(failed) > 0 {
+		return healthFailed(failed)
+	}
+	fmt.Fprintln(out, "All health checks passed - system is ready")
+	return nil
+}
+
+var errSkipped = errors.New("skipped: NATS is not reachable")
+
+func healthFailed(names []string) error {
+	return fmt.Errorf("%d health check(s) failed: %s", len(names), strings.Join(names, ", "))
+}
+
+// report prints one check's line, and for a failure how to fix it.
+func report(w io.Writer, name, detail string, err error) {
+	var f *failure
+	switch {
+	case errors.Is(err, errSkipped):
+		fmt.Fprintf(w, "[skip] %s: %v\n", name, err)
+	case errors.As(err, &f):
+		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, f.what, f.fix)
+	case err != nil:
+		fmt.Fprintf(w, "[FAIL] %s: %v\n", name, err)
+	default:
+		fmt.Fprintf(w, "[ok]   %s: %s\n", name, detail)
+	}
+}
+
+func configSummary(cfg config.Config) string {
+	return fmt.Sprintf("valid (%d partitions, prefix %q, SLAs processing %s, shipping %s, delivery %s)",
+		cfg.Streaming.Partitions, cfg.Subjects.Prefix, order.HumanDuration(cfg.SLA.Processing),
+		order.HumanDuration(cfg.SLA.Shipping), order.HumanDuration(cfg.SLA.Delivery))
+}
+
+// health holds what the checks share: the configuration and the connection.
+type health struct {
+	cfg  config.Config
+	topo pipeline.Topology
+	c    *conn
+}
+
+func (h *health) close() {
+	if h.c != nil {
+		h.c.close()
+	}
+}
+
+func (h *health) checks(m *Main) []healthCheck {
+	cs := []healthCheck{
+		{"NATS reachable", func(context.Context) (string, error) { return h.connect(m) }},
+		{"JetStream", h.jetStream},
+		{"Server version", h.version},
+	}
+	for _, s := range h.streams() {
+		cs = append(cs, healthCheck{"Stream " + s.name, func(ctx context.Context) (string, error) { return h.stream(ctx, s) }})
+	}
+	return append(cs,
+		healthCheck{"Bucket " + pipeline.OrdersBucket, h.bucket},
+		healthCheck{"Consumers", h.consumers},
+		healthCheck{"Consumer progress", h.progress},
+	)
+}
+
+func (h *health) connect(m *Main) (string, error) {
+	c, err := dial(h.cfg, "ordertrack health", false, m.logger(h.cfg))
+	if err != nil {
+		where := h.cfg.NATS.URL
+		fix := "check nats.url, credentials and TLS settings, and that the server is up"
+		if h.cfg.Embedded() {
+			where = h.cfg.NATS.Embedded.Listen
+			fix = "start the pipeline (ordertrack run), which runs the embedded server on nats.embedded.listen, or set nats.url"
+		}
+		return "", fail(fix, "cannot connect to %s: %v", where, err)
+	}
+	h.c = c
+	return fmt.Sprintf("connected to %s", c.nc.ConnectedUrlRedacted()), nil
+}
+
+func (h *health) jetStream(ctx context.Context) (string, error) {
+	info, err := h.c.js.AccountInfo(ctx)
+	if err != nil {
+		return "", fail("enable JetStream on the server (nats-server -js) or for this account", "JetStream is not available: %v", err)
+	}
+	return fmt.Sprintf("enabled (%d streams, %d consumers in the account)", info.Streams, info.Consumers), nil
+}
+
+func (h *health) version(context.Context) (string, error) {
+	v := h.c.nc.ConnectedServerVersion()
+	if !atLeast(v, 2, 12) {
+		return "", fail("upgrade nats-server to 2.12 or later", "server %s cannot hold message schedules (SLA timers need >= 2.12)", v)
+	}
+	return fmt.Sprintf("%s supports message schedules (>= 2.12)", v), nil
+}
+
+// atLeast reports whether a version "X.Y.Z[-suffix]" is at least major.minor.
+func atLeast(v string, major, minor int) bool {
+	var x, y int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &x, &y); err != nil {
+		return false
+	}
+	return x > major || (x == major && y >= minor)
+}
+
+// wantStream is what the configuration implies for one stream.
+type wantStream struct {
+	name      string
+	subjects  []string
+	transform string // destination, "" for none
+	workQueue bool
+	schedules bool
+}
+
+func (h *health) streams() []wantStream {
+	p := h.topo.Prefix
+	return []wantStream{
+		{name: pipeline.EventsStream, subjects: []string{h.topo.EventsWildcard()}, transform: h.topo.EventsTransform()},
+		{name: pipeline.SLAStream, subjects: []string{p + ".sla.>"}, workQueue: true, schedules: true},
+		{name: pipeline.UpdatesStream, subjects: []string{p + ".updates.>", p + ".alerts.>"}},
+		{name: pipeline.DLQStream, subjects: []string{p + ".dlq.>"}},
+	}
+}
+
+func (h *health) stream(ctx context.Context, w wantStream) (string, error) {
+	s, err := h.c.js.Stream(ctx, w.name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return "", fail("run 'ordertrack run' once to create it", "stream %s does not exist", w.name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up stream %s: %w", w.name, err)
+	}
+	info := s.CachedInfo()
+	if err := h.compareStream(info.Config, w); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("matches the configuration (%s, %d messages)", strings.Join(w.subjects, " "), info.State.Msgs), nil
+}
+
+func (h *health) compareStream(have jetstream.StreamConfig, w wantStream) error {
+	recreate := fmt.Sprintf("fix the configuration or delete the stream (nats stream rm %s) and run 'ordertrack run'", w.name)
+	transform := ""
+	if have.SubjectTransform != nil {
+		transform = have.SubjectTransform.Destination
+	}
+	switch {
+	case !slices.Equal(have.Subjects, w.subjects):
+		return fail("check subjects.prefix; "+recreate, "stream %s has subjects %v, the configuration needs %v", w.name, have.Subjects, w.subjects)
+	case transform != w.transform:
+		return fail("set streaming.partitions to the count the stream was created with (changing it remaps every order); "+recreate,
+			"stream %s partitions by %q, the configuration needs %q", w.name, transform, w.transform)
+	case have.Replicas != h.cfg.NATS.Replicas:
+		return fail("set nats.replicas accordingly; "+recreate, "stream %s has %d replicas, nats.replicas is %d", w.name, have.Replicas, h.cfg.NATS.Replicas)
+	case w.workQueue != (have.Retention == jetstream.WorkQueuePolicy):
+		return fail(recreate, "stream %s has retention %s", w.name, have.Retention)
+	case w.schedules && !have.AllowMsgSchedules:
+		return fail(recreate, "stream %s does not allow message schedules (SLA timers)", w.name)
+	case w.schedules && have.MaxAge != 0:
+		return fail("set the stream's max age to 0 (nats stream edit "+w.name+" --max-age 0)",
+			"stream %s has max age %s, which deletes pending SLA timers", w.name, have.MaxAge)
+	}
+	return nil
+}
+
+func (h *health) bucket(ctx context.Context) (string, error) {
+	kv, err := h.c.js.KeyValue(ctx, pipeline.OrdersBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return "", fail("run 'ordertrack run' once to create it", "bucket %s does not exist", pipeline.OrdersBucket)
+	}
+	if err != nil {
+		return "", fmt.Errorf("open bucket %s: %w", pipeline.OrdersBucket, err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("inspect bucket %s: %w", pipeline.OrdersBucket, err)
+	}
+	if st.LimitMarkerTTL() == 0 {
+		return "", fail("recreate it (nats kv rm "+pipeline.OrdersBucket+") and run 'ordertrack run'",
+			"bucket %s has no limit markers, needed for per-order TTLs", pipeline.OrdersBucket)
+	}
+	return fmt.Sprintf("present (%d stored values)", st.Values()), nil
+}
+
+func (h *health) consumers(ctx context.Context) (string, error) {
+	parts, err := monitor.Partitions(ctx, h.c.js, h.topo)
+	if err != nil {
+		return "", err
+	}
+	var bad []string
+	for _, p := range parts {
+		bad = append(bad, checkConsumer(p.Events, h.topo.EventsConsumer(p.Index), h.topo.PartitionFilter(p.Index))...)
+		bad = append(bad, checkConsumer(p.Timers, h.topo.TimersConsumer(p.Index), h.topo.FiredFilter(p.Index))...)
+	}
+	if len(bad) > 0 {
+		return "", fail("run 'ordertrack run' to create missing consumers; delete conflicting ones (nats consumer rm STREAM NAME) first",
+			"%s", strings.Join(bad, "; "))
+	}
+	return fmt.Sprintf("%d of %d present (2 per partition, pinned priority group %q)", 2*len(parts), 2*len(parts), pipeline.PriorityGroup), nil
+}
+
+func checkConsumer(ci *jetstream.ConsumerInfo, name, filter string) []string {
+	switch {
+	case ci == nil:
+		return []string{"consumer " + name + " is missing"}
+	case ci.Config.FilterSubject != filter:
+		return []string{fmt.Sprintf("consumer %s filters %q, needs %q", name, ci.Config.FilterSubject, filter)}
+	case ci.Config.PriorityPolicy != jetstream.PriorityPolicyPinned || !slices.Contains(ci.Config.PriorityGroups, pipeline.PriorityGroup):
+		return []string{fmt.Sprintf("consumer %s is not in the pinned priority group %q", name, pipeline.PriorityGroup)}
+	}
+	return nil
+}
+
+// progress samples every consumer twice, stallSample (plus one trigger
+// interval) apart when anything is pending, and fails for consumers that
+// are at max_ack_pending or made no progress (no delivery, no ack) with
+// messages waiting.
+func (h *health) progress(ctx context.Context) (string, error) {
+	first, err := monitor.Partitions(ctx, h.c.js, h.topo)
+	if err != nil {
+		return "", err
+	}
+	second := first
+	if busy(first) {
+		if !sleepFor(ctx, stallSample+h.cfg.Streaming.TriggerInterval) {
+			return "", ctx.Err()
+		}
+		if second, err = monitor.Partitions(ctx, h.c.js, h.topo); err != nil {
+			return "", err
+		}
+	}
+	var stalled []string
+	var pending uint64
+	ackPending, served := 0, 0
+	for i, p := range second {
+		if why := stalledConsumer(first[i].Events, p.Events); why != "" {
+			stalled = append(stalled, h.topo.EventsConsumer(i)+": "+why)
+		}
+		if why := stalledConsumer(first[i].Timers, p.Timers); why != "" {
+			stalled = append(stalled, h.topo.TimersConsumer(i)+": "+why)
+		}
+		pending, ackPending = pending+p.Pending(), ackPending+p.AckPending()
+		if p.Served() {
+			served++
+		}
+	}
+	if len(stalled) > 0 {
+		return "", fail(fmt.Sprintf("%d/%d partitions have a consuming instance: start 'ordertrack run' if none is running, otherwise check its logs", served, len(second)),
+			"stalled: %s", strings.Join(stalled, "; "))
+	}
+	return fmt.Sprintf("not stalled (%d pending, %d awaiting ack; %d/%d partitions have a consuming instance)", pending, ackPending, served, len(second)), nil
+}
+
+func busy(ps []monitor.Partition) bool {
+	for _, p := range ps {
+		if p.Pending() > 0 || p.AckPending() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// stalledConsumer says why a consumer sampled as a and then b is stalled,
+// or "" when it is not.
+func stalledConsumer(a, b *jetstream.ConsumerInfo) string {
+	if a == nil || b == nil {
+		return ""
+	}
+	if max := b.Config.MaxAckPending; max > 0 && b.NumAckPending >= max {
+		return fmt.Sprintf("%d messages await acks (max_ack_pending %d reached)", b.NumAckPending, max)
+	}
+	waiting := a.NumPending > 0 || a.NumAckPending > 0
+	if waiting && b.Delivered.Stream == a.Delivered.Stream && b.AckFloor.Stream == a.AckFloor.Stream {
+		return fmt.Sprintf("%d pending, %d awaiting ack, no delivery or ack since the previous sample", b.NumPending, b.NumAckPending)
+	}
+	return ""
+}
+
+// sleepFor waits d or until ctx is done; it reports whether d passed.
+func sleepFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -37,25 +37,34 @@ type started struct {
 	errs   *syncBuffer
 	info   RunInfo
 	cancel context.CancelFunc
-	code   chan int
+	done   chan struct{} // closed when Run returned
+	code   int           // Run's exit status, once done
 }
 
 func startMain(t *testing.T, args ...string) *started {
 	t.Helper()
-	s := &started{out: &syncBuffer{}, errs: &syncBuffer{}, code: make(chan int, 1)}
+	s := &started{out: &syncBuffer{}, errs: &syncBuffer{}, done: make(chan struct{})}
 	ready := make(chan RunInfo, 1)
 	s.m = &Main{Stdin: strings.NewReader(""), Stdout: s.out, Stderr: s.errs, Ready: func(i RunInfo) { ready <- i }}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go func() { s.code <- s.m.Run(ctx, args) }()
+	go func() { defer close(s.done); s.code = s.m.Run(ctx, args) }()
+	// Stop it and wait, so that its server has released t.TempDir stores.
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(20 * time.Second):
+			t.Error("ordertrack did not exit within 20s of the stop signal")
+		}
+	})
 	select {
 	case s.info = <-ready:
-	case c := <-s.code:
-		t.Fatalf("ordertrack exited with %d before it was ready: %s", c, s.errs.String())
+	case <-s.done:
+		t.Fatalf("ordertrack exited with %d before it was ready: %s", s.code, s.errs.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("ordertrack not ready within 30s")
 	}
-	t.Cleanup(func() { cancel() })
 	return s
 }
 
@@ -64,8 +73,8 @@ func (s *started) stop(t *testing.T) int {
 	t.Helper()
 	s.cancel()
 	select {
-	case c := <-s.code:
-		return c
+	case <-s.done:
+		return s.code
 	case <-time.After(15 * time.Second):
 		t.Fatal("ordertrack did not exit within 15s of the stop signal")
 		return -1

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -58,6 +59,14 @@ func (m *Main) run(ctx context.Context, cfg config.Config) error {
 		onUpdates = func(us []order.Update) { console.Add(us...) }
 	}
 	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: onUpdates})
+	if cfg.Monitor.Listen != "" {
+		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Conn: c.nc, JS: c.js,
+			Topology: prov.Topology, Stats: p.Stats(), Log: log})
+		if err != nil {
+			return err
+		}
+		defer mon.Close()
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

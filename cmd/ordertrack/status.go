@@ -2,10 +2,244 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// statusCmd is not built yet.
+// statusReport is what status shows: the original's lastProgress, read
+// from NATS.
+type statusReport struct {
+	At          time.Time         `json:"at"`
+	Interval    float64           `json:"interval_seconds"`
+	Stored      uint64            `json:"events_stored"`
+	Processed   uint64            `json:"events_processed"`
+	InputRate   float64           `json:"input_rate"`
+	ProcessRate float64           `json:"processing_rate"`
+	Partitions  []partitionStatus `json:"partitions"`
+	Orders      map[string]uint64 `json:"orders_by_status,omitempty"`
+	Timers      map[string]uint64 `json:"pending_sla_timers"`
+	Breaches    map[string]uint64 `json:"breaches_by_sla"`
+	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
+}
+
+type partitionStatus struct {
+	Partition     int       `json:"partition"`
+	Pending       uint64    `json:"pending"`
+	AckPending    int       `json:"ack_pending"`
+	Redelivered   int       `json:"redelivered"`
+	ChecksPending uint64    `json:"sla_checks_pending"`
+	BehindSeconds float64   `json:"behind_seconds"`
+	Owner         string    `json:"owner,omitempty"`
+	OwnerSince    time.Time `json:"owner_since,omitzero"`
+	Consuming     bool      `json:"consuming"`
+}
+
 func (m *Main) statusCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := m.newFlagSet("status", "status [--watch] [--interval D] [--json] [--orders=false] [flags]")
+	watch := fs.Bool("watch", false, "refresh in place every --interval until interrupted")
+	interval := fs.Duration("interval", time.Second, "time between the two samples the rates come from (and between refreshes)")
+	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	orders := fs.Bool("orders", true, "count orders by status (reads every stored order; turn off for very large buckets)")
+	load := m.configFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	if *interval <= 0 {
+		return fmt.Errorf("--interval must be positive")
+	}
+	c, err := dial(cfg, "ordertrack status", false, m.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	st := &statusReader{js: c.js, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}, orders: *orders}
+	prev, err := st.sample(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		if !sleepFor(ctx, *interval) {
+			return nil
+		}
+		r, cur, err := st.report(ctx, prev)
+		if err != nil {
+			return err
+		}
+		prev = cur
+		if *watch && !*asJSON {
+			fmt.Fprint(m.Stdout, "\033[H\033[2J") // clear the screen: refresh in place
+		}
+		if *asJSON {
+			if err := json.NewEncoder(m.Stdout).Encode(r); err != nil {
+				return err
+			}
+		} else {
+			printStatus(m.Stdout, r, c.nc.ConnectedUrlRedacted())
+		}
+		if !*watch {
+			return nil
+		}
+	}
+}
+
+// statusReader gathers a statusReport from NATS.
+type statusReader struct {
+	js     jetstream.JetStream
+	topo   pipeline.Topology
+	orders bool
+}
+
+func (s *statusReader) sample(ctx context.Context) (monitor.Sample, error) {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	return monitor.TakeSample(ctx, s.js, s.topo)
+}
+
+// report samples progress again and computes the rates since prev.
+func (s *statusReader) report(ctx context.Context, prev monitor.Sample) (statusReport, monitor.Sample, error) {
+	cur, err := s.sample(ctx)
+	if err != nil {
+		return statusReport{}, prev, err
+	}
+	r := statusReport{At: cur.At, Interval: cur.At.Sub(prev.At).Seconds(), Stored: cur.Stored, Processed: cur.Processed()}
+	r.InputRate, r.ProcessRate = monitor.Rates(prev, cur)
+	ctx, cancel := context.WithTimeout(ctx, 10*healthTimeout)
+	defer cancel()
+	for _, p := range cur.Partitions {
+		ps := partitionStatus{Partition: p.Index, AckPending: p.AckPending(), Redelivered: p.Redelivered(), Consuming: p.Served()}
+		if p.Events != nil {
+			ps.Pending = p.Events.NumPending
+		}
+		if p.Timers != nil {
+			ps.ChecksPending = p.Timers.NumPending
+		}
+		ps.Owner, ps.OwnerSince = p.Owner()
+		behind, err := monitor.Behind(ctx, s.js, s.topo, p, cur.At)
+		if err != nil {
+			return r, cur, err
+		}
+		ps.BehindSeconds = behind.Seconds()
+		r.Partitions = append(r.Partitions, ps)
+	}
+	return r, cur, s.counts(ctx, &r)
+}
+
+func (s *statusReader) counts(ctx context.Context, r *statusReport) error {
+	timers, err := monitor.CountTimers(ctx, s.js, s.topo)
+	if err != nil {
+		return err
+	}
+	breaches, err := monitor.CountBreaches(ctx, s.js, s.topo)
+	if err != nil {
+		return err
+	}
+	r.Timers, r.Breaches = bySLA(timers), bySLA(breaches)
+	if r.DeadLetters, err = monitor.CountDeadLetters(ctx, s.js, s.topo); err != nil {
+		return err
+	}
+	if !s.orders {
+		return nil
+	}
+	orders, err := monitor.OrdersByStatus(ctx, s.js)
+	if err != nil {
+		return err
+	}
+	r.Orders = map[string]uint64{}
+	for st, n := range orders {
+		r.Orders[string(st)] = n
+	}
+	return nil
+}
+
+func bySLA(m map[order.SLA]uint64) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, sla := range order.SLAs {
+		out[string(sla)] = m[sla]
+	}
+	return out
+}
+
+func printStatus(w io.Writer, r statusReport, url string) {
+	fmt.Fprintf(w, "ordertrack status - %s - %s\n\n", url, r.At.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "Input:      %d events stored, %d processed\n", r.Stored, r.Processed)
+	fmt.Fprintf(w, "Rates:      input %.1f events/s, processing %.1f events/s (over %.1fs)\n\n", r.InputRate, r.ProcessRate, r.Interval)
+	printPartitions(w, r.Partitions)
+	if r.Orders != nil {
+		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, stageNames(monitor.OpenStages)))
+		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, stageNames(monitor.ClosedStages)))
+	}
+	slas := stageNamesSLA()
+	fmt.Fprintf(w, "SLA timers:      %s\n", countsLine(r.Timers, slas))
+	fmt.Fprintf(w, "SLA breaches:    %s\n", countsLine(r.Breaches, slas))
+	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, sortedKeys(r.DeadLetters)))
+}
+
+func printPartitions(w io.Writer, ps []partitionStatus) {
+	fmt.Fprintf(w, "%-9s %9s %11s %11s %7s %9s  %s\n", "partition", "pending", "ack_pending", "redelivered", "checks", "behind", "owner (pinned since)")
+	var tot partitionStatus
+	for _, p := range ps {
+		owner := "-"
+		switch {
+		case p.Owner != "":
+			owner = fmt.Sprintf("%s (%s)", p.Owner, p.OwnerSince.UTC().Format(time.RFC3339))
+		case p.Consuming:
+			owner = "waiting (idle, not pinned yet)"
+		default:
+			owner = "none: no instance consumes this partition"
+		}
+		fmt.Fprintf(w, "%-9d %9d %11d %11d %7d %8.1fs  %s\n", p.Partition, p.Pending, p.AckPending, p.Redelivered, p.ChecksPending, p.BehindSeconds, owner)
+		tot.Pending, tot.AckPending, tot.Redelivered, tot.ChecksPending = tot.Pending+p.Pending, tot.AckPending+p.AckPending, tot.Redelivered+p.Redelivered, tot.ChecksPending+p.ChecksPending
+	}
+	fmt.Fprintf(w, "%-9s %9d %11d %11d %7d\n", "total", tot.Pending, tot.AckPending, tot.Redelivered, tot.ChecksPending)
+}
+
+// countsLine formats "name n" pairs in the given order, or "none".
+func countsLine(m map[string]uint64, names []string) string {
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, m[n]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func stageNames(ss []order.Stage) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func stageNamesSLA() []string {
+	out := make([]string, len(order.SLAs))
+	for i, s := range order.SLAs {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]uint64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -2,10 +2,107 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// watchCmd is not built yet.
 func (m *Main) watchCmd(ctx context.Context, args []string) error {
-	return errors.New("not implemented yet")
+	fs := m.newFlagSet("watch", "watch [--alerts] [--order ID] [--json] [flags]")
+	alerts := fs.Bool("alerts", false, "only SLA breach alerts")
+	id := fs.String("order", "", "only this order's updates and alerts")
+	asJSON := fs.Bool("json", false, "print each update as a JSON line (as stored on ORDER_UPDATES)")
+	load := m.configFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || (*id != "" && !order.ValidOrderID(*id)) {
+		fmt.Fprintln(m.Stderr, "ordertrack watch: takes no arguments; --order needs a valid order id")
+		fs.Usage()
+		return errUsage
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	c, err := dial(cfg, "ordertrack watch", false, m.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	filters := watchFilters(cfg.Subjects.Prefix, *id, *alerts)
+	cons, err := c.js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)
+	}
+	defer it.Stop()
+	go func() { <-ctx.Done(); it.Stop() }()
+	fmt.Fprintf(m.Stderr, "Watching %s on %s (Ctrl+C to stop)\n", strings.Join(filters, ", "), c.nc.ConnectedUrlRedacted())
+	return m.follow(it, *asJSON)
+}
+
+// watchFilters returns the ORDER_UPDATES subjects to follow.
+func watchFilters(prefix, id string, alertsOnly bool) []string {
+	updates, alerts := prefix+".updates.>", prefix+".alerts.>"
+	if id != "" {
+		updates, alerts = prefix+".updates."+id, prefix+".alerts.*."+id
+	}
+	if alertsOnly {
+		return []string{alerts}
+	}
+	return []string{updates, alerts}
+}
+
+// follow prints messages until the iterator is stopped.
+func (m *Main) follow(it jetstream.MessagesContext, asJSON bool) error {
+	header := !asJSON
+	for {
+		msg, err := it.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("watch: %w", err)
+		}
+		if asJSON {
+			fmt.Fprintf(m.Stdout, "%s\n", msg.Data())
+			continue
+		}
+		var u order.Update
+		if err := json.Unmarshal(msg.Data(), &u); err != nil {
+			fmt.Fprintf(m.Stderr, "skipping undecodable message on %s: %v\n", msg.Subject(), err)
+			continue
+		}
+		printUpdates(m.Stdout, []order.Update{u}, header)
+		header = false
+	}
+}
+
+// printUpdates prints updates as table rows with the console's columns,
+// preceded by emitted_at; header adds the column names.
+func printUpdates(w io.Writer, us []order.Update, header bool) {
+	const row = "%-24s | %-16s | %-18s | %-10s | %-5s | %s\n"
+	if header {
+		fmt.Fprintf(w, row, "emitted_at", "order_id", "event_type", "status", "sla", "message")
+	}
+	for _, u := range us {
+		sla := "-"
+		if u.SLABreach {
+			sla = string(u.SLA)
+		}
+		fmt.Fprintf(w, row, u.EmittedAt.UTC().Format("2006-01-02T15:04:05.000Z"), u.OrderID, u.Type, u.Status, sla, u.Message)
+	}
 }

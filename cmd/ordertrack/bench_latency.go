@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/generator"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// latencyPreroll starts the sample scenario's virtual clock this long
+// before the phase, so the offered rate is steady from the first second
+// (orders already under way publish their later stages).
+const latencyPreroll = 4 * time.Second
+
+// latencies matches outputs to the inputs that caused them and records the
+// time from input publish to output arrival.
+type latencies struct {
+	mu      sync.Mutex
+	sent    map[string]time.Time // order id + "|" + input event type
+	got     []time.Duration
+	matched int
+}
+
+func (l *latencies) published(key string, at time.Time) {
+	l.mu.Lock()
+	l.sent[key] = at
+	l.mu.Unlock()
+}
+
+// received handles one output on <prefix>.updates.<order_id>.
+func (l *latencies) received(m *nats.Msg) {
+	now := time.Now()
+	id := m.Subject[strings.LastIndexByte(m.Subject, '.')+1:]
+	typ := jsonString(m.Data, `"event_type":"`)
+	if typ == string(order.UpdateConfirmed) {
+		typ = string(order.OrderPlaced)
+	}
+	key := id + "|" + typ
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if at, ok := l.sent[key]; ok {
+		delete(l.sent, key)
+		l.got = append(l.got, now.Sub(at))
+		l.matched++
+	}
+}
+
+func (l *latencies) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.matched
+}
+
+// jsonString returns the string value following prefix in data, without
+// decoding the whole document (the observer must stay cheap).
+func jsonString(data []byte, prefix string) string {
+	i := bytes.Index(data, []byte(prefix))
+	if i < 0 {
+		return ""
+	}
+	rest := data[i+len(prefix):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
+}
+
+// benchLatency offers the sample scenario at a fixed rate and measures the
+// time from each input's publish to its output's arrival at a subscriber.
+func (r *benchRun) benchLatency(ctx context.Context) error {
+	e, err := r.env(ctx, r.cfg)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	l := &latencies{sent: map[string]time.Time{}}
+	sub, err := e.obs.Subscribe(e.prov.Topology.UpdateSubject("*"), l.received)
+	if err != nil {
+		return err
+	}
+	_ = sub.SetPendingLimits(-1, -1)
+	if err := e.obs.Flush(); err != nil {
+		return err
+	}
+	e.start()
+	sent, took, err := r.offer(ctx, e, l)
+	if err != nil {
+		return err
+	}
+	werr := pollUntil(ctx, 30*time.Second, func() bool { return l.count() >= sent }, func() error { return nil })
+	if werr != nil {
+		return werr
+	}
+	l.mu.Lock()
+	got := slices.Clone(l.got)
+	l.mu.Unlock()
+	slices.Sort(got)
+	phase := fmt.Sprintf("latency @%s/s", thousands(int64(r.opts.rate)))
+	r.report.add(phase, "offered rate achieved", perSecond(sent, took), "events/s")
+	r.report.add(phase, "p50 publish to output", ms(percentile(got, 0.50)), "ms")
+	r.report.add(phase, "p95 publish to output", ms(percentile(got, 0.95)), "ms")
+	r.report.atMost(phase, "p99 publish to output", ms(percentile(got, 0.99)), "ms", 30)
+	r.report.add(phase, "max publish to output", ms(percentile(got, 1)), "ms")
+	if missing := sent - len(got); missing > 0 {
+		r.report.add(phase, "outputs missing after 30s", float64(missing), "").Note = fmt.Sprintf("of %d events", sent)
+	}
+	return nil
+}
+
+// offer publishes at the configured rate for the configured duration and
+// returns how many events it sent and how long that took.
+func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, time.Duration, error) {
+	begin := time.Now().Add(50 * time.Millisecond)
+	g, err := generator.New(generator.Config{
+		Scenario: generator.Sample, Seed: 2, Rules: pipeline.RulesFrom(e.cfg),
+		Start: begin.Add(-latencyPreroll), Rate: r.opts.rate, IDPrefix: "L",
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	end := begin.Add(r.opts.latencyDur)
+	sent := 0
+	for ctx.Err() == nil {
+		em, ok := g.Next()
+		if !ok || em.At.After(end) {
+			break
+		}
+		if em.At.Before(begin) {
+			continue
+		}
+		if time.Until(em.At) > 500*time.Microsecond && !sleepUntil(ctx, em.At) {
+			break
+		}
+		ev := em.Event
+		l.published(ev.OrderID+"|"+string(ev.Type), time.Now())
+		if err := e.load.publish(e.prov.Topology.EventSubject(ev.OrderID), g.JSON(ev), ev.EventID); err != nil {
+			return sent, 0, err
+		}
+		sent++
+	}
+	took := time.Since(begin)
+	return sent, took, e.load.wait(time.Minute)
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// tracked is a running pipeline (generator off, monitor on) that the
+// operations commands are pointed at.
+type tracked struct {
+	*started
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	monitor string   // http://host:port of monitor.listen
+	client  []string // flags that point a command at this pipeline
+}
+
+// testSLAs: the processing SLA breaches within the test, the others never.
+var testSLAs = []string{"--sla.processing", "1s", "--sla.shipping", "1h", "--sla.delivery", "1h"}
+
+func startTracked(t *testing.T) *tracked {
+	t.Helper()
+	args := append(runArgs(t.TempDir()), "--generator.enabled", "false", "--monitor.listen", "127.0.0.1:0",
+		"--output.console", "false")
+	s := startMain(t, append(args, testSLAs...)...)
+	tr := &tracked{started: s}
+	// Wait for the pipeline to exit before its store directory is removed.
+	// (Its exit status is the run tests' concern.)
+	t.Cleanup(func() { s.stop(t) })
+	tr.client = append([]string{"--nats.url", s.info.NATSURL, "--streaming.partitions", "4"}, testSLAs...)
+	var err error
+	if tr.nc, err = nats.Connect(s.info.NATSURL); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.nc.Close)
+	tr.js, _ = jetstream.New(tr.nc)
+	addr := regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
+	waitFor(t, 10*time.Second, "the monitor address in the log", func() bool {
+		m := addr.FindStringSubmatch(s.errs.String())
+		if m != nil {
+			tr.monitor = "http://" + m[1]
+		}
+		return m != nil
+	})
+	return tr
+}
+
+// publish sends one event of an order, at ms milliseconds after base.
+func (tr *tracked) publish(t *testing.T, id, typ string, base time.Time, ms int) {
+	t.Helper()
+	body := fmt.Sprintf(`{"event_id":"%s-%s","order_id":"%s","customer_id":"CUST-1","event_type":"%s","item_name":"Blue Jeans","quantity":2,"timestamp":"%s"}`,
+		id, typ, id, typ, base.Add(time.Duration(ms)*time.Millisecond).UTC().Format(time.RFC3339Nano))
+	tr.publishRaw(t, id, body)
+}
+
+func (tr *tracked) publishRaw(t *testing.T, id, body string) {
+	t.Helper()
+	if _, err := tr.js.Publish(context.Background(), "orders.events."+id, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sendKnown publishes a known set of events and waits until the breach it
+// implies was emitted. What they imply:
+//   - A placed, processing, shipped, delivered: DELIVERED, no timer.
+//   - B placed, cancelled, then shipped (rejected): CANCELLED, no timer.
+//   - C placed: processing breach after 1s; delivery timer pending.
+//   - D placed, processing: shipping and delivery timers pending.
+//   - one invalid JSON and one unknown event type: two dead letters.
+//
+// 12 events stored, 11 updates emitted (one a breach).
+func (tr *tracked) sendKnown(t *testing.T) {
+	t.Helper()
+	base := time.Now().Add(-200 * time.Millisecond)
+	for i, typ := range []string{"ORDER_PLACED", "PROCESSING_STARTED", "ITEM_SHIPPED", "ITEM_DELIVERED"} {
+		tr.publish(t, "A", typ, base, 10*i)
+	}
+	for i, typ := range []string{"ORDER_PLACED", "ORDER_CANCELLED", "ITEM_SHIPPED"} {
+		tr.publish(t, "B", typ, base, 10*i)
+	}
+	tr.publish(t, "C", "ORDER_PLACED", base, 0)
+	tr.publish(t, "D", "ORDER_PLACED", base, 0)
+	tr.publish(t, "D", "PROCESSING_STARTED", base, 10)
+	tr.publishRaw(t, "BAD", "{not json")
+	tr.publishRaw(t, "E", `{"order_id":"E","event_type":"ORDER_LOST"}`)
+	waitFor(t, 15*time.Second, "the processing breach of C", func() bool {
+		s, err := tr.js.Stream(context.Background(), "ORDER_UPDATES")
+		if err != nil {
+			return false
+		}
+		_, err = s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing.C")
+		return err == nil
+	})
+}
+
+// cmd runs one command against the pipeline and returns its exit status,
+// stdout and stderr.
+func (tr *tracked) cmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return runCommand(t, append(args, tr.client...)...)
+}
+
+func runCommand(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := m.Run(ctx, args)
+	return code, out.String(), errs.String()
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// metricValue returns the value of the sample of name with the given
+// labels from Prometheus text, or -1 when absent.
+func metricValue(t *testing.T, text, name string, labels ...string) float64 {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mf, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("/metrics does not parse as Prometheus text: %v", err)
+	}
+	f := mf[name]
+	if f == nil {
+		return -1
+	}
+	for _, m := range f.GetMetric() {
+		if labelsMatch(m, labels) {
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return -1
+}
+
+func labelsMatch(m *dto.Metric, kv []string) bool {
+	for i := 0; i+1 < len(kv); i += 2 {
+		ok := false
+		for _, l := range m.GetLabel() {
+			ok = ok || (l.GetName() == kv[i] && l.GetValue() == kv[i+1])
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// TestMonitorEndpoints runs the pipeline with monitor.listen and checks
+// that /metrics parses and its counters match the events sent, and that
+// /healthz and /readyz answer.
+func TestMonitorEndpoints(t *testing.T) {
+	tr := startTracked(t)
+	tr.sendKnown(t)
+	var text string
+	waitFor(t, 10*time.Second, "the breach check counted", func() bool {
+		_, text = httpGet(t, tr.monitor+"/metrics")
+		return metricValue(t, text, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1
+	})
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"ordertrack_events_processed_total", []string{"type", "ORDER_PLACED", "outcome", "applied"}, 4},
+		{"ordertrack_events_processed_total", []string{"type", "PROCESSING_STARTED", "outcome", "applied"}, 2},
+		{"ordertrack_events_processed_total", []string{"type", "ITEM_SHIPPED", "outcome", "applied"}, 1},
+		{"ordertrack_events_processed_total", []string{"type", "ITEM_SHIPPED", "outcome", "rejected"}, 1},
+		{"ordertrack_events_processed_total", []string{"type", "ITEM_DELIVERED", "outcome", "applied"}, 1},
+		{"ordertrack_events_processed_total", []string{"type", "ORDER_CANCELLED", "outcome", "applied"}, 1},
+		{"ordertrack_updates_emitted_total", nil, 11},
+		{"ordertrack_sla_breaches_total", []string{"sla", "processing"}, 1},
+		{"ordertrack_sla_breaches_total", []string{"sla", "delivery"}, 0},
+		{"ordertrack_dead_letters_total", []string{"reason", "invalid_json"}, 1},
+		{"ordertrack_dead_letters_total", []string{"reason", "unknown_event_type"}, 1},
+		{"ordertrack_kv_conflicts_total", nil, 0},
+		{"ordertrack_redeliveries_total", nil, 0},
+		{"ordertrack_end_to_end_latency_seconds", []string{"source", "event"}, 10},
+		{"ordertrack_consumer_lag", []string{"partition", "3", "consumer", "events"}, 0},
+		{"ordertrack_partition_owned", []string{"partition", "0"}, 1},
+	} {
+		if got := metricValue(t, text, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if n := metricValue(t, text, "ordertrack_batches_total"); n < 1 || metricValue(t, text, "ordertrack_batch_size") != n {
+		t.Errorf("batches_total %v does not match the batch_size histogram count", n)
+	}
+	if code, body := httpGet(t, tr.monitor+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	if code, body := httpGet(t, tr.monitor+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+}

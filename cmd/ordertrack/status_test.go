@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatusShowsWhatEventsImply checks the text and JSON of status after
+// the known events (see sendKnown).
+func TestStatusShowsWhatEventsImply(t *testing.T) {
+	tr := startTracked(t)
+	tr.sendKnown(t)
+	var r statusReport
+	var out string
+	// Cancelled timers leave a tombstone for a second: poll until settled.
+	waitFor(t, 10*time.Second, "status to settle", func() bool {
+		code, o, errs := tr.cmd(t, "status", "--json", "--interval", "100ms")
+		if code != 0 {
+			t.Fatalf("status --json: exit %d: %s", code, errs)
+		}
+		out = o
+		r = statusReport{}
+		if err := json.Unmarshal([]byte(o), &r); err != nil {
+			t.Fatalf("status --json: %v\n%s", err, o)
+		}
+		return r.Timers["processing"] == 0 && r.Timers["shipping"] == 1 && r.Timers["delivery"] == 2 && r.Processed == 12
+	})
+	want := map[string]uint64{"ORDER": 1, "PROCESSING": 1, "DELIVERED": 1, "CANCELLED": 1}
+	for st, n := range want {
+		if r.Orders[st] != n {
+			t.Errorf("orders %s = %d, want %d (%v)", st, r.Orders[st], n, r.Orders)
+		}
+	}
+	checks := []struct {
+		what      string
+		got, want uint64
+	}{
+		{"events stored", r.Stored, 12},
+		{"breaches processing", r.Breaches["processing"], 1},
+		{"breaches shipping", r.Breaches["shipping"], 0},
+		{"dead letters invalid_json", r.DeadLetters["invalid_json"], 1},
+		{"dead letters unknown_event_type", r.DeadLetters["unknown_event_type"], 1},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d\n%s", c.what, c.got, c.want, out)
+		}
+	}
+	if len(r.Partitions) != 4 {
+		t.Fatalf("%d partitions, want 4", len(r.Partitions))
+	}
+	owned := 0
+	for _, p := range r.Partitions {
+		if p.Pending != 0 || p.AckPending != 0 || !p.Consuming {
+			t.Errorf("partition %+v: want nothing pending and a consuming instance", p)
+		}
+		if p.Owner != "" {
+			owned++
+		}
+	}
+	if owned == 0 {
+		t.Error("no partition shows a pinned owner after processing events")
+	}
+
+	code, text, errs := tr.cmd(t, "status", "--interval", "100ms")
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"Input:      12 events stored, 12 processed", "Rates:      input",
+		"Open orders:     ORDER 1, PROCESSING 1, SHIPPED 0   (closed: DELIVERED 1, CANCELLED 1)",
+		"SLA timers:      processing 0, shipping 1, delivery 2",
+		"SLA breaches:    processing 1, shipping 0, delivery 0",
+		"Dead letters:    invalid_json 1, unknown_event_type 1",
+		"partition   pending ack_pending redelivered",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("status lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestStatusWatchRefreshes checks that --watch redraws in place until
+// interrupted, then exits 0.
+func TestStatusWatchRefreshes(t *testing.T) {
+	tr := startTracked(t)
+	out := &syncBuffer{}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: out}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- m.Run(ctx, append([]string{"status", "--watch", "--interval", "100ms", "--orders=false"}, tr.client...))
+	}()
+	waitFor(t, 10*time.Second, "two refreshes", func() bool { return strings.Count(out.String(), "\033[H\033[2J") >= 2 })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("status --watch exit %d after interrupt:\n%s", code, out.String())
+	}
+	if strings.Contains(out.String(), "Open orders") {
+		t.Error("--orders=false still scanned the bucket")
+	}
+}

@@ -1,0 +1,160 @@
+package monitor
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// scrapeTimeout bounds the NATS requests of one scrape.
+const scrapeTimeout = 3 * time.Second
+
+// descs are the metric descriptions of the collector.
+type descs struct {
+	events, batches, updates, breaches, dead, conflicts, redeliveries *prometheus.Desc
+	batchSize, batchDuration, latency                                 *prometheus.Desc
+	lag, ackPending, redelivered, owned, connected                    *prometheus.Desc
+	openOrders, timers, scanAge                                       *prometheus.Desc
+}
+
+func newDescs() descs {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("ordertrack_"+name, help, labels, nil)
+	}
+	return descs{
+		events:        d("events_processed_total", "Input events and fired SLA checks processed, by event type and outcome.", "type", "outcome"),
+		batches:       d("batches_total", "Micro-batches processed."),
+		updates:       d("updates_emitted_total", "Updates and alerts emitted to ORDER_UPDATES."),
+		breaches:      d("sla_breaches_total", "SLA breaches emitted, by SLA.", "sla"),
+		dead:          d("dead_letters_total", "Input messages sent to ORDER_DLQ, by reason.", "reason"),
+		conflicts:     d("kv_conflicts_total", "Order state writes that lost a compare-and-set and were retried."),
+		redeliveries:  d("redeliveries_total", "Processed messages that JetStream had delivered more than once."),
+		batchSize:     d("batch_size", "Messages per micro-batch."),
+		batchDuration: d("batch_duration_seconds", "Time to process one micro-batch, from decode to ack."),
+		latency:       d("end_to_end_latency_seconds", "Time from JetStream storing a message to its batch committing, by source (event, sla_check).", "source"),
+		lag:           d("consumer_lag", "Messages not yet delivered, per partition and consumer (events, timers).", "partition", "consumer"),
+		ackPending:    d("consumer_ack_pending", "Messages delivered but not yet acknowledged, per partition and consumer.", "partition", "consumer"),
+		redelivered:   d("consumer_redelivered", "Unacknowledged messages delivered more than once, per partition and consumer.", "partition", "consumer"),
+		owned:         d("partition_owned", "1 when an instance consumes the partition (pinned or waiting), else 0.", "partition"),
+		connected:     d("nats_connected", "1 while the NATS connection is up."),
+		openOrders:    d("open_orders", "Orders in the ORDERS bucket that are not delivered or cancelled, by status (from the last scan).", "status"),
+		timers:        d("sla_timers_pending", "SLA timers (message schedules) pending in ORDER_SLA, by SLA (from the last scan).", "sla"),
+		scanAge:       d("orders_scan_age_seconds", "Seconds since the last scan of the ORDERS bucket and SLA timers."),
+	}
+}
+
+// collector turns pipeline.Stats and NATS state into metrics at scrape time.
+type collector struct {
+	s *Server
+	d descs
+}
+
+// Describe sends every metric description.
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	prometheus.DescribeByCollect(c, ch)
+}
+
+// Collect sends the current value of every metric.
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	if st := c.s.opts.Stats; st != nil {
+		c.collectStats(ch, st)
+	}
+	c.collectNATS(ch)
+	c.collectScan(ch)
+}
+
+func counter(ch chan<- prometheus.Metric, d *prometheus.Desc, v uint64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+func histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, h pipeline.HistogramSnapshot, labels ...string) {
+	buckets := make(map[float64]uint64, len(h.Bounds))
+	for i, b := range h.Bounds {
+		buckets[b] = h.Cumulative[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(d, h.Count, h.Sum, buckets, labels...)
+}
+
+func (c *collector) collectStats(ch chan<- prometheus.Metric, st *pipeline.Stats) {
+	for k, v := range st.EventCounts() {
+		counter(ch, c.d.events, v, k.Type, k.Outcome)
+	}
+	counter(ch, c.d.batches, st.Batches.Load())
+	counter(ch, c.d.updates, st.Updates.Load())
+	br := st.BreachesBySLA()
+	for _, sla := range order.SLAs {
+		counter(ch, c.d.breaches, br[sla], string(sla))
+	}
+	for r, v := range st.DeadLetters() {
+		counter(ch, c.d.dead, v, string(r))
+	}
+	counter(ch, c.d.conflicts, st.Conflicts.Load())
+	counter(ch, c.d.redeliveries, st.Redeliveries.Load())
+	histogram(ch, c.d.batchSize, st.BatchSize())
+	histogram(ch, c.d.batchDuration, st.BatchDuration())
+	for src, h := range st.Latency() {
+		histogram(ch, c.d.latency, h, src)
+	}
+}
+
+// collectNATS asks NATS for every partition's consumer state; it reports
+// nothing but the connection state while NATS is unreachable.
+func (c *collector) collectNATS(ch chan<- prometheus.Metric) {
+	up := c.s.opts.Conn.IsConnected()
+	gauge(ch, c.d.connected, b2f(up))
+	if !up {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	parts, err := Partitions(ctx, c.s.opts.JS, c.s.opts.Topology)
+	if err != nil {
+		c.s.log.Debug("metrics: consumer state unavailable", "err", err)
+		return
+	}
+	for _, p := range parts {
+		n := strconv.Itoa(p.Index)
+		gauge(ch, c.d.owned, b2f(p.Served()), n)
+		for _, k := range []struct {
+			kind string
+			ci   *jetstream.ConsumerInfo
+		}{{"events", p.Events}, {"timers", p.Timers}} {
+			if k.ci != nil {
+				gauge(ch, c.d.lag, float64(k.ci.NumPending), n, k.kind)
+				gauge(ch, c.d.ackPending, float64(k.ci.NumAckPending), n, k.kind)
+				gauge(ch, c.d.redelivered, float64(k.ci.NumRedelivered), n, k.kind)
+			}
+		}
+	}
+}
+
+func (c *collector) collectScan(ch chan<- prometheus.Metric) {
+	sc, ok := c.s.lastScan()
+	if !ok {
+		return
+	}
+	for _, st := range OpenStages {
+		gauge(ch, c.d.openOrders, float64(sc.orders[st]), string(st))
+	}
+	for _, sla := range order.SLAs {
+		gauge(ch, c.d.timers, float64(sc.timers[sla]), string(sla))
+	}
+	gauge(ch, c.d.scanAge, time.Since(sc.at).Seconds())
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

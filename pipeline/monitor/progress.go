@@ -1,0 +1,80 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+)
+
+// Sample is the pipeline's input progress at one moment, read from NATS.
+type Sample struct {
+	At         time.Time
+	Stored     uint64 // last sequence of ORDER_EVENTS: input events ever stored
+	Partitions []Partition
+}
+
+// TakeSample reads the input stream's last sequence and every partition's
+// consumers.
+func TakeSample(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (Sample, error) {
+	s, err := js.Stream(ctx, pipeline.EventsStream)
+	if err != nil {
+		return Sample{}, fmt.Errorf("stream %s: %w", pipeline.EventsStream, err)
+	}
+	parts, err := Partitions(ctx, js, topo)
+	if err != nil {
+		return Sample{}, err
+	}
+	return Sample{At: time.Now(), Stored: s.CachedInfo().State.LastSeq, Partitions: parts}, nil
+}
+
+// Processed returns the input events handled so far: those stored that are
+// neither pending nor awaiting an ack on their partition's consumer.
+// Events removed by retention before being delivered count as handled.
+func (s Sample) Processed() uint64 {
+	var open uint64
+	for _, p := range s.Partitions {
+		if p.Events != nil {
+			open += p.Events.NumPending + uint64(p.Events.NumAckPending)
+		}
+	}
+	if open > s.Stored {
+		return 0
+	}
+	return s.Stored - open
+}
+
+// Rates returns the input and processing rates, in events per second,
+// between an earlier sample a and a later sample b.
+func Rates(a, b Sample) (input, processed float64) {
+	dt := b.At.Sub(a.At).Seconds()
+	if dt <= 0 {
+		return 0, 0
+	}
+	return float64(b.Stored-min(a.Stored, b.Stored)) / dt, float64(b.Processed()-min(a.Processed(), b.Processed())) / dt
+}
+
+// Behind returns how long the oldest event of a partition not yet acked
+// has been waiting (0 when all are acked): one message read, by subject,
+// from just past the consumer's ack floor.
+func Behind(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, p Partition, now time.Time) (time.Duration, error) {
+	if p.Events == nil || p.Events.NumPending+uint64(p.Events.NumAckPending) == 0 {
+		return 0, nil
+	}
+	s, err := js.Stream(ctx, pipeline.EventsStream)
+	if err != nil {
+		return 0, err
+	}
+	m, err := s.GetMsg(ctx, p.Events.AckFloor.Stream+1, jetstream.WithGetMsgSubject(topo.PartitionFilter(p.Index)))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return max(now.Sub(m.Time), 0), nil
+}

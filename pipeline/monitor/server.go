@@ -1,0 +1,191 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Listen is the host:port to serve on (monitor.listen); port 0 picks a
+	// free port (see Server.Addr).
+	Listen string
+	// Conn and JS reach the NATS server the pipeline uses.
+	Conn *nats.Conn
+	JS   jetstream.JetStream
+	// Topology names the partitions' consumers.
+	Topology pipeline.Topology
+	// Stats are the counters of the pipeline in this process; nil exports
+	// only what NATS says.
+	Stats *pipeline.Stats
+	// Log receives the server's logs; default: discard.
+	Log *slog.Logger
+	// OrdersEvery is how often the ORDERS bucket and the SLA timers are
+	// counted for ordertrack_open_orders and ordertrack_sla_timers_pending;
+	// default 30s, negative turns the scan off.
+	OrdersEvery time.Duration
+}
+
+// Server serves /metrics, /healthz and /readyz.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	ln   net.Listener
+	http *http.Server
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+	once sync.Once
+
+	mu   sync.Mutex
+	scan *scan
+}
+
+// scan is the result of one count of orders and timers.
+type scan struct {
+	at     time.Time
+	orders map[order.Stage]uint64
+	timers map[order.SLA]uint64
+}
+
+// Start listens on o.Listen and serves until Stop.
+func Start(o Options) (*Server, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.OrdersEvery == 0 {
+		o.OrdersEvery = 30 * time.Second
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("monitor.listen %s: %w", o.Listen, err)
+	}
+	s := &Server{opts: o, log: o.Log, ln: ln}
+	s.http = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("monitor server stopped", "err", err)
+		}
+	}()
+	if o.OrdersEvery > 0 {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.scanLoop(ctx) }()
+	}
+	s.log.Info("monitor listening", "addr", s.Addr(), "endpoints", "/metrics /healthz /readyz")
+	return s, nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Stop shuts the server down, waiting for requests in flight until ctx is
+// done. It is safe to call twice.
+func (s *Server) Stop(ctx context.Context) error {
+	var err error
+	s.once.Do(func() {
+		s.stop()
+		err = s.http.Shutdown(ctx)
+		s.wg.Wait()
+	})
+	return err
+}
+
+// Close stops the server, waiting at most 5 seconds for requests in flight.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Stop(ctx)
+}
+
+func (s *Server) handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&collector{s: s, d: newDescs()})
+	prefixed := prometheus.WrapRegistererWithPrefix("ordertrack_", reg)
+	prefixed.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	return mux
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout)
+	defer cancel()
+	if err := Ready(ctx, s.opts.Conn, s.opts.JS, s.opts.Topology); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// scanLoop counts orders and timers now and every OrdersEvery.
+func (s *Server) scanLoop(ctx context.Context) {
+	t := time.NewTicker(s.opts.OrdersEvery)
+	defer t.Stop()
+	for {
+		s.scanOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) scanOnce(ctx context.Context) {
+	if !s.opts.Conn.IsConnected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OrdersEvery+scrapeTimeout)
+	defer cancel()
+	start := time.Now()
+	orders, err := OrdersByStatus(ctx, s.opts.JS)
+	if err != nil {
+		s.log.Debug("monitor: order scan failed", "err", err)
+		return
+	}
+	timers, err := CountTimers(ctx, s.opts.JS, s.opts.Topology)
+	if err != nil {
+		s.log.Debug("monitor: timer count failed", "err", err)
+		return
+	}
+	s.mu.Lock()
+	s.scan = &scan{at: time.Now(), orders: orders, timers: timers}
+	s.mu.Unlock()
+	s.log.Debug("monitor: counted orders and timers", "took", time.Since(start))
+}
+
+func (s *Server) lastScan() (scan, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scan == nil {
+		return scan{}, false
+	}
+	return *s.scan, true
+}
+
+// slogAdapter lets promhttp log through slog.
+type slogAdapter struct{ log *slog.Logger }
+
+// Println logs one promhttp error.
+func (a slogAdapter) Println(v ...any) { a.log.Warn("metrics: " + fmt.Sprint(v...)) }

@@ -1,0 +1,240 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	natstest "github.com/nats-io/nats-server/v2/test"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
+)
+
+// env is an embedded JetStream server with a running pipeline and monitor.
+type env struct {
+	srv  *server.Server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	cfg  config.Config
+	p    *pipeline.Pipeline
+	mon  *monitor.Server
+	base string
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	opts := natstest.DefaultTestOptions
+	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
+	e := &env{srv: natstest.RunServer(&opts), cfg: config.Default()}
+	e.cfg.Streaming.Partitions = 2
+	e.cfg.Streaming.PinnedTTL = 2 * time.Second
+	e.cfg.SLA.Processing = time.Second
+	e.cfg.SLA.Shipping, e.cfg.SLA.Delivery = time.Hour, time.Hour
+	var err error
+	e.nc, err = nats.Connect(e.srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.js, _ = jetstream.New(e.nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	prov, err := pipeline.Provision(ctx, e.js, e.cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.p = pipeline.New(e.js, prov, pipeline.Options{Config: e.cfg})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = e.p.Run(ctx) }()
+	e.mon, err = monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
+		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.base = "http://" + e.mon.Addr()
+	t.Cleanup(func() {
+		_ = e.mon.Stop(context.Background())
+		cancel()
+		<-done
+		e.nc.Close()
+		e.srv.Shutdown()
+		e.srv.WaitForShutdown()
+	})
+	return e
+}
+
+func (e *env) publish(t *testing.T, id, typ string, at time.Time) {
+	t.Helper()
+	body := fmt.Sprintf(`{"event_id":"%s-%s","order_id":"%s","event_type":"%s","item_name":"Jeans","timestamp":"%s"}`,
+		id, typ, id, typ, at.UTC().Format(time.RFC3339Nano))
+	if _, err := e.js.Publish(context.Background(), "orders.events."+id, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	code, body := get(t, base+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: %d %s", code, body)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mf, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse as Prometheus text: %v\n%s", err, body)
+	}
+	return mf
+}
+
+// value returns the value of the metric with the given labels, or -1.
+func value(mf map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	f := mf[name]
+	if f == nil {
+		return -1
+	}
+	for _, m := range f.GetMetric() {
+		if hasLabels(m, labels) {
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return -1
+}
+
+func hasLabels(m *dto.Metric, kv []string) bool {
+	for i := 0; i+1 < len(kv); i += 2 {
+		found := false
+		for _, l := range m.GetLabel() {
+			if l.GetName() == kv[i] && l.GetValue() == kv[i+1] {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+// TestMetricsMatchEvents sends a known set of events and checks that every
+// counter of /metrics says what they imply.
+func TestMetricsMatchEvents(t *testing.T) {
+	e := setup(t)
+	now := time.Now().Add(-500 * time.Millisecond)
+	e.publish(t, "A", "ORDER_PLACED", now)
+	e.publish(t, "A", "PROCESSING_STARTED", now.Add(10*time.Millisecond))
+	e.publish(t, "B", "ORDER_PLACED", now)
+	e.publish(t, "B", "ORDER_CANCELLED", now.Add(10*time.Millisecond))
+	e.publish(t, "B", "ITEM_SHIPPED", now.Add(20*time.Millisecond)) // rejected
+	e.publish(t, "C", "ORDER_PLACED", now)                          // processing breach after 1s
+	if _, err := e.js.Publish(context.Background(), "orders.events.D", []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+
+	var mf map[string]*dto.MetricFamily
+	waitFor(t, 15*time.Second, "the breach of C and all events counted", func() bool {
+		mf = scrape(t, e.base)
+		return value(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
+			value(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
+			value(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
+			// a cancelled timer leaves a tombstone for a second
+			value(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
+	})
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"ordertrack_events_processed_total", []string{"type", "ORDER_PLACED", "outcome", "applied"}, 3},
+		{"ordertrack_events_processed_total", []string{"type", "PROCESSING_STARTED", "outcome", "applied"}, 1},
+		{"ordertrack_events_processed_total", []string{"type", "ORDER_CANCELLED", "outcome", "applied"}, 1},
+		{"ordertrack_events_processed_total", []string{"type", "ITEM_SHIPPED", "outcome", "rejected"}, 1},
+		{"ordertrack_dead_letters_total", []string{"reason", "invalid_json"}, 1},
+		{"ordertrack_sla_breaches_total", []string{"sla", "shipping"}, 0},
+		{"ordertrack_updates_emitted_total", nil, 7}, // 3 confirmed, processing, cancelled, rejected, breach
+		{"ordertrack_open_orders", []string{"status", "ORDER"}, 1},
+		{"ordertrack_sla_timers_pending", []string{"sla", "delivery"}, 2}, // A and C
+		{"ordertrack_sla_timers_pending", []string{"sla", "shipping"}, 1}, // A
+		{"ordertrack_end_to_end_latency_seconds", []string{"source", "event"}, 6},
+		{"ordertrack_end_to_end_latency_seconds", []string{"source", "sla_check"}, 1},
+		{"ordertrack_nats_connected", nil, 1},
+		{"ordertrack_partition_owned", []string{"partition", "1"}, 1},
+		{"ordertrack_consumer_lag", []string{"partition", "0", "consumer", "events"}, 0},
+	} {
+		if got := value(mf, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if value(mf, "ordertrack_batch_size") < 1 || value(mf, "ordertrack_batch_duration_seconds") < 1 {
+		t.Error("batch histograms are empty")
+	}
+	for name := range mf {
+		if !strings.HasPrefix(name, "ordertrack_") {
+			t.Errorf("metric %s lacks the ordertrack_ prefix", name)
+		}
+	}
+}
+
+// TestReadyzFlipsWhenNATSGoesAway checks /healthz and /readyz before and
+// after the NATS server stops.
+func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
+	e := setup(t)
+	waitFor(t, 10*time.Second, "/readyz 200", func() bool {
+		code, _ := get(t, e.base+"/readyz")
+		return code == http.StatusOK
+	})
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+	waitFor(t, 15*time.Second, "/readyz 503 naming the connection", func() bool {
+		code, body := get(t, e.base+"/readyz")
+		if code == http.StatusOK {
+			t.Fatalf("/readyz 200 after NATS stopped: %s", body)
+		}
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "NATS connection is")
+	})
+	if code, _ := get(t, e.base+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz = %d while the process is alive", code)
+	}
+	if v := value(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
+		t.Errorf("ordertrack_nats_connected = %v after NATS stopped", v)
+	}
+}

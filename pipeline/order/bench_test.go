@@ -1,0 +1,113 @@
+package order_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// benchEvent is a typical ~230-byte ORDER_PLACED input.
+var benchEvent = []byte(`{"event_id":"e-81f2a9c07d3e4b15","order_id":"ORD-001234","customer_id":"CUST-5678",` +
+	`"event_type":"ORDER_PLACED","item_name":"Blue Jeans","item_category":"Pants","quantity":2,"price":79.99,` +
+	`"timestamp":"2024-01-01T10:00:00.123456789Z","tenant_id":"acme"}`)
+
+// BenchmarkDecode measures validating and decoding one input event.
+func BenchmarkDecode(b *testing.B) {
+	arrived := time.Date(2024, 1, 1, 10, 0, 1, 0, time.UTC)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchEvent)))
+	for b.Loop() {
+		if _, err := order.Decode(benchEvent, "ORD-001234", arrived, 5*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// lifecycle is one order's happy path: placed, processing, shipped, delivered.
+func lifecycle() []order.Event {
+	t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	types := []order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered}
+	evs := make([]order.Event, len(types))
+	for i, typ := range types {
+		evs[i] = order.Event{EventID: "e-" + string(rune('a'+i)), OrderID: "ORD-001234", CustomerID: "CUST-5678",
+			Type: typ, Timestamp: t0.Add(time.Duration(i) * time.Hour), TenantID: "acme", Arrived: t0.Add(time.Duration(i) * time.Hour)}
+	}
+	evs[0].ItemName, evs[0].ItemCategory, evs[0].Quantity, evs[0].Price = "Blue Jeans", "Pants", 2, 79.99
+	return evs
+}
+
+// BenchmarkApply measures applying a full lifecycle (4 events, 4 updates)
+// to a new order, with the pending deadlines computed after each step as
+// the pipeline does to diff its timers.
+func BenchmarkApply(b *testing.B) {
+	evs := lifecycle()
+	rules := order.DefaultRules()
+	now := evs[3].Timestamp.Add(time.Minute)
+	b.ReportAllocs()
+	for b.Loop() {
+		s := order.NewState("ORD-001234")
+		n := 0
+		for _, e := range evs {
+			var us []order.Update
+			s, us = order.Apply(s, e, rules, now)
+			n += len(us) + len(rules.Pending(s))
+		}
+		if n < 4 {
+			b.Fatalf("%d updates and deadlines", n)
+		}
+	}
+}
+
+// BenchmarkEncodeUpdate measures the output JSON of one update.
+func BenchmarkEncodeUpdate(b *testing.B) {
+	evs := lifecycle()
+	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
+	if len(us) != 1 {
+		b.Fatalf("%d updates", len(us))
+	}
+	u := us[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeState measures the JSON of an order state after two stages
+// (the bulk of the KV value the pipeline writes per order and batch).
+func BenchmarkEncodeState(b *testing.B) {
+	evs := lifecycle()
+	s := order.NewState("ORD-001234")
+	for _, e := range evs[:2] {
+		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeState measures reading an order state back from its JSON.
+func BenchmarkDecodeState(b *testing.B) {
+	evs := lifecycle()
+	s := order.NewState("ORD-001234")
+	for _, e := range evs[:2] {
+		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var got order.State
+		if err := json.Unmarshal(data, &got); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

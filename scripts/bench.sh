@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds ordertrack and runs its benchmark on this machine: raw JetStream
+# baseline, pipeline throughput, latency at a fixed rate, SLA breach
+# lateness and memory with open orders. Takes about 5 minutes by default.
+#
+#   scripts/bench.sh                      # full run, table on stdout
+#   scripts/bench.sh --json > bench.json  # machine-readable report
+#   scripts/bench.sh --phases throughput --cpuprofile cpu.pprof
+#
+# Every argument is passed to 'ordertrack bench' (see --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(mktemp -d)/ordertrack"
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go build -o "$bin" ./cmd/ordertrack
+"$bin" bench "$@"
