@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -47,13 +46,8 @@ func (e *emitter) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
 
 // update publishes one output with its deterministic Nats-Msg-Id.
 func (e *emitter) update(u order.Update) {
-	data, err := json.Marshal(u)
-	if err != nil {
-		e.err = fmt.Errorf("encode update of order %s: %w", u.OrderID, err)
-		return
-	}
 	m := nats.NewMsg(e.topo.OutputSubject(u))
-	m.Data = data
+	m.Data = u.AppendJSON(make([]byte, 0, 384))
 	m.Header.Set(jetstream.MsgIDHeader, u.MsgID())
 	e.publish(m)
 }

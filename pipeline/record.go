@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -46,8 +47,42 @@ func fromKeyed(ks []keyed) []order.Update {
 	return out
 }
 
+// encodeRecord writes the KV value: exactly what json.Marshal makes of
+// record{s, &outbox{now, updates, timers}}, without reflection (the hot
+// path of every write).
 func encodeRecord(s order.State, updates []order.Update, timers bool, now time.Time) ([]byte, error) {
-	return json.Marshal(record{State: s, Outbox: &outbox{At: now, Updates: toKeyed(updates), Timers: timers}})
+	if now.Year() > 9999 || now.Year() < 0 {
+		return nil, fmt.Errorf("outbox time %v out of range", now)
+	}
+	b := make([]byte, 0, 512+384*len(updates))
+	b = s.AppendJSON(b)
+	b = append(b[:len(b)-1], `,"outbox":{"at":"`...)
+	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	for i, u := range updates {
+		if i == 0 {
+			b = append(b, `,"updates":[`...)
+		} else {
+			b = append(b, ',')
+		}
+		b = u.AppendJSON(b)
+		b = append(b[:len(b)-1], `,"key":`...)
+		b = appendJSONString(b, u.Key)
+		b = append(b, '}')
+	}
+	if len(updates) > 0 {
+		b = append(b, ']')
+	}
+	if timers {
+		b = append(b, `,"timers":true`...)
+	}
+	return append(b, '}', '}'), nil
+}
+
+// appendJSONString appends s quoted as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }
 
 func decodeRecord(data []byte) (record, error) {

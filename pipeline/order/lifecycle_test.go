@@ -480,7 +480,9 @@ func checkSequence(t *testing.T, r Rules, ops []fuzzOp) {
 			t.Fatalf("step %d %+v: state changed without output:\n before %+v\n after  %+v", i, op, prev, s)
 		}
 		checkStatusMove(t, i, prev.Status, s.Status)
+		checkEncoding(t, s)
 		for _, u := range us {
+			checkEncoding(t, u)
 			checkFuzzUpdate(t, r, i, op, s, u)
 			if u.Type == UpdateBreach {
 				breaches[u.SLA]++

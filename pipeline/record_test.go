@@ -1,0 +1,40 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// TestEncodeRecordMatchesEncodingJSON checks the hand-written KV value
+// encoding against json.Marshal of the record type that decodeRecord reads.
+func TestEncodeRecordMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2024, 1, 15, 10, 30, 0, 5, time.UTC)
+	s := order.State{OrderID: "ORD-1", Status: order.StageProcessing, PlacedAt: &at, Breaches: []order.SLA{order.SLAProcessing},
+		ItemName: "Socks & <Shoes>", Quantity: 2, Price: 9.5, UpdatedAt: at, EventIDs: []string{"e1"}}
+	us := []order.Update{
+		{OrderID: "ORD-1", Type: order.UpdateProcessing, Status: order.StageProcessing, Message: "m", EventTime: at, EmittedAt: at, Key: "processing"},
+		{OrderID: "ORD-1", Type: order.UpdateBreach, Status: order.StageProcessing, Message: "b", SLABreach: true, SLA: order.SLAProcessing,
+			Deadline: &at, EventTime: at, EmittedAt: at, Late: true, Key: "processing"},
+	}
+	for _, c := range []struct {
+		updates []order.Update
+		timers  bool
+	}{{nil, false}, {us[:1], true}, {us, false}} {
+		got, err := encodeRecord(s, c.updates, c.timers, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(record{State: s, Outbox: &outbox{At: at, Updates: toKeyed(c.updates), Timers: c.timers}})
+		if !bytes.Equal(got, want) {
+			t.Errorf("encodeRecord\n got  %s\n want %s", got, want)
+		}
+		r, err := decodeRecord(got)
+		if err != nil || len(r.Outbox.Updates) != len(c.updates) || r.Outbox.Timers != c.timers {
+			t.Errorf("decodeRecord(%s) = %+v, %v", got, r, err)
+		}
+	}
+}
