@@ -94,7 +94,7 @@ func (m *Main) follow(it jetstream.MessagesContext, asJSON bool) error {
 // printUpdates prints updates as table rows with the console's columns,
 // preceded by emitted_at; header adds the column names.
 func printUpdates(w io.Writer, us []order.Update, header bool) {
-	const row = "%-24s | %-16s | %-18s | %-10s | %-5s | %s\n"
+	const row = "%-24s | %-16s | %-18s | %-10s | %-10s | %s\n"
 	if header {
 		fmt.Fprintf(w, row, "emitted_at", "order_id", "event_type", "status", "sla", "message")
 	}
