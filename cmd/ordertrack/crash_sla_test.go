@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// TestBreachPendingAcrossKill places orders with second-scale SLAs, kills
+// the binary with SIGKILL before their deadlines, restarts it, kills it
+// again as the first breaches arrive, and restarts it once more: every
+// order gets its processing and delivery breach exactly once, never before
+// the deadline, with the deadline its placement implies (issue 3).
+func TestBreachPendingAcrossKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	const n = 40
+	sla := []string{"--sla.processing", "4s", "--sla.shipping", "4s", "--sla.delivery", "6s"}
+	r := newCrashRig(t)
+	r.start(sla...)
+	r.connect()
+	placed := time.Now().UTC().Truncate(time.Millisecond)
+	if err := r.placeOrders(n, placed); err != nil {
+		t.Fatal(err)
+	}
+	r.waitOutputs(n, 10*time.Second, func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
+	r.signal(syscall.SIGKILL) // timers pending, none due yet
+
+	r.start(sla...)
+	r.waitOutputs(1, 20*time.Second, isBreach)
+	r.signal(syscall.SIGKILL) // in the middle of the breaches
+
+	r.start(sla...)
+	r.waitOutputs(2*n, 30*time.Second, isBreach)
+	r.waitIdle(20 * time.Second)
+	seen := map[string]int{}
+	for _, o := range r.outputs() {
+		if !isBreach(o.Update) {
+			continue
+		}
+		seen[o.OrderID+"/"+string(o.SLA)]++
+		d := map[order.SLA]time.Duration{order.SLAProcessing: 4 * time.Second, order.SLADelivery: 6 * time.Second}[o.SLA]
+		if o.Deadline == nil || !o.Deadline.Equal(placed.Add(d)) {
+			t.Errorf("%s %s: deadline %v, want %v", o.OrderID, o.SLA, o.Deadline, placed.Add(d))
+		}
+		if o.EmittedAt.Before(placed.Add(d)) {
+			t.Errorf("%s %s: emitted %v, before its deadline", o.OrderID, o.SLA, o.EmittedAt)
+		}
+	}
+	for i := range n {
+		for _, s := range []order.SLA{order.SLAProcessing, order.SLADelivery} {
+			if k := fmt.Sprintf("SLAKILL-%04d/%s", i, s); seen[k] != 1 {
+				t.Errorf("%s: %d breaches, want 1", k, seen[k])
+			}
+		}
+	}
+	r.signal(syscall.SIGTERM)
+}
+
+func isBreach(u order.Update) bool { return u.Type == order.UpdateBreach }
+
+// placeOrders publishes ORDER_PLACED for n orders SLAKILL-0000... at ts.
+func (r *crashRig) placeOrders(n int, ts time.Time) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range n {
+		id := fmt.Sprintf("SLAKILL-%04d", i)
+		data := fmt.Appendf(nil, `{"event_id":"%s-p","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"}`,
+			id, id, ts.Format(time.RFC3339Nano))
+		if _, err := r.js.Publish(ctx, "orders.events."+id, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitOutputs polls ORDER_UPDATES until at least n outputs match.
+func (r *crashRig) waitOutputs(n int, within time.Duration, match func(order.Update) bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := 0
+		for _, o := range r.outputs() {
+			if match(o.Update) {
+				got++
+			}
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("%d matching outputs after %v, want %d", got, within, n)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+}
