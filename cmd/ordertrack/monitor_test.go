@@ -13,9 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+
+	"github.com/ordertrack/ordertrack/pipeline/monitor/metrictest"
 )
 
 // tracked is a running pipeline (generator off, monitor on) that the
@@ -146,49 +145,12 @@ func httpGet(t *testing.T, url string) (int, string) {
 }
 
 // metricValue returns the value of the sample of name with the given
-// labels from Prometheus text, or -1 when absent.
+// labels in a /metrics body, or -1.
 func metricValue(t *testing.T, text, name string, labels ...string) float64 {
 	t.Helper()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	mf, err := parser.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		t.Fatalf("/metrics does not parse as Prometheus text: %v", err)
-	}
-	f := mf[name]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.GetMetric() {
-		if labelsMatch(m, labels) {
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return -1
+	return metrictest.Value(metrictest.Parse(t, text), name, labels...)
 }
 
-func labelsMatch(m *dto.Metric, kv []string) bool {
-	for i := 0; i+1 < len(kv); i += 2 {
-		ok := false
-		for _, l := range m.GetLabel() {
-			ok = ok || (l.GetName() == kv[i] && l.GetValue() == kv[i+1])
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// TestMonitorEndpoints runs the pipeline with monitor.listen and checks
-// that /metrics parses and its counters match the events sent, and that
-// /healthz and /readyz answer.
 func TestMonitorEndpoints(t *testing.T) {
 	tr := startTracked(t)
 	tr.sendKnown(t)

@@ -15,12 +15,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/monitor/metrictest"
 )
 
 // env is an embedded JetStream server with a running pipeline and monitor.
@@ -100,48 +99,7 @@ func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", code, body)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mf, err := p.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("/metrics does not parse as Prometheus text: %v\n%s", err, body)
-	}
-	return mf
-}
-
-// value returns the value of the metric with the given labels, or -1.
-func value(mf map[string]*dto.MetricFamily, name string, labels ...string) float64 {
-	f := mf[name]
-	if f == nil {
-		return -1
-	}
-	for _, m := range f.GetMetric() {
-		if hasLabels(m, labels) {
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return -1
-}
-
-func hasLabels(m *dto.Metric, kv []string) bool {
-	for i := 0; i+1 < len(kv); i += 2 {
-		found := false
-		for _, l := range m.GetLabel() {
-			if l.GetName() == kv[i] && l.GetValue() == kv[i+1] {
-				found = true
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	return metrictest.Parse(t, body)
 }
 
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
@@ -173,11 +131,11 @@ func TestMetricsMatchEvents(t *testing.T) {
 	var mf map[string]*dto.MetricFamily
 	waitFor(t, 15*time.Second, "the breach of C and all events counted", func() bool {
 		mf = scrape(t, e.base)
-		return value(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
-			value(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
-			value(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
+		return metrictest.Value(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
+			metrictest.Value(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
+			metrictest.Value(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
 			// a cancelled timer leaves a tombstone for a second
-			value(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
+			metrictest.Value(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
 	})
 	for _, c := range []struct {
 		name   string
@@ -200,11 +158,11 @@ func TestMetricsMatchEvents(t *testing.T) {
 		{"ordertrack_partition_owned", []string{"partition", "1"}, 1},
 		{"ordertrack_consumer_lag", []string{"partition", "0", "consumer", "events"}, 0},
 	} {
-		if got := value(mf, c.name, c.labels...); got != c.want {
+		if got := metrictest.Value(mf, c.name, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
-	if value(mf, "ordertrack_batch_size") < 1 || value(mf, "ordertrack_batch_duration_seconds") < 1 {
+	if metrictest.Value(mf, "ordertrack_batch_size") < 1 || metrictest.Value(mf, "ordertrack_batch_duration_seconds") < 1 {
 		t.Error("batch histograms are empty")
 	}
 	for name := range mf {
@@ -234,7 +192,7 @@ func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	if code, _ := get(t, e.base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d while the process is alive", code)
 	}
-	if v := value(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
+	if v := metrictest.Value(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
 		t.Errorf("ordertrack_nats_connected = %v after NATS stopped", v)
 	}
 }

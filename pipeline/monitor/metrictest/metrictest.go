@@ -1,0 +1,58 @@
+package metrictest
+
+import (
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Parse parses a /metrics body, failing the test unless it is valid
+// Prometheus text.
+func Parse(t testing.TB, body string) map[string]*dto.MetricFamily {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mf, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse as Prometheus text: %v\n%s", err, body)
+	}
+	return mf
+}
+
+// Value returns the value of the sample of name whose labels include the
+// given name/value pairs (a histogram's sample count), or -1 if none.
+func Value(mf map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	f := mf[name]
+	if f == nil {
+		return -1
+	}
+	for _, m := range f.GetMetric() {
+		if !hasLabels(m, labels) {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return -1
+}
+
+func hasLabels(m *dto.Metric, kv []string) bool {
+	for i := 0; i+1 < len(kv); i += 2 {
+		found := false
+		for _, l := range m.GetLabel() {
+			found = found || (l.GetName() == kv[i] && l.GetValue() == kv[i+1])
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
