@@ -141,6 +141,16 @@ func (m *Main) newFlagSet(name, synopsis string) *flag.FlagSet {
 }
 
 // parse parses flags, mapping a bad flag to errUsage.
+// parseConfig adds the configuration flags to fs, parses args and loads
+// the configuration, for commands with no other work between the two.
+func (m *Main) parseConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
+	load := m.configFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return config.Config{}, err
+	}
+	return load()
+}
+
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

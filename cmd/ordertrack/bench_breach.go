@@ -67,12 +67,7 @@ func (r *benchRun) benchBreach(ctx context.Context) error {
 	}
 	defer e.close()
 	b := &breaches{}
-	sub, err := e.obs.Subscribe(e.prov.Topology.AlertSubject(order.SLAProcessing, "*"), b.received)
-	if err != nil {
-		return err
-	}
-	_ = sub.SetPendingLimits(-1, -1)
-	if err := e.obs.Flush(); err != nil {
+	if err := e.observe(e.prov.Topology.AlertSubject(order.SLAProcessing, "*"), b.received); err != nil {
 		return err
 	}
 	e.start()

@@ -200,3 +200,14 @@ func benchRoot(dir string) (string, func(), error) {
 	}
 	return filepath.Clean(root), func() { _ = os.RemoveAll(root) }, nil
 }
+
+// observe subscribes the observer connection to subject with no pending
+// limits (a phase must not miss outputs) and waits until the server knows.
+func (e *benchEnv) observe(subject string, h nats.MsgHandler) error {
+	sub, err := e.obs.Subscribe(subject, h)
+	if err != nil {
+		return err
+	}
+	_ = sub.SetPendingLimits(-1, -1)
+	return e.obs.Flush()
+}

@@ -84,12 +84,7 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 	}
 	defer e.close()
 	l := &latencies{sent: map[string]time.Time{}}
-	sub, err := e.obs.Subscribe(e.prov.Topology.UpdateSubject("*"), l.received)
-	if err != nil {
-		return err
-	}
-	_ = sub.SetPendingLimits(-1, -1)
-	if err := e.obs.Flush(); err != nil {
+	if err := e.observe(e.prov.Topology.UpdateSubject("*"), l.received); err != nil {
 		return err
 	}
 	e.start()

@@ -46,11 +46,7 @@ func (m *Main) generateCmd(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the events instead of publishing them (needs --orders or --duration)")
 	fs.BoolVar(&o.json, "json", false, "with --dry-run: print the events as JSON lines (input for 'ordertrack publish')")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress bar even when stderr is not a terminal")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := load()
+	cfg, err := m.parseConfig(fs, args)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 func (m *Main) publishCmd(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("publish", "publish [--file FILE] [flags] < events.jsonl")
 	file := fs.String("file", "", "read JSON lines from FILE instead of stdin")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := load()
+	cfg, err := m.parseConfig(fs, args)
 	if err != nil {
 		return err
 	}

@@ -20,11 +20,7 @@ type RunInfo struct {
 
 func (m *Main) runCmd(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("run", "run [flags]")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := load()
+	cfg, err := m.parseConfig(fs, args)
 	if err != nil {
 		return err
 	}

@@ -50,11 +50,7 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 	interval := fs.Duration("interval", time.Second, "time between the two samples the rates come from (and between refreshes)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	orders := fs.Bool("orders", true, "count orders by status (reads every stored order; turn off for very large buckets)")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := load()
+	cfg, err := m.parseConfig(fs, args)
 	if err != nil {
 		return err
 	}
