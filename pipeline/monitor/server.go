@@ -37,7 +37,8 @@ type Options struct {
 	Log *slog.Logger
 	// OrdersEvery is how often the ORDERS bucket and the SLA timers are
 	// counted for ordertrack_open_orders and ordertrack_sla_timers_pending;
-	// default 30s, negative turns the scan off.
+	// default 30s, negative turns the scan off. A scan that takes long (a
+	// big bucket) spaces the next one out to 20 times its duration.
 	OrdersEvery time.Duration
 }
 
@@ -139,40 +140,46 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // scanLoop counts orders and timers now and every OrdersEvery.
+// scanShare bounds the time spent counting: after a scan that took d, the
+// next starts no sooner than scanShare x d later (about 5% of the time), so
+// a bucket of millions of orders is not re-read every OrdersEvery.
+const scanShare = 20
+
 func (s *Server) scanLoop(ctx context.Context) {
-	t := time.NewTicker(s.opts.OrdersEvery)
-	defer t.Stop()
 	for {
-		s.scanOnce(ctx)
+		took := s.scanOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(max(s.opts.OrdersEvery, scanShare*took)):
 		}
 	}
 }
 
-func (s *Server) scanOnce(ctx context.Context) {
+// scanOnce counts orders and timers and returns how long it took.
+func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	if !s.opts.Conn.IsConnected() {
-		return
+		return 0
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OrdersEvery+scrapeTimeout)
-	defer cancel()
 	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, max(s.opts.OrdersEvery, time.Minute)+scrapeTimeout)
+	defer cancel()
 	orders, err := OrdersByStatus(ctx, s.opts.JS)
 	if err != nil {
 		s.log.Debug("monitor: order scan failed", "err", err)
-		return
+		return time.Since(start)
 	}
 	timers, err := CountTimers(ctx, s.opts.JS, s.opts.Topology)
 	if err != nil {
 		s.log.Debug("monitor: timer count failed", "err", err)
-		return
+		return time.Since(start)
 	}
 	s.mu.Lock()
 	s.scan = &scan{at: time.Now(), orders: orders, timers: timers}
 	s.mu.Unlock()
-	s.log.Debug("monitor: counted orders and timers", "took", time.Since(start))
+	took := time.Since(start)
+	s.log.Debug("monitor: counted orders and timers", "took", took)
+	return took
 }
 
 func (s *Server) lastScan() (scan, bool) {
