@@ -127,11 +127,17 @@ type Write struct {
 	f   jetstream.PubAckFuture
 }
 
+// StallWait is how long an asynchronous write waits for room when the
+// connection's window of unacknowledged publishes is full. Waiting is the
+// backpressure a busy server needs; the default (200ms) turns it into
+// errors and retried batches.
+const StallWait = 10 * time.Second
+
 // WriteAsync starts a compare-and-set of key to value, expecting revision rev
 // (0: the key must never have been written, or have been removed entirely).
 // ttl > 0 makes the key expire that long after this write.
 func (s *Store) WriteAsync(key string, value []byte, rev uint64, ttl time.Duration) (*Write, error) {
-	opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(rev)}
+	opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithStallWait(StallWait)}
 	if ttl > 0 {
 		opts = append(opts, jetstream.WithMsgTTL(ttl))
 	}

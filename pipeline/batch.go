@@ -285,7 +285,7 @@ func (b *batch) finish(ctx context.Context) {
 		for _, m := range g.msgs {
 			b.ack(m)
 		}
-		out = append(out, g.updates...)
+		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
 		b.w.p.metrics.applied(g)
 	}
 	if len(out) > 0 && b.w.p.onUpdates != nil {

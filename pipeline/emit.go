@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -36,7 +37,7 @@ func (e *emitter) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
 	if e.err != nil {
 		return
 	}
-	f, err := e.js.PublishMsgAsync(m, opts...)
+	f, err := e.js.PublishMsgAsync(m, append(opts, jetstream.WithStallWait(kv.StallWait))...)
 	if err != nil {
 		e.err = fmt.Errorf("publish to %s: %w", m.Subject, err)
 		return

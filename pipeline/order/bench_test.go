@@ -60,8 +60,20 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
-// BenchmarkEncodeUpdate measures the output JSON of one update.
+// BenchmarkEncodeUpdate measures the output JSON of one update as the
+// pipeline writes it (AppendJSON); BenchmarkEncodeUpdateReflect is the
+// encoding/json baseline it replaced.
 func BenchmarkEncodeUpdate(b *testing.B) {
+	evs := lifecycle()
+	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
+	u := us[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = u.AppendJSON(make([]byte, 0, 384))
+	}
+}
+
+func BenchmarkEncodeUpdateReflect(b *testing.B) {
 	evs := lifecycle()
 	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
 	if len(us) != 1 {
@@ -77,8 +89,21 @@ func BenchmarkEncodeUpdate(b *testing.B) {
 }
 
 // BenchmarkEncodeState measures the JSON of an order state after two stages
-// (the bulk of the KV value the pipeline writes per order and batch).
+// (the bulk of the KV value the pipeline writes per order and batch), as the
+// pipeline writes it; BenchmarkEncodeStateReflect is encoding/json.
 func BenchmarkEncodeState(b *testing.B) {
+	evs := lifecycle()
+	s := order.NewState("ORD-001234")
+	for _, e := range evs[:2] {
+		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.AppendJSON(make([]byte, 0, 512))
+	}
+}
+
+func BenchmarkEncodeStateReflect(b *testing.B) {
 	evs := lifecycle()
 	s := order.NewState("ORD-001234")
 	for _, e := range evs[:2] {

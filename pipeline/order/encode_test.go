@@ -56,15 +56,3 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func BenchmarkAppendJSONState(b *testing.B) {
-	at := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
-	s := State{OrderID: "ORD-000001", Status: StageProcessing, PlacedAt: &at, ProcessingAt: &at, Breaches: []SLA{},
-		CustomerID: "CUST-1", ItemName: "Blue Jeans", ItemCategory: "Pants", Quantity: 2, Price: 79.99, UpdatedAt: at,
-		Arrived: map[Stage]time.Time{StageOrder: at, StageProcessing: at}, EventIDs: []string{"e1", "e2"}}
-	b.ReportAllocs()
-	buf := make([]byte, 0, 1024)
-	for b.Loop() {
-		buf = s.AppendJSON(buf[:0])
-	}
-}
