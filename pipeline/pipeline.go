@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -43,6 +44,7 @@ type Pipeline struct {
 	onUpdates  func([]order.Update)
 	cacheLimit int
 	metrics    *Stats
+	slots      chan struct{} // bounds batches processed at once
 }
 
 // New returns a pipeline over provisioned objects.
@@ -61,6 +63,7 @@ func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.slots = make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
 	if p.cacheLimit == 0 {
 		p.cacheLimit = 200_000
 	}
