@@ -60,13 +60,32 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
+// confirmed is the update of the benchmark lifecycle's first event.
+func confirmed(b *testing.B) order.Update {
+	evs := lifecycle()
+	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
+	if len(us) != 1 {
+		b.Fatalf("%d updates", len(us))
+	}
+	return us[0]
+}
+
+// twoStages is the benchmark order's state after two stages: the bulk of
+// the KV value the pipeline writes per order and batch.
+func twoStages() order.State {
+	evs := lifecycle()
+	s := order.NewState("ORD-001234")
+	for _, e := range evs[:2] {
+		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
+	}
+	return s
+}
+
 // BenchmarkEncodeUpdate measures the output JSON of one update as the
 // pipeline writes it (AppendJSON); BenchmarkEncodeUpdateReflect is the
 // encoding/json baseline it replaced.
 func BenchmarkEncodeUpdate(b *testing.B) {
-	evs := lifecycle()
-	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
-	u := us[0]
+	u := confirmed(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = u.AppendJSON(make([]byte, 0, 384))
@@ -74,29 +93,13 @@ func BenchmarkEncodeUpdate(b *testing.B) {
 }
 
 func BenchmarkEncodeUpdateReflect(b *testing.B) {
-	evs := lifecycle()
-	_, us := order.Apply(order.NewState("ORD-001234"), evs[0], order.DefaultRules(), evs[0].Timestamp)
-	if len(us) != 1 {
-		b.Fatalf("%d updates", len(us))
-	}
-	u := us[0]
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := json.Marshal(u); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchMarshal(b, confirmed(b))
 }
 
-// BenchmarkEncodeState measures the JSON of an order state after two stages
-// (the bulk of the KV value the pipeline writes per order and batch), as the
-// pipeline writes it; BenchmarkEncodeStateReflect is encoding/json.
+// BenchmarkEncodeState measures the JSON of an order state as the pipeline
+// writes it; BenchmarkEncodeStateReflect is encoding/json.
 func BenchmarkEncodeState(b *testing.B) {
-	evs := lifecycle()
-	s := order.NewState("ORD-001234")
-	for _, e := range evs[:2] {
-		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
-	}
+	s := twoStages()
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.AppendJSON(make([]byte, 0, 512))
@@ -104,14 +107,13 @@ func BenchmarkEncodeState(b *testing.B) {
 }
 
 func BenchmarkEncodeStateReflect(b *testing.B) {
-	evs := lifecycle()
-	s := order.NewState("ORD-001234")
-	for _, e := range evs[:2] {
-		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
-	}
+	benchMarshal(b, twoStages())
+}
+
+func benchMarshal(b *testing.B, v any) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := json.Marshal(s); err != nil {
+		if _, err := json.Marshal(v); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -119,12 +121,7 @@ func BenchmarkEncodeStateReflect(b *testing.B) {
 
 // BenchmarkDecodeState measures reading an order state back from its JSON.
 func BenchmarkDecodeState(b *testing.B) {
-	evs := lifecycle()
-	s := order.NewState("ORD-001234")
-	for _, e := range evs[:2] {
-		s, _ = order.Apply(s, e, order.DefaultRules(), e.Timestamp)
-	}
-	data, err := json.Marshal(s)
+	data, err := json.Marshal(twoStages())
 	if err != nil {
 		b.Fatal(err)
 	}
