@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // letter is one message of ORDER_DLQ.
@@ -204,7 +205,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 		e.publish(ev{id: id, typ: "ORDER_PLACED", ts: ts})
 	}
 	var letters []letter
-	waitFor(t, 15*time.Second, "the poison message dead-lettered", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, "the poison message dead-lettered", func() bool {
 		letters = e.deadLetters()
 		return len(letters) > 0
 	})
@@ -253,7 +254,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 	body := []byte(`{"order_id":"LOST-1","event_type":"ORDER_LOST"}`)
 	seq := e.publishSeq("orders.events.LOST-1", body)
 	e.publish(ev{id: "LOST-1", typ: "ORDER_PLACED"})
-	waitFor(t, 10*time.Second, "the valid event after the invalid one processed", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, "the valid event after the invalid one processed", func() bool {
 		s, _ := e.state("LOST-1")
 		return s.Status == order.StageOrder
 	})
@@ -262,7 +263,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var letters []letter
-	waitFor(t, 15*time.Second, "the dead letter stored once ORDER_DLQ is back", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, "the dead letter stored once ORDER_DLQ is back", func() bool {
 		letters = e.deadLetters()
 		return len(letters) > 0
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // reconnecting returns connection options that survive a server restart.
@@ -104,7 +105,7 @@ func produce(ctx context.Context, js jetstream.JetStream, n int, onSent func(int
 			for i := lo; i < min(lo+chunk, n); i++ {
 				msgs = append(msgs, lifecycleEvent(i, step, ts))
 			}
-			if err := publishAll(ctx, js, msgs); err != nil {
+			if err := pipelinetest.PublishAll(ctx, js, msgs); err != nil {
 				return err
 			}
 			sent += len(msgs)
@@ -123,50 +124,6 @@ func lifecycleEvent(i, step int, ts time.Time) *nats.Msg {
 		evID, id, types[step], ts.Add(time.Duration(step)*time.Second).Format(time.RFC3339Nano))
 	m.Header.Set(jetstream.MsgIDHeader, evID)
 	return m
-}
-
-// publishAll publishes msgs asynchronously and retries each one that fails.
-func publishAll(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) error {
-	futures := make([]jetstream.PubAckFuture, len(msgs))
-	for i, m := range msgs {
-		futures[i], _ = js.PublishMsgAsync(m)
-	}
-	for i, f := range futures {
-		ok := false
-		if f != nil {
-			select {
-			case <-f.Ok():
-				ok = true
-			case <-f.Err():
-			case <-time.After(time.Second):
-			}
-		}
-		if !ok {
-			if err := publishRetrying(ctx, js, msgs[i]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// publishRetrying publishes until the server acknowledges or ctx ends.
-func publishRetrying(ctx context.Context, js jetstream.JetStream, m *nats.Msg) error {
-	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := js.PublishMsg(pctx, m)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("publish %s: %w (last error %v)", m.Header.Get(jetstream.MsgIDHeader), ctx.Err(), err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(20 * time.Millisecond): // retry pacing
-		}
-	}
 }
 
 // checkExactlyOnce asserts SPEC section 7's crash guarantees over the
@@ -257,7 +214,7 @@ func TestServerRestartMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("all events published after %v", time.Since(start).Round(time.Millisecond))
-	waitFor(t, 30*time.Second, "all consumers idle after the restarts", e.idle)
+	pipelinetest.WaitFor(t, 30*time.Second, "all consumers idle after the restarts", e.idle)
 	t.Logf("idle after %v", time.Since(start).Round(time.Millisecond))
 	states := e.allStates()
 	checkExactlyOnce(t, e.allOutputs(), n, func(id string) order.State { return states[id] })

@@ -19,6 +19,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // env is a real embedded JetStream server with the pipeline's objects.
@@ -186,18 +187,6 @@ func forOrder(outs []output, id string) []output {
 	return r
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval, not a wait for an effect
-	}
-}
-
 // idle reports whether every consumer has delivered and had acked everything.
 func (e *env) idle() bool {
 	ctx := context.Background()
@@ -221,7 +210,7 @@ func (e *env) idle() bool {
 
 func (e *env) waitIdle() {
 	e.t.Helper()
-	waitFor(e.t, 20*time.Second, "all consumers idle", e.idle)
+	pipelinetest.WaitFor(e.t, 20*time.Second, "all consumers idle", e.idle)
 }
 
 // state reads an order's state from KV.

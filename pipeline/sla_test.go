@@ -9,6 +9,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 func slaConfig() config.Config {
@@ -33,7 +34,7 @@ func alerts(outs []output, id string) []output {
 func (e *env) waitAlerts(id string, n int) []output {
 	e.t.Helper()
 	var got []output
-	waitFor(e.t, 15*time.Second, fmt.Sprintf("%d breach(es) of %s", n, id), func() bool {
+	pipelinetest.WaitFor(e.t, 15*time.Second, fmt.Sprintf("%d breach(es) of %s", n, id), func() bool {
 		got = alerts(e.outputs(), id)
 		return len(got) >= n
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestStandbyTakesOver runs two instances against one server: each
@@ -50,7 +51,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	for i := range 200 {
 		e.publish(ev{id: fmt.Sprintf("SB-%03d", i), typ: "PROCESSING_STARTED"})
 	}
-	waitFor(t, 20*time.Second, "the standby to take over every partition", e.idle)
+	pipelinetest.WaitFor(t, 20*time.Second, "the standby to take over every partition", e.idle)
 	if got := second.Stats().Events.Load(); got != n2+200 {
 		t.Errorf("standby applied %d events after the takeover, want %d", got-n2, 200)
 	}

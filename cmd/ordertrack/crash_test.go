@@ -21,6 +21,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // binary is a running ordertrack process.
@@ -168,44 +169,12 @@ func (r *crashRig) produce(ctx context.Context, prefix string, n int, tick time.
 				m.Header.Set(jetstream.MsgIDHeader, evID)
 				msgs = append(msgs, m)
 			}
-			if err := publishAllRetrying(ctx, r.js, msgs); err != nil {
+			if err := pipelinetest.PublishAll(ctx, r.js, msgs); err != nil {
 				return err
 			}
 			if tick > 0 && !sleepUntil(ctx, time.Now().Add(tick)) {
 				return ctx.Err()
 			}
-		}
-	}
-	return nil
-}
-
-// publishAllRetrying publishes msgs asynchronously, then retries each one
-// whose acknowledgement did not come until the server stores it.
-func publishAllRetrying(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) error {
-	futures := make([]jetstream.PubAckFuture, len(msgs))
-	for i, m := range msgs {
-		futures[i], _ = js.PublishMsgAsync(m)
-	}
-	for i, f := range futures {
-		if f != nil {
-			select {
-			case <-f.Ok():
-				continue
-			case <-f.Err():
-			case <-time.After(2 * time.Second):
-			}
-		}
-		for {
-			pctx, cancel := context.WithTimeout(ctx, time.Second)
-			_, err := js.PublishMsg(pctx, msgs[i])
-			cancel()
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("publish %s: %v", msgs[i].Header.Get(jetstream.MsgIDHeader), err)
-			}
-			sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) // retry pacing
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline/monitor/metrictest"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // tracked is a running pipeline (generator off, monitor on) that the
@@ -47,7 +46,7 @@ func startTracked(t *testing.T) *tracked {
 	t.Cleanup(tr.nc.Close)
 	tr.js, _ = jetstream.New(tr.nc)
 	addr := regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
-	waitFor(t, 10*time.Second, "the monitor address in the log", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, "the monitor address in the log", func() bool {
 		m := addr.FindStringSubmatch(s.errs.String())
 		if m != nil {
 			tr.monitor = "http://" + m[1]
@@ -95,7 +94,7 @@ func (tr *tracked) sendKnown(t *testing.T) {
 	tr.publish(t, "D", "PROCESSING_STARTED", base, 10)
 	tr.publishRaw(t, "BAD", "{not json")
 	tr.publishRaw(t, "E", `{"order_id":"E","event_type":"ORDER_LOST"}`)
-	waitFor(t, 15*time.Second, "the processing breach of C", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, "the processing breach of C", func() bool {
 		s, err := tr.js.Stream(context.Background(), "ORDER_UPDATES")
 		if err != nil {
 			return false
@@ -122,41 +121,19 @@ func runCommand(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errs.String()
 }
 
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
-}
-
-func httpGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // metricValue returns the value of the sample of name with the given
 // labels in a /metrics body, or -1.
 func metricValue(t *testing.T, text, name string, labels ...string) float64 {
 	t.Helper()
-	return metrictest.Value(metrictest.Parse(t, text), name, labels...)
+	return pipelinetest.MetricValue(pipelinetest.ParseMetrics(t, text), name, labels...)
 }
 
 func TestMonitorEndpoints(t *testing.T) {
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var text string
-	waitFor(t, 10*time.Second, "the breach check counted", func() bool {
-		_, text = httpGet(t, tr.monitor+"/metrics")
+	pipelinetest.WaitFor(t, 10*time.Second, "the breach check counted", func() bool {
+		_, text = pipelinetest.Get(t, tr.monitor+"/metrics")
 		return metricValue(t, text, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1
 	})
 	for _, c := range []struct {
@@ -188,10 +165,10 @@ func TestMonitorEndpoints(t *testing.T) {
 	if n := metricValue(t, text, "ordertrack_batches_total"); n < 1 || metricValue(t, text, "ordertrack_batch_size") != n {
 		t.Errorf("batches_total %v does not match the batch_size histogram count", n)
 	}
-	if code, body := httpGet(t, tr.monitor+"/healthz"); code != http.StatusOK {
+	if code, body := pipelinetest.Get(t, tr.monitor+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d %s", code, body)
 	}
-	if code, body := httpGet(t, tr.monitor+"/readyz"); code != http.StatusOK {
+	if code, body := pipelinetest.Get(t, tr.monitor+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d %s", code, body)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestStatusShowsWhatEventsImply checks the text and JSON of status after
@@ -16,7 +18,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 	var r statusReport
 	var out string
 	// Cancelled timers leave a tombstone for a second: poll until settled.
-	waitFor(t, 10*time.Second, "status to settle", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, "status to settle", func() bool {
 		code, o, errs := tr.cmd(t, "status", "--json", "--interval", "100ms")
 		if code != 0 {
 			t.Fatalf("status --json: exit %d: %s", code, errs)
@@ -94,7 +96,7 @@ func TestStatusWatchRefreshes(t *testing.T) {
 	go func() {
 		done <- m.Run(ctx, append([]string{"status", "--watch", "--interval", "100ms", "--orders=false"}, tr.client...))
 	}()
-	waitFor(t, 10*time.Second, "two refreshes", func() bool { return strings.Count(out.String(), "\033[H\033[2J") >= 2 })
+	pipelinetest.WaitFor(t, 10*time.Second, "two refreshes", func() bool { return strings.Count(out.String(), "\033[H\033[2J") >= 2 })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("status --watch exit %d after interrupt:\n%s", code, out.String())

@@ -3,7 +3,6 @@ package monitor_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,7 +18,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
-	"github.com/ordertrack/ordertrack/pipeline/monitor/metrictest"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // env is an embedded JetStream server with a running pipeline and monitor.
@@ -82,35 +81,13 @@ func (e *env) publish(t *testing.T, id, typ string, at time.Time) {
 	}
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	t.Helper()
-	code, body := get(t, base+"/metrics")
+	code, body := pipelinetest.Get(t, base+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", code, body)
 	}
-	return metrictest.Parse(t, body)
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+	return pipelinetest.ParseMetrics(t, body)
 }
 
 // TestMetricsMatchEvents sends a known set of events and checks that every
@@ -129,13 +106,13 @@ func TestMetricsMatchEvents(t *testing.T) {
 	}
 
 	var mf map[string]*dto.MetricFamily
-	waitFor(t, 15*time.Second, "the breach of C and all events counted", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, "the breach of C and all events counted", func() bool {
 		mf = scrape(t, e.base)
-		return metrictest.Value(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
-			metrictest.Value(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
-			metrictest.Value(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
+		return pipelinetest.MetricValue(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
+			pipelinetest.MetricValue(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
+			pipelinetest.MetricValue(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
 			// a cancelled timer leaves a tombstone for a second
-			metrictest.Value(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
+			pipelinetest.MetricValue(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
 	})
 	for _, c := range []struct {
 		name   string
@@ -158,11 +135,11 @@ func TestMetricsMatchEvents(t *testing.T) {
 		{"ordertrack_partition_owned", []string{"partition", "1"}, 1},
 		{"ordertrack_consumer_lag", []string{"partition", "0", "consumer", "events"}, 0},
 	} {
-		if got := metrictest.Value(mf, c.name, c.labels...); got != c.want {
+		if got := pipelinetest.MetricValue(mf, c.name, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
-	if metrictest.Value(mf, "ordertrack_batch_size") < 1 || metrictest.Value(mf, "ordertrack_batch_duration_seconds") < 1 {
+	if pipelinetest.MetricValue(mf, "ordertrack_batch_size") < 1 || pipelinetest.MetricValue(mf, "ordertrack_batch_duration_seconds") < 1 {
 		t.Error("batch histograms are empty")
 	}
 	for name := range mf {
@@ -176,23 +153,23 @@ func TestMetricsMatchEvents(t *testing.T) {
 // after the NATS server stops.
 func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	e := setup(t)
-	waitFor(t, 10*time.Second, "/readyz 200", func() bool {
-		code, _ := get(t, e.base+"/readyz")
+	pipelinetest.WaitFor(t, 10*time.Second, "/readyz 200", func() bool {
+		code, _ := pipelinetest.Get(t, e.base+"/readyz")
 		return code == http.StatusOK
 	})
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
-	waitFor(t, 15*time.Second, "/readyz 503 naming the connection", func() bool {
-		code, body := get(t, e.base+"/readyz")
+	pipelinetest.WaitFor(t, 15*time.Second, "/readyz 503 naming the connection", func() bool {
+		code, body := pipelinetest.Get(t, e.base+"/readyz")
 		if code == http.StatusOK {
 			t.Fatalf("/readyz 200 after NATS stopped: %s", body)
 		}
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "NATS connection is")
 	})
-	if code, _ := get(t, e.base+"/healthz"); code != http.StatusOK {
+	if code, _ := pipelinetest.Get(t, e.base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d while the process is alive", code)
 	}
-	if v := metrictest.Value(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
+	if v := pipelinetest.MetricValue(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
 		t.Errorf("ordertrack_nats_connected = %v after NATS stopped", v)
 	}
 }

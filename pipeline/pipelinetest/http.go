@@ -1,6 +1,8 @@
-package metrictest
+package pipelinetest
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -9,9 +11,21 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// Parse parses a /metrics body, failing the test unless it is valid
+// Get fetches url and returns the status code and body.
+func Get(t testing.TB, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// ParseMetrics parses a /metrics body, failing the test unless it is valid
 // Prometheus text.
-func Parse(t testing.TB, body string) map[string]*dto.MetricFamily {
+func ParseMetrics(t testing.TB, body string) map[string]*dto.MetricFamily {
 	t.Helper()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	mf, err := parser.TextToMetricFamilies(strings.NewReader(body))
@@ -21,9 +35,9 @@ func Parse(t testing.TB, body string) map[string]*dto.MetricFamily {
 	return mf
 }
 
-// Value returns the value of the sample of name whose labels include the
-// given name/value pairs (a histogram's sample count), or -1 if none.
-func Value(mf map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+// MetricValue returns the value of the sample of name whose labels include
+// the given name/value pairs (a histogram's sample count), or -1 if none.
+func MetricValue(mf map[string]*dto.MetricFamily, name string, labels ...string) float64 {
 	f := mf[name]
 	if f == nil {
 		return -1
