@@ -25,7 +25,7 @@ type group struct {
 	id     string
 	events []order.Event
 	fired  []order.SLA
-	msgs   []jetstream.Msg
+	inputs []input
 
 	base    cached // state before the batch
 	after   order.State
@@ -33,6 +33,12 @@ type group struct {
 	write   *kv.Write
 	rev     uint64
 	err     error
+}
+
+// input is a delivered message with its JetStream metadata, parsed once.
+type input struct {
+	msg jetstream.Msg
+	md  *jetstream.MsgMetadata
 }
 
 // batch is one micro-batch of a partition.
@@ -85,7 +91,7 @@ func (b *batch) add(d delivery) {
 		}
 		g := b.group(id)
 		g.fired = append(g.fired, sla)
-		g.msgs = append(g.msgs, d.msg)
+		g.inputs = append(g.inputs, input{d.msg, md})
 		return
 	}
 	e, err := order.Decode(d.msg.Data(), OrderFromSubject(d.msg.Subject()), md.Timestamp, b.w.p.cfg.SLA.MaxClockSkew)
@@ -96,7 +102,7 @@ func (b *batch) add(d delivery) {
 	}
 	g := b.group(e.OrderID)
 	g.events = append(g.events, e)
-	g.msgs = append(g.msgs, d.msg)
+	g.inputs = append(g.inputs, input{d.msg, md})
 }
 
 func (b *batch) group(id string) *group {
@@ -282,8 +288,8 @@ func (b *batch) finish(ctx context.Context) {
 			continue
 		}
 		b.w.cache.put(g.id, cached{state: g.after, rev: g.rev})
-		for _, m := range g.msgs {
-			b.ack(m)
+		for _, in := range g.inputs {
+			b.ack(in.msg)
 		}
 		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
 		b.w.p.metrics.applied(g)
@@ -298,12 +304,8 @@ func (b *batch) finish(ctx context.Context) {
 func (b *batch) fail(g *group) {
 	b.w.cache.drop(g.id)
 	b.w.p.log.Warn("order not processed; will retry", "partition", b.w.part, "order", g.id, "err", g.err)
-	for _, m := range g.msgs {
-		n := uint64(1)
-		if md, err := m.Metadata(); err == nil {
-			n = md.NumDelivered
-		}
-		_ = m.NakWithDelay(backoff(n))
+	for _, in := range g.inputs {
+		_ = in.msg.NakWithDelay(backoff(in.md.NumDelivered))
 	}
 }
 

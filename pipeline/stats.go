@@ -90,11 +90,8 @@ func (s *Stats) applied(g *group) {
 	s.Events.Add(uint64(len(g.events) + len(g.fired)))
 	s.Updates.Add(uint64(len(g.updates)))
 	now := time.Now()
-	for _, m := range g.msgs {
-		md, err := m.Metadata()
-		if err != nil {
-			continue
-		}
+	for _, in := range g.inputs {
+		md := in.md
 		if md.NumDelivered > 1 {
 			s.Redeliveries.Add(1)
 		}
