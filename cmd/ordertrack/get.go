@@ -139,7 +139,7 @@ func slaViews(s order.State, r order.Rules, now time.Time) map[order.SLA]*slaVie
 		switch {
 		case s.Breached(sla):
 			v.State = "breached"
-		case metStage(s, sla):
+		case s.Met(sla):
 			v.State = "met"
 		case s.Status == order.StageCancelled:
 			v.State = "cancelled"
@@ -153,17 +153,6 @@ func slaViews(s order.State, r order.Rules, now time.Time) map[order.SLA]*slaVie
 		out[sla] = v
 	}
 	return out
-}
-
-// metStage reports whether the order reached a stage that meets the SLA.
-func metStage(s order.State, sla order.SLA) bool {
-	switch sla {
-	case order.SLAProcessing:
-		return s.ProcessingAt != nil || s.ShippedAt != nil || s.DeliveredAt != nil
-	case order.SLAShipping:
-		return s.ShippedAt != nil || s.DeliveredAt != nil
-	}
-	return s.DeliveredAt != nil
 }
 
 // orderHistory reads the order's updates and alerts from ORDER_UPDATES in

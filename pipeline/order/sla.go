@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -79,6 +80,12 @@ func metBy(s SLA) []Stage {
 	default:
 		return []Stage{StageDelivered}
 	}
+}
+
+// Met reports whether the order reached a stage that meets the SLA, in
+// time or not.
+func (s State) Met(sla SLA) bool {
+	return slices.ContainsFunc(metBy(sla), func(st Stage) bool { return s.At(st) != nil })
 }
 
 // HumanDuration formats d the way breach messages show it: whole days from

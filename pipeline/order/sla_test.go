@@ -361,3 +361,24 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestStateMet(t *testing.T) {
+	at := t0
+	for _, c := range []struct {
+		name string
+		s    State
+		want map[SLA]bool
+	}{
+		{"placed", State{PlacedAt: &at}, map[SLA]bool{}},
+		{"processing", State{PlacedAt: &at, ProcessingAt: &at}, map[SLA]bool{SLAProcessing: true}},
+		{"shipped without processing", State{ShippedAt: &at}, map[SLA]bool{SLAProcessing: true, SLAShipping: true}},
+		{"delivered", State{DeliveredAt: &at}, map[SLA]bool{SLAProcessing: true, SLAShipping: true, SLADelivery: true}},
+		{"cancelled", State{PlacedAt: &at, CancelledAt: &at}, map[SLA]bool{}},
+	} {
+		for _, sla := range SLAs {
+			if got := c.s.Met(sla); got != c.want[sla] {
+				t.Errorf("%s: Met(%s) = %v, want %v", c.name, sla, got, c.want[sla])
+			}
+		}
+	}
+}
