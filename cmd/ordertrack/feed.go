@@ -37,22 +37,27 @@ func feedDemo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topolog
 		if !sleepUntil(ctx, em.At) {
 			return nil
 		}
-		if err := publishEvent(ctx, js, topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate); err != nil {
+		if _, err := js.PublishMsg(ctx, emissionMsg(topo, g, em)); err != nil {
 			log.Warn("demo event not published", "order", em.Event.OrderID, "err", err)
 		}
 	}
 }
 
-// publishEvent publishes one input event; with dedupe its event id becomes
-// the Nats-Msg-Id so the stream drops producer retries.
-func publishEvent(ctx context.Context, js jetstream.JetStream, subject string, data []byte, eventID string, dedupe bool) error {
+// emissionMsg is the input message of a generated event. A deliberate
+// duplicate carries no Nats-Msg-Id, so that it reaches the pipeline.
+func emissionMsg(topo pipeline.Topology, g *generator.Generator, em generator.Emission) *nats.Msg {
+	return eventMsg(topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate)
+}
+
+// eventMsg is one input event; with dedupe its event id becomes the
+// Nats-Msg-Id so the stream drops producer retries.
+func eventMsg(subject string, data []byte, eventID string, dedupe bool) *nats.Msg {
 	m := nats.NewMsg(subject)
 	m.Data = data
 	if dedupe && eventID != "" {
 		m.Header.Set(jetstream.MsgIDHeader, eventID)
 	}
-	_, err := js.PublishMsg(ctx, m)
-	return err
+	return m
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {

@@ -182,12 +182,7 @@ func publishLoop(ctx context.Context, js jetstream.JetStream, topo pipeline.Topo
 		} else if !end.IsZero() && time.Now().After(end) {
 			return nil
 		}
-		msg := nats.NewMsg(topo.EventSubject(em.Event.OrderID))
-		msg.Data = g.JSON(em.Event)
-		if !em.Duplicate && em.Event.EventID != "" {
-			msg.Header.Set(jetstream.MsgIDHeader, em.Event.EventID)
-		}
-		if _, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(10*time.Second)); err != nil {
+		if _, err := js.PublishMsgAsync(emissionMsg(topo, g, em), jetstream.WithStallWait(10*time.Second)); err != nil {
 			return fmt.Errorf("publish event %s of order %s: %w", em.Event.EventID, em.Event.OrderID, err)
 		}
 		t.add(em)

@@ -36,7 +36,8 @@ func (m *Main) publishCmd(ctx context.Context, args []string) error {
 	defer c.close()
 	topo := pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
 	n, bad, err := publishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
-		return publishEvent(ctx, c.js, topo.EventSubject(id), line, eventID, true)
+		_, err := c.js.PublishMsg(ctx, eventMsg(topo.EventSubject(id), line, eventID, true))
+		return err
 	}, m.Stderr)
 	fmt.Fprintf(m.Stdout, "published %d events\n", n)
 	if err != nil {
