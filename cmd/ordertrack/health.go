@@ -291,7 +291,7 @@ func (h *health) progress(ctx context.Context) (string, error) {
 	}
 	second := first
 	if busy(first) {
-		if !sleepFor(ctx, stallSample+h.cfg.Streaming.TriggerInterval) {
+		if !sleepUntil(ctx, time.Now().Add(stallSample+h.cfg.Streaming.TriggerInterval)) {
 			return "", ctx.Err()
 		}
 		if second, err = monitor.Partitions(ctx, h.c.js, h.topo); err != nil {
@@ -343,16 +343,4 @@ func stalledConsumer(a, b *jetstream.ConsumerInfo) string {
 		return fmt.Sprintf("%d pending, %d awaiting ack, no delivery or ack since the previous sample", b.NumPending, b.NumAckPending)
 	}
 	return ""
-}
-
-// sleepFor waits d or until ctx is done; it reports whether d passed.
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -68,7 +68,7 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	for {
-		if !sleepFor(ctx, *interval) {
+		if !sleepUntil(ctx, time.Now().Add(*interval)) {
 			return nil
 		}
 		r, cur, err := st.report(ctx, prev)
