@@ -40,7 +40,7 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 	kvs, err := js.KeyValue(ctx, opts.Bucket)
 	switch {
 	case errors.Is(err, jetstream.ErrBucketNotFound):
-		kvs, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+		_, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: opts.Bucket, History: 1, Storage: jetstream.FileStorage,
 			Replicas: opts.Replicas, LimitMarkerTTL: opts.MarkerTTL,
 			Description: "ordertrack order states (key = order id)",

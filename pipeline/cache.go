@@ -37,5 +37,3 @@ func (c *stateCache) put(id string, e cached) {
 }
 
 func (c *stateCache) drop(id string) { delete(c.entries, id) }
-
-func (c *stateCache) len() int { return len(c.entries) }

@@ -109,8 +109,4 @@ type cached struct {
 	// (nil once confirmed); timersUnsent says the timers need reconciling.
 	unsent       []order.Update
 	timersUnsent bool
-	// fromKV marks an outbox read back from KV whose age decides whether
-	// re-publication is de-duplicated by the server.
-	outboxAt time.Time
-	fromKV   bool
 }

@@ -168,9 +168,9 @@ func TestBreachPendingAcrossRestarts(t *testing.T) {
 	e.srv = startServer(t, strings.TrimSuffix(dir, "/jetstream"))
 	e.connect()
 	e.start(pipeline.Options{})
-	got := e.waitAlerts("RESTART", 2)
+	e.waitAlerts("RESTART", 2)
 	e.waitIdle()
-	got = alerts(e.outputs(), "RESTART")
+	got := alerts(e.outputs(), "RESTART")
 	if len(got) != 2 {
 		t.Fatalf("breaches %v, want processing and delivery once", types(got))
 	}

@@ -651,13 +651,6 @@ func inTimeOrder(r Rules, perm []Event, sla SLA) bool {
 	return true
 }
 
-func sameSet(a, b []SLA) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
 func types(es []Event) []EventType {
 	out := make([]EventType, len(es))
 	for i, e := range es {
