@@ -13,7 +13,7 @@ import (
 )
 
 // benchPhases lists the phases in the order they run.
-var benchPhases = []string{"raw", "throughput", "latency", "breach", "memory"}
+var benchPhases = []string{"raw", "ceiling", "throughput", "latency", "breach", "memory"}
 
 // benchOpts size the phases.
 type benchOpts struct {
@@ -32,16 +32,17 @@ type benchOpts struct {
 
 // benchRun is one bench invocation.
 type benchRun struct {
-	m          *Main
-	opts       benchOpts
-	cfg        config.Config
-	log        *slog.Logger
-	root       string
-	report     *benchReport
-	began      time.Time
-	rawPublish float64 // raw async publish msgs/s, for the pipeline ratio
-	loadRate   float64 // last measured open-orders load rate, for the budget
-	pipeRate   float64 // pipeline events/s of the throughput phase
+	m           *Main
+	opts        benchOpts
+	cfg         config.Config
+	log         *slog.Logger
+	root        string
+	report      *benchReport
+	began       time.Time
+	rawPublish  float64 // raw async publish msgs/s, for the pipeline ratio
+	loadRate    float64 // last measured open-orders load rate, for the budget
+	pipeRate    float64 // pipeline events/s of the throughput phase
+	ceilingRate float64 // events/s of the NATS-only loop, for the pipeline ratio
 }
 
 func (m *Main) benchCmd(ctx context.Context, args []string) error {
@@ -127,7 +128,7 @@ func (m *Main) bench(ctx context.Context, cfg config.Config, o benchOpts) error 
 		name string
 		run  func(context.Context) error
 	}{
-		{"raw", r.benchRaw}, {"throughput", r.benchThroughput}, {"latency", r.benchLatency},
+		{"raw", r.benchRaw}, {"ceiling", r.benchCeiling}, {"throughput", r.benchThroughput}, {"latency", r.benchLatency},
 		{"breach", r.benchBreach}, {"memory", r.benchMemory},
 	}
 	for _, s := range steps {

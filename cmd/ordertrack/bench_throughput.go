@@ -52,6 +52,9 @@ func (r *benchRun) benchThroughput(ctx context.Context) error {
 	if r.rawPublish > 0 {
 		r.report.add("throughput", "pipeline / raw async publish", r.pipeRate/r.rawPublish, "x")
 	}
+	if r.ceilingRate > 0 {
+		r.report.add("throughput", "pipeline / NATS-only ceiling", r.pipeRate/r.ceilingRate, "x")
+	}
 	st := e.p.Stats()
 	if b := st.Batches.Load(); b > 0 {
 		r.report.add("throughput", "mean batch size", float64(st.Messages.Load())/float64(b), "events")
