@@ -60,7 +60,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], revs: map[string]uint64{}, max: r.cfg.Streaming.MaxBatch}
+			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], revs: map[string]uint64{}, written: map[string]bool{}, max: r.cfg.Streaming.MaxBatch}
 			if err := w.run(runCtx, &done); err != nil && runCtx.Err() == nil {
 				errs <- err
 				stop()
@@ -101,6 +101,8 @@ type ceilingWorker struct {
 	max  int
 	futs []jetstream.PubAckFuture
 	kv   []kvFuture
+	// written holds the orders of the batch whose KV write is under way.
+	written map[string]bool
 }
 
 type kvFuture struct {
@@ -137,11 +139,7 @@ func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	topo := w.e.prov.Topology
 	id := pipeline.OrderFromSubject(m.Subject())
 	stage := ceilingStage(m.Data())
-	kvOpts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(w.revs[id])}
-	if stage == order.ItemDelivered {
-		kvOpts = append(kvOpts, jetstream.WithMsgTTL(w.e.cfg.Retention.CompletedOrders))
-	}
-	w.kv = append(w.kv, kvFuture{id, w.publish(nats.NewMsg("$KV."+w.e.prov.Orders.Bucket()+"."+id), record, kvOpts...)})
+	w.writeState(id, stage, record)
 	out := nats.NewMsg(topo.UpdateSubject(id))
 	out.Header.Set(jetstream.MsgIDHeader, id+":"+string(stage))
 	w.futs = append(w.futs, w.publish(out, update))
@@ -157,6 +155,20 @@ func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	case order.ItemDelivered:
 		w.cancel(id, order.SLADelivery)
 	}
+}
+
+// writeState makes the order's one KV write of the batch (the pipeline
+// coalesces an order's events within a batch).
+func (w *ceilingWorker) writeState(id string, stage order.EventType, record []byte) {
+	if w.written[id] {
+		return
+	}
+	w.written[id] = true
+	opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(w.revs[id])}
+	if stage == order.ItemDelivered {
+		opts = append(opts, jetstream.WithMsgTTL(w.e.cfg.Retention.CompletedOrders))
+	}
+	w.kv = append(w.kv, kvFuture{id, w.publish(nats.NewMsg("$KV."+w.e.prov.Orders.Bucket()+"."+id), record, opts...)})
 }
 
 func (w *ceilingWorker) publish(m *nats.Msg, data []byte, opts ...jetstream.PublishOpt) jetstream.PubAckFuture {
@@ -198,6 +210,7 @@ func (w *ceilingWorker) wait(ctx context.Context) error {
 		}
 	}
 	w.kv, w.futs = w.kv[:0], w.futs[:0]
+	clear(w.written)
 	return nil
 }
 

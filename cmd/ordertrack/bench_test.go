@@ -32,9 +32,11 @@ func TestBenchTinyRun(t *testing.T) {
 	}{
 		{"raw", "JetStream async publish (200 B)", 1000, 1e7},
 		{"raw", "JetStream consume + ack each (200 B)", 1000, 1e7},
+		{"ceiling", "NATS work only, no ordertrack logic", 100, 1e7},
 		{"throughput", "events published", 3000, 3000},
 		{"throughput", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
 		{"throughput", "pipeline / raw async publish", 0.0001, 10},
+		{"throughput", "pipeline / NATS-only ceiling", 0.01, 10},
 		{"latency @1,000/s", "offered rate achieved", 500, 1500},
 		{"latency @1,000/s", "p50 publish to output", 0.01, 5000},
 		{"latency @1,000/s", "p99 publish to output", 0.01, 10000},
