@@ -3,7 +3,6 @@ package order
 import (
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -74,9 +73,9 @@ func (s State) AppendJSON(b []byte) []byte {
 	b = appendOptString(b, "tenant_id", s.TenantID)
 	b = appendKey(b, ',', "updated_at")
 	b = appendTime(b, s.UpdatedAt)
-	if len(s.Arrived) > 0 {
+	if !s.Arrived.IsZero() {
 		b = appendKey(b, ',', "arrived")
-		b = appendArrived(b, s.Arrived)
+		b = s.Arrived.appendJSON(b)
 	}
 	if len(s.Rejected) > 0 {
 		b = appendKey(b, ',', "rejected")
@@ -153,25 +152,4 @@ func appendFloat(b []byte, f float64) []byte {
 		return append(b, q...)
 	}
 	return strconv.AppendFloat(b, f, 'f', -1, 64)
-}
-
-// appendArrived appends the arrival times with keys sorted, as
-// encoding/json writes maps.
-func appendArrived(b []byte, m map[Stage]time.Time) []byte {
-	keys := make([]Stage, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		sep := byte(',')
-		if i == 0 {
-			sep = '{'
-		}
-		b = append(b, sep)
-		b = appendString(b, string(k))
-		b = append(b, ':')
-		b = appendTime(b, m[k])
-	}
-	return append(b, '}')
 }

@@ -30,12 +30,12 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			OrderID: "ORD-2", Status: StageShipped, PlacedAt: &at, ProcessingAt: ptr(at.In(zone)), ShippedAt: ptr(at.Add(time.Hour)),
 			Breaches: []SLA{SLAProcessing, SLADelivery}, CustomerID: "CUST-9", ItemName: `Blue "Jeans" <b>&\u2028é`,
 			ItemCategory: "Pants\n", Quantity: -3, Price: 79.99, TenantID: "t1", UpdatedAt: at,
-			Arrived:  map[Stage]time.Time{StageShipped: at, StageOrder: at.Add(-time.Hour), StageProcessing: at.Add(time.Minute)},
+			Arrived:  arrivals(map[Stage]time.Time{StageShipped: at, StageOrder: at.Add(-time.Hour), StageProcessing: at.Add(time.Minute)}),
 			Rejected: []Stage{StageDelivered}, EventIDs: []string{"e1", "e\x00\xff"},
 		},
 		{OrderID: "ORD-3", Status: StageCancelled, CancelledAt: &at, DeliveredAt: &at, Breaches: []SLA{}, Price: 1e-7, Quantity: 1000000},
 		{OrderID: "ORD-4", Price: 1e21, UpdatedAt: time.Time{}},
-		{OrderID: "ORD-5", Price: 123456789.125, Arrived: map[Stage]time.Time{}, EventIDs: []string{}},
+		{OrderID: "ORD-5", Price: 123456789.125, EventIDs: []string{}},
 		{OrderID: "ORD-6", Price: math.SmallestNonzeroFloat64},
 	}
 	for _, s := range states {

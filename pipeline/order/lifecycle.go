@@ -29,10 +29,7 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 	}
 	next.absorb(e)
 	next.setAt(stage, e.Timestamp)
-	if next.Arrived == nil {
-		next.Arrived = make(map[Stage]time.Time, 4)
-	}
-	next.Arrived[stage] = e.Arrived
+	next.Arrived.set(stage, e.Arrived)
 	u := advance(&next, s, stage, e, now)
 	out := []Update{u}
 	if next.Status == StageCancelled {

@@ -109,8 +109,7 @@ func HumanDuration(d time.Duration) string {
 // reached returns when a stage was reached on the rules' clock.
 func (r Rules) reached(s State, st Stage) (time.Time, bool) {
 	if r.Clock == ClockArrival {
-		t, ok := s.Arrived[st]
-		return t, ok
+		return s.Arrived.Get(st)
 	}
 	if p := s.At(st); p != nil {
 		return *p, true

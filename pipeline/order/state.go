@@ -29,7 +29,7 @@ type State struct {
 
 	// Arrived holds when each stage's event was stored by JetStream; with
 	// sla.clock "processing" deadlines are computed from these.
-	Arrived map[Stage]time.Time `json:"arrived,omitempty"`
+	Arrived Arrivals `json:"arrived,omitzero"`
 	// Rejected lists stages whose events were rejected, so a repeat of the
 	// same impossible event is a duplicate and emits nothing.
 	Rejected []Stage `json:"rejected,omitempty"`
@@ -131,11 +131,5 @@ func (s State) Clone() State {
 	}
 	c.Rejected = slices.Clone(s.Rejected)
 	c.EventIDs = slices.Clone(s.EventIDs)
-	if s.Arrived != nil {
-		c.Arrived = make(map[Stage]time.Time, len(s.Arrived))
-		for k, v := range s.Arrived {
-			c.Arrived[k] = v
-		}
-	}
 	return c
 }
