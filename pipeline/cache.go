@@ -3,18 +3,23 @@ package pipeline
 // stateCache remembers the states and revisions a partition owner wrote, so
 // the next batch can compare-and-set without reading KV first. It is only a
 // hint: a stale entry makes the CAS fail, and the order is re-read.
+//
+// Entries are held by pointer and overwritten in place: a map of large
+// values keeps its unused slots at full size, a map of pointers does not.
 type stateCache struct {
 	limit   int
-	entries map[string]cached
+	entries map[string]*cached
 }
 
 func newStateCache(limit int) *stateCache {
-	return &stateCache{limit: limit, entries: make(map[string]cached)}
+	return &stateCache{limit: limit, entries: make(map[string]*cached)}
 }
 
 func (c *stateCache) get(id string) (cached, bool) {
-	e, ok := c.entries[id]
-	return e, ok
+	if e, ok := c.entries[id]; ok {
+		return *e, true
+	}
+	return cached{}, false
 }
 
 // put stores an entry. Closed orders are not kept: they rarely see another
@@ -33,7 +38,11 @@ func (c *stateCache) put(id string, e cached) {
 			}
 		}
 	}
-	c.entries[id] = e
+	if p, ok := c.entries[id]; ok {
+		*p = e
+		return
+	}
+	c.entries[id] = &e
 }
 
 func (c *stateCache) drop(id string) { delete(c.entries, id) }
