@@ -44,6 +44,9 @@ type input struct {
 // batch is one micro-batch of a partition.
 type batch struct {
 	w      *worker
+	ctx    context.Context // bounds the batch, from its start to its confirmation
+	cancel context.CancelFunc
+	size   int
 	now    time.Time
 	groups []*group
 	byID   map[string]*group
@@ -53,22 +56,46 @@ type batch struct {
 	emitErr error
 }
 
-func (w *worker) newBatch() *batch {
-	return &batch{w: w, now: w.p.now(), byID: map[string]*group{}, em: emitter{js: w.p.js, topo: w.p.topo}}
-}
-
-// process runs a batch to completion: decode, load, apply, commit (CAS),
-// emit, ack. Effects are ordered so that a crash at any point loses and
-// duplicates nothing: the state write is the commit point and carries the
-// outbox; outputs have deterministic Msg-Ids; inputs are acked last.
-func (b *batch) process(ctx context.Context, ds []delivery) {
+// newBatch classifies the deliveries of a batch; ctx bounds the batch until
+// it is confirmed.
+func (w *worker) newBatch(ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
+	b := &batch{w: w, ctx: ctx, cancel: cancel, size: len(ds), now: w.p.now(),
+		byID: map[string]*group{}, em: emitter{js: w.p.js, topo: w.p.topo}}
 	for _, d := range ds {
 		b.add(d)
 	}
-	b.load(ctx)
-	b.commit(ctx)
-	b.emit(ctx)
-	b.finish(ctx)
+	return b
+}
+
+// A batch runs in two steps: run (decode, load, apply, commit with CAS,
+// publish) and confirm (wait for the publishes, ack). Effects are ordered so
+// that a crash at any point loses and duplicates nothing: the state write is
+// the commit point and carries the outbox; outputs have deterministic
+// Msg-Ids; inputs are acked last, once everything they caused is stored.
+// Between the two steps the worker may run the next batch (see
+// worker.process).
+func (b *batch) run() {
+	b.load(b.ctx)
+	b.commit(b.ctx)
+	b.publish()
+}
+
+// confirm waits for the batch's publishes, then acks, updates the cache and
+// hands back what failed.
+func (b *batch) confirm() {
+	defer b.cancel()
+	b.await(b.ctx)
+	b.finish()
+}
+
+// touches reports whether other has an order (or fired check) of b.
+func (b *batch) touches(other *batch) bool {
+	for _, g := range other.groups {
+		if _, ok := b.byID[g.id]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // add classifies one delivery: dead letter, event or fired SLA check.
@@ -226,15 +253,19 @@ func (b *batch) waitWrites(ctx context.Context, gs []*group) []*group {
 	return lost
 }
 
-// emit publishes the committed outputs and timer changes, plus any outbox a
-// previous run left unconfirmed, and waits for all of them.
-func (b *batch) emit(ctx context.Context) {
+// publish sends the committed outputs and timer changes, plus any outbox a
+// previous run left unconfirmed, without waiting for them.
+func (b *batch) publish() {
 	for _, g := range b.groups {
 		if g.err != nil {
 			continue
 		}
 		b.emitGroup(g)
 	}
+}
+
+// await waits for the publishes; if any failed, every group fails.
+func (b *batch) await(ctx context.Context) {
 	if err := b.em.wait(ctx); err != nil {
 		b.emitErr = err
 		for _, g := range b.groups {
@@ -273,7 +304,7 @@ func (b *batch) emitGroup(g *group) {
 // finish acks what succeeded, updates the cache and NAKs what failed.
 // Dead-lettered inputs are acked only if the batch's publishes (their dead
 // letters among them) were all stored.
-func (b *batch) finish(ctx context.Context) {
+func (b *batch) finish() {
 	for _, m := range b.dead {
 		if b.emitErr != nil {
 			_ = m.NakWithDelay(backoff(1))

@@ -180,3 +180,42 @@ func TestRestartProcessesNothingTwice(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestBackToBackLifecycles publishes each order's four events one right
+// after the other, so consecutive batches of a partition share orders while
+// the earlier one's publishes are still in flight. The later batch must wait
+// for the earlier one: no compare-and-set conflict, every output once, in
+// lifecycle order.
+func TestBackToBackLifecycles(t *testing.T) {
+	e := setup(t, testConfig())
+	p := e.start(pipeline.Options{})
+	const n = 20
+	steps := []string{"ORDER_PLACED", "PROCESSING_STARTED", "ITEM_SHIPPED", "ITEM_DELIVERED"}
+	now := time.Now().UTC().Add(-time.Minute)
+	for i := range n {
+		for step, typ := range steps {
+			e.publish(ev{fmt.Sprintf("B2B-%02d", i), typ, now.Add(time.Duration(step) * time.Second).Format(time.RFC3339Nano), ""})
+		}
+	}
+	e.waitIdle()
+	outs := e.outputs()
+	if len(outs) != 4*n {
+		t.Fatalf("%d outputs, want %d", len(outs), 4*n)
+	}
+	want := []string{"ORDER_CONFIRMED/ORDER", "PROCESSING_STARTED/PROCESSING", "ITEM_SHIPPED/SHIPPED", "ITEM_DELIVERED/DELIVERED"}
+	for i := range n {
+		id := fmt.Sprintf("B2B-%02d", i)
+		if got := types(forOrder(outs, id)); !slices.Equal(got, want) {
+			t.Errorf("order %s outputs %v, want %v", id, got, want)
+		}
+		if s, _ := e.state(id); s.Status != order.StageDelivered {
+			t.Errorf("order %s: status %s, want DELIVERED", id, s.Status)
+		}
+	}
+	if c := p.Stats().Conflicts.Load(); c != 0 {
+		t.Errorf("%d compare-and-set conflicts; a batch ran on a state its predecessor had not confirmed", c)
+	}
+	if b := p.Stats().Batches.Load(); b < n {
+		t.Errorf("%d batches for %d events: the events were not processed as they came", b, 4*n)
+	}
+}
