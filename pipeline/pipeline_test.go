@@ -8,8 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestLifecycleThroughNATS drives each lifecycle case of SPEC section 4
@@ -217,5 +220,35 @@ func TestBackToBackLifecycles(t *testing.T) {
 	}
 	if b := p.Stats().Batches.Load(); b < n {
 		t.Errorf("%d batches for %d events: the events were not processed as they came", b, 4*n)
+	}
+}
+
+// TestStopWithBacklogReturnsPromptly stops the pipeline while producers keep
+// a backlog ahead of it: there is always input waiting, and Run must still
+// return (it finishes what was delivered, at most finishBudget) instead of
+// working on until the input stops.
+func TestStopWithBacklogReturnsPromptly(t *testing.T) {
+	e := setup(t, testConfig())
+	p := e.start(pipeline.Options{})
+	ctx, stopProducing := context.WithCancel(context.Background())
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		for i := 0; ctx.Err() == nil; i++ {
+			id := fmt.Sprintf("FLOOD-%07d", i)
+			_, _ = e.js.PublishAsync("orders.events."+id, []byte(`{"order_id":"`+id+`","event_type":"ORDER_PLACED"}`),
+				jetstream.WithStallWait(time.Second))
+		}
+	}()
+	defer func() { stopProducing(); <-produced }()
+	pipelinetest.WaitFor(t, 30*time.Second, "the pipeline to process 500 events", func() bool {
+		return p.Stats().Messages.Load() >= 500
+	})
+	stopped := make(chan struct{})
+	go func() { e.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return within 20s of the stop while input kept coming")
 	}
 }

@@ -112,7 +112,7 @@ func (w *worker) loop(ctx context.Context) {
 	defer w.settle()
 	interval := w.p.cfg.Streaming.TriggerInterval
 	next := time.Now()
-	for {
+	for ctx.Err() == nil { // with a backlog there is always input: check the stop here
 		if interval > 0 {
 			w.settle()
 			if !waitUntil(ctx, next) {
