@@ -68,12 +68,14 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		}()
 	}
 	for _, ev := range evs {
-		if err := e.load.publish(ev.subject, ev.data, ev.msgID); err != nil {
-			return err
+		if err = e.load.publish(ev.subject, ev.data, ev.msgID); err != nil {
+			break
 		}
 	}
-	err = pollUntil(ctx, 2*time.Minute, func() bool { return done.Load() >= int64(len(evs)) || runCtx.Err() != nil },
-		func() error { return fmt.Errorf("ceiling loop processed %d of %d events in 2m", done.Load(), len(evs)) })
+	if err == nil {
+		err = pollUntil(ctx, 2*time.Minute, func() bool { return done.Load() >= int64(len(evs)) || runCtx.Err() != nil },
+			func() error { return fmt.Errorf("ceiling loop processed %d of %d events in 2m", done.Load(), len(evs)) })
+	}
 	took := time.Since(begin)
 	stop()
 	wg.Wait()
