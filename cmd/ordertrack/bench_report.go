@@ -58,11 +58,13 @@ func (r *benchReport) atLeast(phase, metric string, v float64, unit string, targ
 		Target: ">= " + formatValue(target, unit), Pass: &pass})
 }
 
-// atMost records a value that must not exceed target.
-func (r *benchReport) atMost(phase, metric string, v float64, unit string, target float64) {
+// atMost records a value that must not exceed target. The returned metric
+// may get a note before the next one is recorded.
+func (r *benchReport) atMost(phase, metric string, v float64, unit string, target float64) *benchMetric {
 	pass := v <= target
 	r.Metrics = append(r.Metrics, benchMetric{Phase: phase, Metric: metric, Value: v, Unit: unit,
 		Target: "<= " + formatValue(target, unit), Pass: &pass})
+	return &r.Metrics[len(r.Metrics)-1]
 }
 
 func (r *benchReport) skip(format string, args ...any) {
