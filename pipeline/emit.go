@@ -21,8 +21,8 @@ const (
 	HeaderSourceSeq     = "Ordertrack-Source-Seq"
 )
 
-// tombstoneTTL is how long the message that cancels a timer stays.
-const tombstoneTTL = time.Second
+// TombstoneTTL is how long the message that cancels a timer stays.
+const TombstoneTTL = time.Second
 
 // emitter publishes outputs, timers and dead letters asynchronously and
 // collects the futures so a batch can wait for all of them at once.
@@ -54,22 +54,34 @@ func (e *emitter) update(u order.Update) {
 }
 
 // schedule sets the timer of one SLA of an order to fire at its deadline.
-// The time is written with nanoseconds: WithScheduleAt drops them and fires
-// up to a second early (NATS-NOTES).
 func (e *emitter) schedule(orderID string, d order.Deadline) {
-	m := nats.NewMsg(e.topo.ScheduleSubject(orderID, d.SLA))
-	m.Data = []byte(`{"order_id":"` + orderID + `","sla":"` + string(d.SLA) + `","deadline":"` + d.At.UTC().Format(time.RFC3339Nano) + `"}`)
-	m.Header.Set(jetstream.ScheduleHeader, "@at "+d.At.UTC().Format(time.RFC3339Nano))
-	m.Header.Set(jetstream.ScheduleTargetHeader, e.topo.FiredSubject(orderID, d.SLA))
-	e.publish(m)
+	e.publish(ScheduleMsg(e.topo, orderID, d))
 }
 
-// cancel removes the pending timer of one SLA: a rollup replaces the schedule
-// by a tombstone that expires by itself.
+// cancel removes the pending timer of one SLA.
 func (e *emitter) cancel(orderID string, sla order.SLA) {
-	m := nats.NewMsg(e.topo.ScheduleSubject(orderID, sla))
+	e.publish(CancelMsg(e.topo, orderID, sla), jetstream.WithMsgTTL(TombstoneTTL))
+}
+
+// ScheduleMsg is the message schedule of one SLA of an order, firing at its
+// deadline. The time is written with nanoseconds: WithScheduleAt drops them
+// and fires up to a second early (NATS-NOTES).
+func ScheduleMsg(topo Topology, orderID string, d order.Deadline) *nats.Msg {
+	at := d.At.UTC().Format(time.RFC3339Nano)
+	m := nats.NewMsg(topo.ScheduleSubject(orderID, d.SLA))
+	m.Data = []byte(`{"order_id":"` + orderID + `","sla":"` + string(d.SLA) + `","deadline":"` + at + `"}`)
+	m.Header.Set(jetstream.ScheduleHeader, "@at "+at)
+	m.Header.Set(jetstream.ScheduleTargetHeader, topo.FiredSubject(orderID, d.SLA))
+	return m
+}
+
+// CancelMsg cancels the pending schedule of one SLA of an order: a rollup
+// replaces the schedule by a tombstone, to be published with a message TTL
+// so that it expires by itself.
+func CancelMsg(topo Topology, orderID string, sla order.SLA) *nats.Msg {
+	m := nats.NewMsg(topo.ScheduleSubject(orderID, sla))
 	m.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
-	e.publish(m, jetstream.WithMsgTTL(tombstoneTTL))
+	return m
 }
 
 // deadLetter publishes the original bytes with the reason in headers.

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -60,7 +61,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], revs: map[string]uint64{}, written: map[string]bool{}, max: r.cfg.Streaming.MaxBatch}
+			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: r.cfg.Streaming.MaxBatch}
 			if err := w.run(runCtx, &done); err != nil && runCtx.Err() == nil {
 				errs <- err
 				stop()
@@ -102,14 +103,10 @@ type ceilingWorker struct {
 	revs map[string]uint64
 	max  int
 	futs []jetstream.PubAckFuture
-	kv   []kvFuture
-	// written holds the orders of the batch whose KV write is under way.
-	written map[string]bool
-}
-
-type kvFuture struct {
-	id string
-	f  jetstream.PubAckFuture
+	err  error // the first publish of the batch that could not be sent
+	// writes holds the batch's KV write of each order (the pipeline
+	// coalesces an order's events within a batch).
+	writes map[string]*kv.Write
 }
 
 func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
@@ -136,104 +133,105 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 }
 
 // handle makes the stores the pipeline makes for one event of the sample
-// lifecycle.
+// lifecycle, with the pipeline's own schedule and cancel messages.
 func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	topo := w.e.prov.Topology
 	id := pipeline.OrderFromSubject(m.Subject())
 	stage := ceilingStage(m.Data())
 	w.writeState(id, stage, record)
 	out := nats.NewMsg(topo.UpdateSubject(id))
+	out.Data = update
 	out.Header.Set(jetstream.MsgIDHeader, id+":"+string(stage))
-	w.futs = append(w.futs, w.publish(out, update))
+	w.publish(out)
+	schedule := func(sla order.SLA, in time.Duration) {
+		w.publish(pipeline.ScheduleMsg(topo, id, order.Deadline{SLA: sla, At: time.Now().Add(in)}))
+	}
+	cancel := func(sla order.SLA) {
+		w.publish(pipeline.CancelMsg(topo, id, sla), jetstream.WithMsgTTL(pipeline.TombstoneTTL))
+	}
 	switch stage {
 	case order.OrderPlaced:
-		w.schedule(id, order.SLAProcessing, 24*time.Hour)
-		w.schedule(id, order.SLADelivery, 7*24*time.Hour)
+		schedule(order.SLAProcessing, 24*time.Hour)
+		schedule(order.SLADelivery, 7*24*time.Hour)
 	case order.ProcessingStarted:
-		w.cancel(id, order.SLAProcessing)
-		w.schedule(id, order.SLAShipping, 3*24*time.Hour)
+		cancel(order.SLAProcessing)
+		schedule(order.SLAShipping, 3*24*time.Hour)
 	case order.ItemShipped:
-		w.cancel(id, order.SLAShipping)
+		cancel(order.SLAShipping)
 	case order.ItemDelivered:
-		w.cancel(id, order.SLADelivery)
+		cancel(order.SLADelivery)
 	}
 }
 
-// writeState makes the order's one KV write of the batch (the pipeline
-// coalesces an order's events within a batch).
+// writeState starts the order's one KV write of the batch.
 func (w *ceilingWorker) writeState(id string, stage order.EventType, record []byte) {
-	if w.written[id] {
+	if _, ok := w.writes[id]; ok || w.err != nil {
 		return
 	}
-	w.written[id] = true
-	opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(w.revs[id])}
+	var ttl time.Duration
 	if stage == order.ItemDelivered {
-		opts = append(opts, jetstream.WithMsgTTL(w.e.cfg.Retention.CompletedOrders))
+		ttl = w.e.cfg.Retention.CompletedOrders
 	}
-	w.kv = append(w.kv, kvFuture{id, w.publish(nats.NewMsg("$KV."+w.e.prov.Orders.Bucket()+"."+id), record, opts...)})
-}
-
-func (w *ceilingWorker) publish(m *nats.Msg, data []byte, opts ...jetstream.PublishOpt) jetstream.PubAckFuture {
-	m.Data = data
-	f, err := w.js.PublishMsgAsync(m, append(opts, jetstream.WithStallWait(30*time.Second))...)
+	wr, err := w.e.prov.Orders.WriteAsync(id, record, w.revs[id], ttl)
 	if err != nil {
-		return nil
+		w.err = err
+		return
 	}
-	return f
+	w.writes[id] = wr
 }
 
-func (w *ceilingWorker) schedule(id string, sla order.SLA, in time.Duration) {
-	topo := w.e.prov.Topology
-	at := time.Now().Add(in).UTC().Format(time.RFC3339Nano)
-	m := nats.NewMsg(topo.ScheduleSubject(id, sla))
-	m.Header.Set(jetstream.ScheduleHeader, "@at "+at)
-	m.Header.Set(jetstream.ScheduleTargetHeader, topo.FiredSubject(id, sla))
-	w.futs = append(w.futs, w.publish(m, []byte(`{"order_id":"`+id+`","sla":"`+string(sla)+`","deadline":"`+at+`"}`)))
-}
-
-func (w *ceilingWorker) cancel(id string, sla order.SLA) {
-	m := nats.NewMsg(w.e.prov.Topology.ScheduleSubject(id, sla))
-	m.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
-	w.futs = append(w.futs, w.publish(m, nil, jetstream.WithMsgTTL(time.Second)))
+func (w *ceilingWorker) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
+	if w.err != nil {
+		return
+	}
+	f, err := w.js.PublishMsgAsync(m, append(opts, jetstream.WithStallWait(kv.StallWait))...)
+	if err != nil {
+		w.err = fmt.Errorf("ceiling publish to %s: %w", m.Subject, err)
+		return
+	}
+	w.futs = append(w.futs, f)
 }
 
 // wait waits for the batch's publishes and remembers the KV revisions.
 func (w *ceilingWorker) wait(ctx context.Context) error {
-	for _, k := range w.kv {
-		ack, err := awaitFuture(ctx, k.f)
+	if w.err != nil {
+		return w.err
+	}
+	for id, wr := range w.writes {
+		rev, err := wr.Wait(ctx)
 		if err != nil {
-			return fmt.Errorf("ceiling KV write %s: %w", k.id, err)
+			return fmt.Errorf("ceiling: %w", err)
 		}
-		w.revs[k.id] = ack.Sequence
+		w.revs[id] = rev
 	}
 	for _, f := range w.futs {
-		if _, err := awaitFuture(ctx, f); err != nil {
-			return fmt.Errorf("ceiling publish: %w", err)
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("ceiling publish to %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	w.kv, w.futs = w.kv[:0], w.futs[:0]
-	clear(w.written)
+	w.futs = w.futs[:0]
+	clear(w.writes)
 	return nil
 }
 
-func awaitFuture(ctx context.Context, f jetstream.PubAckFuture) (*jetstream.PubAck, error) {
-	if f == nil {
-		return nil, fmt.Errorf("publish not sent")
+// ceilingTypes are the event types of the sample lifecycle with the quoted
+// form they take in an event, to read the type without decoding.
+var ceilingTypes = func() map[order.EventType][]byte {
+	m := map[order.EventType][]byte{}
+	for _, t := range []order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered} {
+		m[t] = []byte(`"` + string(t) + `"`)
 	}
-	select {
-	case ack := <-f.Ok():
-		return ack, nil
-	case err := <-f.Err():
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
+	return m
+}()
 
 // ceilingStage reads the event type without decoding the event.
 func ceilingStage(data []byte) order.EventType {
-	for _, t := range []order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered} {
-		if bytes.Contains(data, []byte(`"`+string(t)+`"`)) {
+	for t, quoted := range ceilingTypes {
+		if bytes.Contains(data, quoted) {
 			return t
 		}
 	}
