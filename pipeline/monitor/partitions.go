@@ -46,33 +46,26 @@ func (p Partition) Served() bool {
 // Pending returns the partition's events not yet delivered plus its fired
 // SLA checks not yet delivered.
 func (p Partition) Pending() uint64 {
-	var n uint64
-	for _, c := range []*jetstream.ConsumerInfo{p.Events, p.Timers} {
-		if c != nil {
-			n += c.NumPending
-		}
-	}
-	return n
+	return p.sum(func(c *jetstream.ConsumerInfo) uint64 { return c.NumPending })
 }
 
 // AckPending returns the partition's messages delivered but not yet acked.
 func (p Partition) AckPending() int {
-	n := 0
-	for _, c := range []*jetstream.ConsumerInfo{p.Events, p.Timers} {
-		if c != nil {
-			n += c.NumAckPending
-		}
-	}
-	return n
+	return int(p.sum(func(c *jetstream.ConsumerInfo) uint64 { return uint64(c.NumAckPending) }))
 }
 
 // Redelivered returns the partition's messages delivered more than once and
 // not yet acked.
 func (p Partition) Redelivered() int {
-	n := 0
+	return int(p.sum(func(c *jetstream.ConsumerInfo) uint64 { return uint64(c.NumRedelivered) }))
+}
+
+// sum adds a count over the partition's consumers that exist.
+func (p Partition) sum(count func(*jetstream.ConsumerInfo) uint64) uint64 {
+	var n uint64
 	for _, c := range []*jetstream.ConsumerInfo{p.Events, p.Timers} {
 		if c != nil {
-			n += c.NumRedelivered
+			n += count(c)
 		}
 	}
 	return n
