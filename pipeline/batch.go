@@ -313,6 +313,7 @@ func (b *batch) finish() {
 		b.ack(m)
 	}
 	var out []order.Update
+	done := b.groups[:0:0]
 	for _, g := range b.groups {
 		if g.err != nil {
 			b.fail(g)
@@ -323,8 +324,9 @@ func (b *batch) finish() {
 			b.ack(in.msg)
 		}
 		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
-		b.w.p.metrics.applied(g)
+		done = append(done, g)
 	}
+	b.w.p.metrics.applied(done)
 	if len(out) > 0 && b.w.p.onUpdates != nil {
 		b.w.p.onUpdates(out)
 	}

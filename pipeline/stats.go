@@ -82,26 +82,30 @@ func (s *Stats) batch(n int, d time.Duration) {
 	s.batchDur.Observe(d.Seconds())
 }
 
-// applied counts a committed group: its inputs by type and outcome, its
-// updates and breaches, redeliveries and the end-to-end latency of each
-// message (now minus the time JetStream stored it).
-func (s *Stats) applied(g *group) {
+// applied counts a batch's committed groups: their inputs by type and
+// outcome, their updates and breaches, redeliveries and the end-to-end
+// latency of each message (now minus the time JetStream stored it). The
+// lock is taken once per batch.
+func (s *Stats) applied(gs []*group) {
 	s.init()
-	s.Events.Add(uint64(len(g.events) + len(g.fired)))
-	s.Updates.Add(uint64(len(g.updates)))
 	now := time.Now()
-	for _, in := range g.inputs {
-		md := in.md
-		if md.NumDelivered > 1 {
-			s.Redeliveries.Add(1)
+	var keys []EventKey
+	for _, g := range gs {
+		s.Events.Add(uint64(len(g.events) + len(g.fired)))
+		s.Updates.Add(uint64(len(g.updates)))
+		for _, in := range g.inputs {
+			md := in.md
+			if md.NumDelivered > 1 {
+				s.Redeliveries.Add(1)
+			}
+			src := SourceEvent
+			if md.Stream == SLAStream {
+				src = SourceSLACheck
+			}
+			s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())
 		}
-		src := SourceEvent
-		if md.Stream == SLAStream {
-			src = SourceSLACheck
-		}
-		s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())
+		keys = append(keys, classify(g)...)
 	}
-	keys := classify(g)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.events == nil {
@@ -110,10 +114,12 @@ func (s *Stats) applied(g *group) {
 	for _, k := range keys {
 		s.events[k]++
 	}
-	for _, u := range g.updates {
-		if u.Type == order.UpdateBreach {
-			s.Breaches.Add(1)
-			s.breaches[u.SLA]++
+	for _, g := range gs {
+		for _, u := range g.updates {
+			if u.Type == order.UpdateBreach {
+				s.Breaches.Add(1)
+				s.breaches[u.SLA]++
+			}
 		}
 	}
 }
