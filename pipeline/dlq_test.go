@@ -107,6 +107,7 @@ func TestDeadLetterEveryReason(t *testing.T) {
 		{order.ReasonTooLarge, subj, fmt.Appendf(nil, `{"order_id":%q,"event_type":"ITEM_SHIPPED","item_name":%q}`, id, strings.Repeat("x", 70_000))},
 		{order.ReasonInvalidJSON, subj, []byte(`{"order_id":"DLQ-1","event_type":`)},
 		{order.ReasonInvalidJSON, subj, []byte("\xff\xfe binary \x00 junk")},
+		{order.ReasonInvalidJSON, subj, []byte(`{"order_id":"DLQ-1","event_type":"ITEM_SHIPPED","item_name":"Jeans ` + "\xff\xc3(" + `"}`)},
 		{order.ReasonMissingOrderID, subj, []byte(`{"event_type":"ITEM_SHIPPED"}`)},
 		{order.ReasonInvalidOrderID, subj, []byte(`{"order_id":"DLQ 1!","event_type":"ITEM_SHIPPED"}`)},
 		{order.ReasonInvalidOrderID, subj, []byte(`{"order_id":42,"event_type":"ITEM_SHIPPED"}`)},

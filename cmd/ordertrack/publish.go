@@ -60,17 +60,14 @@ func publishLines(ctx context.Context, r io.Reader, pub func(ctx context.Context
 		if len(trimSpace(line)) == 0 {
 			continue
 		}
-		var head struct {
-			OrderID string `json:"order_id"`
-			EventID string `json:"event_id"`
-		}
-		if err := json.Unmarshal(line, &head); err != nil || !order.ValidOrderID(head.OrderID) {
+		head, err := lineHead(line)
+		if err != nil || !order.ValidOrderID(head.OrderID) {
 			fmt.Fprintf(errw, "line %d: needs a JSON object with a valid order_id (letters, digits, '-', '_'): skipped\n", lineNo)
 			bad++
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := pub(pctx, head.OrderID, head.EventID, line)
+		err = pub(pctx, head.OrderID, head.EventID, line)
 		cancel()
 		if err != nil {
 			return n, bad, fmt.Errorf("line %d: %w", lineNo, err)
@@ -78,6 +75,29 @@ func publishLines(ctx context.Context, r io.Reader, pub func(ctx context.Context
 		n++
 	}
 	return n, bad, sc.Err()
+}
+
+// eventHead is what publish reads of a line: the subject's order id and
+// the event id used for deduplication.
+type eventHead struct{ OrderID, EventID string }
+
+// lineHead reads order_id and event_id by their exact names (SPEC 3):
+// encoding/json matches struct fields case-insensitively, map keys exactly.
+func lineHead(line []byte) (eventHead, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(line, &members); err != nil {
+		return eventHead{}, err
+	}
+	var h eventHead
+	if raw, ok := members["order_id"]; ok {
+		if err := json.Unmarshal(raw, &h.OrderID); err != nil {
+			return eventHead{}, err
+		}
+	}
+	if raw, ok := members["event_id"]; ok {
+		_ = json.Unmarshal(raw, &h.EventID) // a bad event_id is the pipeline's to report
+	}
+	return h, nil
 }
 
 func trimSpace(b []byte) []byte {

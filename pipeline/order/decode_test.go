@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // decodeArrived is when JetStream stored the test messages.
@@ -232,6 +233,8 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s), "ORD-1", uint32(60))
 	}
+	// Invalid UTF-8 inside strings (issue 11 item 11); more under testdata/fuzz/FuzzDecode.
+	f.Add([]byte("{\"order_id\":\"ORD-1\",\"event_type\":\"ORDER_PLACED\",\"item_name\":\"\xff\"}"), "ORD-1", uint32(60))
 	f.Add([]byte(specExample), "ORD-001234", uint32(0))
 	f.Add([]byte(`{"order_id":"ORD-1","event_type":"ITEM_DELIVERED"}`), "ORD-2", uint32(1<<31))
 
@@ -253,6 +256,16 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("reason %s without explanation", ie.Reason)
 			}
 			return
+		}
+		if !utf8.Valid(data) {
+			t.Fatalf("accepted invalid UTF-8 %q", data)
+		}
+		for _, s := range []string{e.EventID, e.CustomerID, e.ItemName, e.ItemCategory, e.TenantID} {
+			// U+FFFD only where the input wrote it, literally or escaped.
+			in := string(data)
+			if strings.ContainsRune(s, utf8.RuneError) && !strings.ContainsRune(in, utf8.RuneError) && !strings.Contains(in, `\u`) {
+				t.Fatalf("decoded %q has U+FFFD the input %q did not have", s, data)
+			}
 		}
 		if !ValidOrderID(e.OrderID) || e.OrderID != subject {
 			t.Fatalf("decoded order id %q for subject %q", e.OrderID, subject)
@@ -285,6 +298,11 @@ func TestDecodeStrictJSON(t *testing.T) {
 		{"quantity out of range", `{"order_id":"ORD-1","event_type":"ORDER_PLACED","quantity":1e309}`, ReasonInvalidField},
 		{"upper-case field name is unknown", `{"ORDER_ID":"ORD-1","event_type":"ORDER_PLACED"}`, ReasonMissingOrderID},
 		{"mixed-case event_type name is unknown", `{"order_id":"ORD-1","Event_Type":"ORDER_PLACED"}`, ReasonUnknownEventType},
+		// RFC 8259 8.1: JSON text is UTF-8; encoding/json.Valid does not check it.
+		{"invalid UTF-8 in a used string", "{\"order_id\":\"ORD-1\",\"event_type\":\"ORDER_PLACED\",\"item_name\":\"Jeans \xff\"}", ReasonInvalidJSON},
+		{"invalid UTF-8 in an unknown member", "{\"order_id\":\"ORD-1\",\"event_type\":\"ORDER_PLACED\",\"note\":\"\xc3\x28\"}", ReasonInvalidJSON},
+		{"invalid UTF-8 in a member name", "{\"order_id\":\"ORD-1\",\"event_type\":\"ORDER_PLACED\",\"\xed\xa0\x80\":1}", ReasonInvalidJSON},
+		{"truncated UTF-8 sequence", "{\"order_id\":\"ORD-1\",\"event_type\":\"ORDER_PLACED\",\"customer_id\":\"\xe2\x82\"}", ReasonInvalidJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

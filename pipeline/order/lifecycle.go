@@ -72,7 +72,7 @@ func impossible(s State, stage Stage, at time.Time) string {
 		return ""
 	case stage == StageDelivered:
 		return "cannot deliver: order already cancelled"
-	case s.CancelledAt == nil || at.After(*s.CancelledAt):
+	case s.CancelledAt == nil || !at.Before(*s.CancelledAt): // late facts are strictly before (SPEC 4)
 		return fmt.Sprintf("cannot apply %s: order already cancelled", stage)
 	}
 	return ""
@@ -92,10 +92,19 @@ func advance(next *State, prev State, stage Stage, e Event, now time.Time) Updat
 		u.Message = stepMessage(stage, *next) + skippedNote(*next, prev.Status, stage)
 	default:
 		u.Late = true
-		u.Message = fmt.Sprintf("Late event: %s recorded after %s", strings.ToLower(stepMessage(stage, *next)), prev.Status)
+		u.Message = fmt.Sprintf("Late event: %s recorded after %s", lowerFirst(stepMessage(stage, *next)), prev.Status)
 	}
 	u.Status = next.Status
 	return u
+}
+
+// lowerFirst lower-cases the first letter of a step message (ASCII), so
+// that it reads on after "Late event: " while item names keep their case.
+func lowerFirst(msg string) string {
+	if msg != "" && msg[0] >= 'A' && msg[0] <= 'Z' {
+		return string(msg[0]+'a'-'A') + msg[1:]
+	}
+	return msg
 }
 
 // skippedNote names the stages jumped over that were never seen.

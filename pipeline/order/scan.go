@@ -3,6 +3,7 @@ package order
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
@@ -38,12 +39,17 @@ func (f *fields) set(name []byte, raw []byte) {
 }
 
 // scanObject returns the known members of one JSON object. It validates the
-// whole input first (json.Valid, no allocation), so the scan itself can rely
+// whole input first (json.Valid and utf8.Valid, no allocation), so the scan itself can rely
 // on well-formed JSON; it allocates only for the members it keeps. Names are
 // matched exactly, unlike encoding/json's case-insensitive matching.
 func scanObject(data []byte, f *fields) error {
 	if !json.Valid(data) {
 		return errors.New("not valid JSON")
+	}
+	// RFC 8259 8.1: JSON text is UTF-8. json.Valid accepts any byte inside
+	// a string, and decoding would turn it into U+FFFD.
+	if !utf8.Valid(data) {
+		return fmt.Errorf("not valid UTF-8 at byte %d", invalidUTF8At(data))
 	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -65,6 +71,18 @@ func scanObject(data []byte, f *fields) error {
 		}
 	}
 	return nil
+}
+
+// invalidUTF8At returns the offset of the first byte that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
 }
 
 // memberName decodes a member name, unescaping it only when needed.
