@@ -6,24 +6,15 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 func setup(t *testing.T) (*kv.Store, jetstream.JetStream) {
 	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
-	srv := natstest.RunServer(&opts)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() })
-	js, _ := jetstream.New(nc)
+	js := pipelinetest.RunJetStream(t).JS
 	s, err := kv.Open(context.Background(), js, kv.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,20 +84,16 @@ func TestWriteKeepsTTL(t *testing.T) {
 	if _, err := write(t, s, "ORD-3", "closed", rev, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		e, err := s.Get(ctx, "ORD-3")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !e.Found {
-			return
+		if e.Found {
+			return errors.New("key with a 1s TTL still present")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("key with a 1s TTL still present after 10s")
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 }
 
 func TestOpenRefusesConflictingBucket(t *testing.T) {

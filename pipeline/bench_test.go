@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // BenchmarkPipeline measures the pipeline end to end against an embedded
@@ -58,25 +58,7 @@ func BenchmarkPipeline(b *testing.B) {
 // benchJetStream starts an embedded JetStream server for b and connects.
 func benchJetStream(b *testing.B) jetstream.JetStream {
 	b.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = b.TempDir()
-	srv := natstest.RunServer(&opts)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		nc.Close()
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return js
+	return pipelinetest.RunJetStream(b, pipelinetest.JSOptions(jetstream.WithPublishAsyncMaxPending(4096))).JS
 }
 
 // sampleMsgs prepares n input messages of the sample scenario.

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -206,9 +207,11 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 		e.publish(ev{id: id, typ: "ORDER_PLACED", ts: ts})
 	}
 	var letters []letter
-	pipelinetest.WaitFor(t, 15*time.Second, "the poison message dead-lettered", func() bool {
-		letters = e.deadLetters()
-		return len(letters) > 0
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		if letters = e.deadLetters(); len(letters) == 0 {
+			return errors.New("the poison message is not dead-lettered")
+		}
+		return nil
 	})
 	e.waitIdle()
 	letters = e.deadLetters()
@@ -255,18 +258,22 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 	body := []byte(`{"order_id":"LOST-1","event_type":"ORDER_LOST"}`)
 	seq := e.publishSeq("orders.events.LOST-1", body)
 	e.publish(ev{id: "LOST-1", typ: "ORDER_PLACED"})
-	pipelinetest.WaitFor(t, 10*time.Second, "the valid event after the invalid one processed", func() bool {
-		s, _ := e.state("LOST-1")
-		return s.Status == order.StageOrder
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if s, _ := e.state("LOST-1"); s.Status != order.StageOrder {
+			return fmt.Errorf("the valid event after the invalid one is not processed: LOST-1 status %q", s.Status)
+		}
+		return nil
 	})
 	// The stream is back (an operator or the next provisioning run).
 	if _, err := pipeline.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
 		t.Fatal(err)
 	}
 	var letters []letter
-	pipelinetest.WaitFor(t, 15*time.Second, "the dead letter stored once ORDER_DLQ is back", func() bool {
-		letters = e.deadLetters()
-		return len(letters) > 0
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		if letters = e.deadLetters(); len(letters) == 0 {
+			return errors.New("no dead letter stored since ORDER_DLQ is back")
+		}
+		return nil
 	})
 	checkLetter(t, e.prov.Topology, letters[0], order.ReasonUnknownEventType, "orders.events.LOST-1", seq, body)
 }

@@ -241,8 +241,11 @@ func TestStopWithBacklogReturnsPromptly(t *testing.T) {
 		}
 	}()
 	defer func() { stopProducing(); <-produced }()
-	pipelinetest.WaitFor(t, 30*time.Second, "the pipeline to process 500 events", func() bool {
-		return p.Stats().Messages.Load() >= 500
+	pipelinetest.WaitFor(t, 30*time.Second, func() error {
+		if n := p.Stats().Messages.Load(); n < 500 {
+			return fmt.Errorf("the pipeline processed %d events, want 500", n)
+		}
+		return nil
 	})
 	stopped := make(chan struct{})
 	go func() { e.stop(); close(stopped) }()

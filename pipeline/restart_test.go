@@ -3,91 +3,18 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
-
-// reconnecting returns connection options that survive a server restart.
-func reconnecting() []nats.Option {
-	return []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(50 * time.Millisecond), nats.ReconnectJitter(0, 0),
-		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {})}
-}
-
-// setupRestartable is setup with a connection that reconnects forever, so a
-// running pipeline outlives a restart of the server (see restartServer).
-func setupRestartable(t *testing.T, cfg config.Config) *env {
-	t.Helper()
-	e := &env{t: t, cfg: cfg, srv: startServer(t, t.TempDir())}
-	t.Cleanup(func() {
-		if e.stop != nil {
-			e.stop()
-		}
-		e.nc.Close()
-		e.srv.Shutdown()
-		e.srv.WaitForShutdown()
-	})
-	nc, err := nats.Connect(e.srv.ClientURL(), reconnecting()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.nc = nc
-	if e.js, err = jetstream.New(nc); err != nil {
-		t.Fatal(err)
-	}
-	if e.prov, err = pipeline.Provision(context.Background(), e.js, cfg, testLog()); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// restartServer shuts the server down and starts a new one on the same
-// port and store while clients keep running.
-func (e *env) restartServer() {
-	e.t.Helper()
-	port := e.srv.Addr().(*net.TCPAddr).Port
-	dir := strings.TrimSuffix(e.srv.StoreDir(), "/jetstream")
-	e.srv.Shutdown()
-	e.srv.WaitForShutdown()
-	opts := natstest.DefaultTestOptions
-	opts.Port = port
-	opts.JetStream = true
-	opts.StoreDir = dir
-	srv, err := server.NewServer(&opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		e.t.Fatal("restarted server not ready")
-	}
-	e.srv = srv
-}
-
-// lifecycle is the event plan of one order: four events, the last a
-// cancellation for every tenth order.
-func lifecycle(i int) (id string, types []string, final order.Stage) {
-	id = fmt.Sprintf("RST-%04d", i)
-	types = []string{"ORDER_PLACED", "PROCESSING_STARTED", "ITEM_SHIPPED", "ITEM_DELIVERED"}
-	final = order.StageDelivered
-	if i%10 == 0 {
-		types[3], final = "ORDER_CANCELLED", order.StageCancelled
-	}
-	return id, types, final
-}
 
 // produce publishes n interleaved lifecycles step by step, each event with
 // its event id as Nats-Msg-Id. Events go out asynchronously in chunks; an
@@ -103,7 +30,7 @@ func produce(ctx context.Context, js jetstream.JetStream, n int, onSent func(int
 		for lo := 0; lo < n; lo += chunk {
 			var msgs []*nats.Msg
 			for i := lo; i < min(lo+chunk, n); i++ {
-				msgs = append(msgs, lifecycleEvent(i, step, ts))
+				msgs = append(msgs, pipelinetest.LifecycleEvent("RST", i, step, ts))
 			}
 			if err := pipelinetest.PublishAll(ctx, js, msgs); err != nil {
 				return err
@@ -113,17 +40,6 @@ func produce(ctx context.Context, js jetstream.JetStream, n int, onSent func(int
 		}
 	}
 	return nil
-}
-
-// lifecycleEvent is the input event of step (0-3) of order i.
-func lifecycleEvent(i, step int, ts time.Time) *nats.Msg {
-	id, types, _ := lifecycle(i)
-	evID := fmt.Sprintf("%s-e%d", id, step)
-	m := nats.NewMsg("orders.events." + id)
-	m.Data = fmt.Appendf(nil, `{"event_id":%q,"order_id":%q,"event_type":%q,"timestamp":%q,"item_name":"Blue Jeans","customer_id":"CUST-1"}`,
-		evID, id, types[step], ts.Add(time.Duration(step)*time.Second).Format(time.RFC3339Nano))
-	m.Header.Set(jetstream.MsgIDHeader, evID)
-	return m
 }
 
 // checkExactlyOnce asserts SPEC section 7's crash guarantees over the
@@ -150,7 +66,7 @@ func checkExactlyOnce(t *testing.T, outs []output, n int, state func(id string) 
 	}
 	bad := 0
 	for i := range n {
-		id, types, final := lifecycle(i)
+		id, types, final := pipelinetest.Lifecycle("RST", i)
 		for step, typ := range types {
 			if step == 0 {
 				typ = string(order.UpdateConfirmed)
@@ -174,14 +90,10 @@ func checkExactlyOnce(t *testing.T, outs []output, n int, state func(id string) 
 func TestServerRestartMidStream(t *testing.T) {
 	cfg := testConfig()
 	cfg.Streaming.AckWait = 2 * time.Second
-	e := setupRestartable(t, cfg)
+	// The pipeline's and the producer's connections outlive the restarts.
+	e := setup(t, cfg, pipelinetest.Reconnecting())
 	e.start(pipeline.Options{})
-	pnc, err := nats.Connect(e.srv.ClientURL(), reconnecting()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pnc.Close()
-	pjs, _ := jetstream.New(pnc)
+	_, pjs := pipelinetest.Connect(t, e.srv.URL(), pipelinetest.ReconnectForever())
 
 	const n = 600
 	start := time.Now()
@@ -203,7 +115,7 @@ func TestServerRestartMidStream(t *testing.T) {
 	for range restartAt {
 		select {
 		case sent := <-restarts:
-			e.restartServer()
+			e.srv.Restart()
 			restarted.Add(1)
 			t.Logf("server restarted after %d events published (%v)", sent, time.Since(start).Round(time.Millisecond))
 		case err := <-done:
@@ -214,7 +126,7 @@ func TestServerRestartMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("all events published after %v", time.Since(start).Round(time.Millisecond))
-	pipelinetest.WaitFor(t, 30*time.Second, "all consumers idle after the restarts", e.idle)
+	pipelinetest.WaitFor(t, 30*time.Second, e.idle)
 	t.Logf("idle after %v", time.Since(start).Round(time.Millisecond))
 	states := e.allStates()
 	checkExactlyOnce(t, e.allOutputs(), n, func(id string) order.State { return states[id] })
@@ -230,45 +142,12 @@ func TestServerRestartMidStream(t *testing.T) {
 	}
 }
 
-// readStream returns the messages of a stream an ordered consumer with cfg
-// delivers, up to what was there when called.
-func (e *env) readStream(stream string, cfg jetstream.OrderedConsumerConfig) []jetstream.Msg {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := e.js.OrderedConsumer(ctx, stream, cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []jetstream.Msg
-	for left := int(info.NumPending); left > 0; {
-		batch, err := c.Fetch(min(left, 1000), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		n := 0
-		for m := range batch.Messages() {
-			out = append(out, m)
-			n++
-		}
-		if n == 0 {
-			e.t.Fatalf("%s: %d messages left unread", stream, left)
-		}
-		left -= n
-	}
-	return out
-}
-
 // allOutputs is e.outputs read with one consumer instead of a request per
 // message.
 func (e *env) allOutputs() []output {
 	e.t.Helper()
 	var out []output
-	for _, m := range e.readStream(pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
 		var u order.Update
 		if err := json.Unmarshal(m.Data(), &u); err != nil {
 			e.t.Fatalf("output %s is not JSON: %v", m.Subject(), err)
@@ -283,7 +162,7 @@ func (e *env) allStates() map[string]order.State {
 	e.t.Helper()
 	out := map[string]order.State{}
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{"$KV.ORDERS.>"}}
-	for _, m := range e.readStream("KV_"+pipeline.OrdersBucket, cfg) {
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, "KV_"+pipeline.OrdersBucket, cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}

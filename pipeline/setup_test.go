@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -25,7 +23,7 @@ import (
 // env is a real embedded JetStream server with the pipeline's objects.
 type env struct {
 	t    *testing.T
-	srv  *server.Server
+	srv  *pipelinetest.JetStream
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	cfg  config.Config
@@ -45,43 +43,27 @@ func testConfig() config.Config {
 	return cfg
 }
 
-func startServer(t *testing.T, dir string) *server.Server {
+func setup(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) *env {
 	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port = -1
-	opts.JetStream = true
-	opts.StoreDir = dir
-	return natstest.RunServer(&opts)
-}
-
-func setup(t *testing.T, cfg config.Config) *env {
-	t.Helper()
-	e := &env{t: t, cfg: cfg, srv: startServer(t, t.TempDir())}
+	e := &env{t: t, cfg: cfg}
+	e.reopen(opts...)
+	// Registered after the server's cleanup, so it runs first.
 	t.Cleanup(func() {
 		if e.stop != nil {
 			e.stop()
 		}
-		e.nc.Close()
-		e.srv.Shutdown()
-		e.srv.WaitForShutdown()
 	})
-	e.connect()
 	return e
 }
 
-func (e *env) connect() {
+// reopen starts a server (on a fresh store unless opts name one), connects
+// and provisions.
+func (e *env) reopen(opts ...pipelinetest.Option) {
 	e.t.Helper()
-	nc, err := nats.Connect(e.srv.ClientURL())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.nc = nc
-	e.js, err = jetstream.New(nc)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.prov, err = pipeline.Provision(context.Background(), e.js, e.cfg, testLog())
-	if err != nil {
+	e.srv = pipelinetest.RunJetStream(e.t, opts...)
+	e.nc, e.js = e.srv.Conn, e.srv.JS
+	var err error
+	if e.prov, err = pipeline.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -187,8 +169,9 @@ func forOrder(outs []output, id string) []output {
 	return r
 }
 
-// idle reports whether every consumer has delivered and had acked everything.
-func (e *env) idle() bool {
+// idle returns nil once every consumer has delivered and had acked
+// everything, or else names the first one that has not.
+func (e *env) idle() error {
 	ctx := context.Background()
 	for i := range e.cfg.Streaming.Partitions {
 		for _, pair := range []struct {
@@ -197,20 +180,23 @@ func (e *env) idle() bool {
 		}{{e.prov.Events, e.prov.Topology.EventsConsumer(i)}, {e.prov.Timers, e.prov.Topology.TimersConsumer(i)}} {
 			c, err := pair.s.Consumer(ctx, pair.name)
 			if err != nil {
-				return false
+				return fmt.Errorf("consumer %s: %w", pair.name, err)
 			}
 			info, err := c.Info(ctx)
-			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				return false
+			if err != nil {
+				return fmt.Errorf("consumer %s: %w", pair.name, err)
+			}
+			if info.NumPending > 0 || info.NumAckPending > 0 {
+				return fmt.Errorf("consumer %s not idle: %d pending, %d ack pending", pair.name, info.NumPending, info.NumAckPending)
 			}
 		}
 	}
-	return true
+	return nil
 }
 
 func (e *env) waitIdle() {
 	e.t.Helper()
-	pipelinetest.WaitFor(e.t, 20*time.Second, "all consumers idle", e.idle)
+	pipelinetest.WaitFor(e.t, 20*time.Second, e.idle)
 }
 
 // state reads an order's state from KV.

@@ -34,9 +34,11 @@ func alerts(outs []output, id string) []output {
 func (e *env) waitAlerts(id string, n int) []output {
 	e.t.Helper()
 	var got []output
-	pipelinetest.WaitFor(e.t, 15*time.Second, fmt.Sprintf("%d breach(es) of %s", n, id), func() bool {
-		got = alerts(e.outputs(), id)
-		return len(got) >= n
+	pipelinetest.WaitFor(e.t, 15*time.Second, func() error {
+		if got = alerts(e.outputs(), id); len(got) < n {
+			return fmt.Errorf("%d breach(es) of %s, want %d", len(got), id, n)
+		}
+		return nil
 	})
 	return got
 }
@@ -161,12 +163,9 @@ func TestBreachPendingAcrossRestarts(t *testing.T) {
 	e.waitIdle()
 	e.stop()
 	// Restart NATS itself too: schedules live in its file store.
-	dir := e.srv.StoreDir()
-	e.nc.Close()
+	dir := e.srv.Server.StoreDir()
 	e.srv.Shutdown()
-	e.srv.WaitForShutdown()
-	e.srv = startServer(t, strings.TrimSuffix(dir, "/jetstream"))
-	e.connect()
+	e.reopen(pipelinetest.StoreDir(strings.TrimSuffix(dir, "/jetstream")))
 	e.start(pipeline.Options{})
 	e.waitAlerts("RESTART", 2)
 	e.waitIdle()

@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -22,12 +19,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	first := e.start(pipeline.Options{})
 	stopFirst := e.stop
 
-	nc, err := nats.Connect(e.srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	_, js := pipelinetest.Connect(t, e.srv.URL(), nil)
 	prov, err := pipeline.Provision(context.Background(), js, e.cfg, testLog())
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +43,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	for i := range 200 {
 		e.publish(ev{id: fmt.Sprintf("SB-%03d", i), typ: "PROCESSING_STARTED"})
 	}
-	pipelinetest.WaitFor(t, 20*time.Second, "the standby to take over every partition", e.idle)
+	pipelinetest.WaitFor(t, 20*time.Second, e.idle) // the standby took over every partition
 	if got := second.Stats().Events.Load(); got != n2+200 {
 		t.Errorf("standby applied %d events after the takeover, want %d", got-n2, 200)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestBreachPendingAcrossKill places orders with second-scale SLAs, kills
@@ -82,20 +83,16 @@ func (r *crashRig) placeOrders(n int, ts time.Time) error {
 // waitOutputs polls ORDER_UPDATES until at least n outputs match.
 func (r *crashRig) waitOutputs(n int, within time.Duration, match func(order.Update) bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	pipelinetest.WaitFor(r.t, within, func() error {
 		got := 0
 		for _, o := range r.outputs() {
 			if match(o.Update) {
 				got++
 			}
 		}
-		if got >= n {
-			return
+		if got < n {
+			return fmt.Errorf("%d matching outputs, want %d", got, n)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d matching outputs after %v, want %d", got, within, n)
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 }

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -95,18 +94,17 @@ func (r *crashRig) start(extra ...string) {
 	}
 	go func() { _ = b.cmd.Wait(); close(b.done) }()
 	r.proc = b
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(b.out.String(), "Press Ctrl+C") {
+	pipelinetest.WaitFor(r.t, 20*time.Second, func() error {
 		select {
 		case <-b.done:
 			r.t.Fatalf("ordertrack exited at start: %s\n%s", b.cmd.ProcessState, b.out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("ordertrack not ready within 20s:\n%s", b.out.String())
+		if !strings.Contains(b.out.String(), "Press Ctrl+C") {
+			return fmt.Errorf("ordertrack not ready:\n%s", b.out.String())
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 }
 
 // signal sends sig and waits for the process to exit; it returns how long
@@ -138,18 +136,6 @@ func (r *crashRig) connect() {
 	r.js, _ = jetstream.New(nc)
 }
 
-// crashOrder is the plan of order i of a run: four events, the last a
-// cancellation for every tenth order.
-func crashOrder(prefix string, i int) (id string, types []string, final order.Stage) {
-	id = fmt.Sprintf("%s-%04d", prefix, i)
-	types = []string{"ORDER_PLACED", "PROCESSING_STARTED", "ITEM_SHIPPED", "ITEM_DELIVERED"}
-	final = order.StageDelivered
-	if i%10 == 0 {
-		types[3], final = "ORDER_CANCELLED", order.StageCancelled
-	}
-	return id, types, final
-}
-
 // produce publishes n interleaved lifecycles step by step in chunks, one
 // chunk per tick (0: no pacing). Each event carries its event id as
 // Nats-Msg-Id and is retried until stored, so retries across a crash are
@@ -161,13 +147,7 @@ func (r *crashRig) produce(ctx context.Context, prefix string, n int, tick time.
 		for lo := 0; lo < n; lo += chunk {
 			var msgs []*nats.Msg
 			for i := lo; i < min(lo+chunk, n); i++ {
-				id, types, _ := crashOrder(prefix, i)
-				m := nats.NewMsg("orders.events." + id)
-				evID := fmt.Sprintf("%s-e%d", id, step)
-				m.Data = fmt.Appendf(nil, `{"event_id":%q,"order_id":%q,"event_type":%q,"timestamp":%q,"item_name":"Socks"}`,
-					evID, id, types[step], ts.Add(time.Duration(step)*time.Second).Format(time.RFC3339Nano))
-				m.Header.Set(jetstream.MsgIDHeader, evID)
-				msgs = append(msgs, m)
+				msgs = append(msgs, pipelinetest.LifecycleEvent(prefix, i, step, ts))
 			}
 			if err := pipelinetest.PublishAll(ctx, r.js, msgs); err != nil {
 				return err
@@ -180,55 +160,39 @@ func (r *crashRig) produce(ctx context.Context, prefix string, n int, tick time.
 	return nil
 }
 
-// idle reports whether every consumer has delivered and had acked everything.
-func (r *crashRig) idle() bool {
+// idle returns nil once every consumer has delivered and had acked
+// everything, or else describes the consumers that have not.
+func (r *crashRig) idle() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	var parts []string
 	for p := range r.topo.Partitions {
 		for _, c := range []struct{ stream, name string }{
 			{pipeline.EventsStream, r.topo.EventsConsumer(p)}, {pipeline.SLAStream, r.topo.TimersConsumer(p)},
 		} {
 			cons, err := r.js.Consumer(ctx, c.stream, c.name)
 			if err != nil {
-				return false
+				parts = append(parts, fmt.Sprintf("%s: %v", c.name, err))
+				continue
 			}
 			info, err := cons.Info(ctx)
-			if err != nil || info.NumPending > 0 || info.NumAckPending > 0 {
-				return false
+			if err != nil {
+				parts = append(parts, fmt.Sprintf("%s: %v", c.name, err))
+			} else if info.NumPending > 0 || info.NumAckPending > 0 {
+				parts = append(parts, fmt.Sprintf("%s: %d pending, %d delivered and not acked (%d redelivered)",
+					info.Name, info.NumPending, info.NumAckPending, info.NumRedelivered))
 			}
 		}
 	}
-	return true
-}
-
-// backlog describes the consumers that are not idle.
-func (r *crashRig) backlog() string {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	var parts []string
-	for p := range r.topo.Partitions {
-		cons, err := r.js.Consumer(ctx, pipeline.EventsStream, r.topo.EventsConsumer(p))
-		if err != nil {
-			parts = append(parts, fmt.Sprintf("p%d: %v", p, err))
-			continue
-		}
-		if info, err := cons.Info(ctx); err == nil && (info.NumPending > 0 || info.NumAckPending > 0) {
-			parts = append(parts, fmt.Sprintf("%s: %d pending, %d delivered and not acked (%d redelivered)",
-				info.Name, info.NumPending, info.NumAckPending, info.NumRedelivered))
-		}
+	if len(parts) > 0 {
+		return fmt.Errorf("consumers not idle: %s", strings.Join(parts, "; "))
 	}
-	return strings.Join(parts, "; ")
+	return nil
 }
 
 func (r *crashRig) waitIdle(within time.Duration) {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for !r.idle() {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("consumers not idle within %v: %s", within, r.backlog())
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+	pipelinetest.WaitFor(r.t, within, r.idle)
 }
 
 // crashOutput is one message of ORDER_UPDATES.
@@ -237,42 +201,10 @@ type crashOutput struct {
 	MsgID string
 }
 
-// readAll returns every message of a stream matching filter, in order.
-func readAll(t *testing.T, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig) []jetstream.Msg {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := js.OrderedConsumer(ctx, stream, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []jetstream.Msg
-	for left := int(info.NumPending); left > 0; {
-		batch, err := c.Fetch(min(left, 1000), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for m := range batch.Messages() {
-			out = append(out, m)
-			n++
-		}
-		if n == 0 {
-			t.Fatalf("%s: %d messages left unread", stream, left)
-		}
-		left -= n
-	}
-	return out
-}
-
 func (r *crashRig) outputs() []crashOutput {
 	r.t.Helper()
 	var out []crashOutput
-	for _, m := range readAll(r.t, r.js, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
 		var u order.Update
 		if err := json.Unmarshal(m.Data(), &u); err != nil {
 			r.t.Fatalf("output %s is not JSON: %v", m.Subject(), err)
@@ -287,7 +219,7 @@ func (r *crashRig) states() map[string]order.Stage {
 	r.t.Helper()
 	out := map[string]order.Stage{}
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{"$KV.ORDERS.>"}}
-	for _, m := range readAll(r.t, r.js, "KV_"+pipeline.OrdersBucket, cfg) {
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, "KV_"+pipeline.OrdersBucket, cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}
@@ -334,7 +266,7 @@ func (r *crashRig) checkExactlyOnce(runs map[string]int) {
 	}
 	for prefix, n := range runs {
 		for i := range n {
-			id, types, final := crashOrder(prefix, i)
+			id, types, final := pipelinetest.Lifecycle(prefix, i)
 			types[0] = string(order.UpdateConfirmed)
 			for _, typ := range types {
 				if c := perStage[id+"/"+typ]; c != 1 {
@@ -422,16 +354,9 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 func (r *crashRig) checkAcksMatchOutputs() {
 	t := r.t
 	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port, opts.JetStream, opts.StoreDir = -1, true, r.store
-	srv := natstest.RunServer(&opts)
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	srv := pipelinetest.RunJetStream(t, pipelinetest.StoreDir(r.store))
+	defer srv.Shutdown() // before the binary starts again on this store
+	js := srv.JS
 	saved := r.js
 	r.js = js
 	defer func() { r.js = saved }()

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // cli runs one ordertrack command against the running pipeline s and
@@ -46,17 +47,14 @@ func listLetters(t *testing.T, s *started, extra ...string) []deadLetter {
 
 func waitLetters(t *testing.T, s *started, n int, extra ...string) []deadLetter {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ls := listLetters(t, s, extra...)
-		if len(ls) >= n {
-			return ls
+	var ls []deadLetter
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		if ls = listLetters(t, s, extra...); len(ls) < n {
+			return fmt.Errorf("%d dead letters %v, want %d", len(ls), extra, n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d dead letters %v after 15s, want %d", len(ls), extra, n)
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
+	return ls
 }
 
 // orderStatus reads an order's status from the ORDERS bucket ("" if absent).
@@ -153,13 +151,12 @@ func TestDLQListAndReplay(t *testing.T) {
 	if code, out, errs := cli(s, "dlq", "replay", "--reason", "max_deliveries"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
 		t.Fatalf("replay: exit %d: %s %s", code, out, errs)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for orderStatus(t, js, "DLQ-P1") != "ORDER" {
-		if time.Now().After(deadline) {
-			t.Fatalf("replayed event not processed: status %q", orderStatus(t, js, "DLQ-P1"))
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if st := orderStatus(t, js, "DLQ-P1"); st != "ORDER" {
+			return fmt.Errorf("replayed event not processed: status %q", st)
 		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 	if ls := listLetters(t, s, "--reason", "max_deliveries"); len(ls) != 0 {
 		t.Errorf("replayed dead letter still listed: %+v", ls)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // runGenerate runs the generate command and returns exit code, stdout, stderr.
@@ -89,13 +92,12 @@ func TestGenerateFeedsRunningPipeline(t *testing.T) {
 	if got := streamMsgs(t, js, "ORDER_EVENTS"); got != uint64(n) {
 		t.Errorf("ORDER_EVENTS holds %d messages, summary says %d", got, n)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for streamMsgs(t, js, "ORDER_UPDATES") < uint64(n) {
-		if time.Now().After(deadline) {
-			t.Fatalf("pipeline emitted %d updates for %d events", streamMsgs(t, js, "ORDER_UPDATES"), n)
+	pipelinetest.WaitFor(t, 20*time.Second, func() error {
+		if got := streamMsgs(t, js, "ORDER_UPDATES"); got < uint64(n) {
+			return fmt.Errorf("pipeline emitted %d updates for %d events", got, n)
 		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 }
 
 // TestGeneratePacedByRate publishes at a fixed rate for a fixed duration:

@@ -8,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	natstest "github.com/nats-io/nats-server/v2/test"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 func TestHealthPassesAgainstRunningPipeline(t *testing.T) {
@@ -90,23 +87,15 @@ func TestHealthFailsOnMisconfiguredStream(t *testing.T) {
 // TestHealthFailsWhenStalled provisions the objects without running a
 // pipeline, so published events stay pending with nobody consuming them.
 func TestHealthFailsWhenStalled(t *testing.T) {
-	opts := natstest.DefaultTestOptions
-	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
-	srv := natstest.RunServer(&opts)
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	srv := pipelinetest.RunJetStream(t)
+	js := srv.JS
 	cfg := config.Default()
 	cfg.Streaming.Partitions = 2
 	ctx := context.Background()
 	if _, err := pipeline.Provision(ctx, js, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"health", "--nats.url", srv.ClientURL(), "--streaming.partitions", "2"}
+	args := []string{"health", "--nats.url", srv.URL(), "--streaming.partitions", "2"}
 	if code, out, _ := runCommand(t, args...); code != 0 {
 		t.Fatalf("idle, nothing pending: exit %d\n%s", code, out)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // syncBuffer is an io.Writer safe for the pipeline and the test to share.
@@ -83,24 +86,15 @@ func (s *started) stop(t *testing.T) int {
 
 func waitOutput(t *testing.T, b *syncBuffer, within time.Duration, subs ...string) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	pipelinetest.WaitFor(t, within, func() error {
 		out := b.String()
-		missing := ""
 		for _, s := range subs {
 			if !strings.Contains(out, s) {
-				missing = s
-				break
+				return fmt.Errorf("output lacks %q:\n%s", s, tail(out, 3000))
 			}
 		}
-		if missing == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("output lacks %q after %s:\n%s", missing, within, tail(out, 3000))
-		}
-		time.Sleep(20 * time.Millisecond) // polling interval
-	}
+		return nil
+	})
 }
 
 func tail(s string, n int) string {

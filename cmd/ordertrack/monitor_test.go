@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -46,12 +47,13 @@ func startTracked(t *testing.T) *tracked {
 	t.Cleanup(tr.nc.Close)
 	tr.js, _ = jetstream.New(tr.nc)
 	addr := regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
-	pipelinetest.WaitFor(t, 10*time.Second, "the monitor address in the log", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		m := addr.FindStringSubmatch(s.errs.String())
-		if m != nil {
-			tr.monitor = "http://" + m[1]
+		if m == nil {
+			return errors.New("no monitor address in the log")
 		}
-		return m != nil
+		tr.monitor = "http://" + m[1]
+		return nil
 	})
 	return tr
 }
@@ -94,13 +96,15 @@ func (tr *tracked) sendKnown(t *testing.T) {
 	tr.publish(t, "D", "PROCESSING_STARTED", base, 10)
 	tr.publishRaw(t, "BAD", "{not json")
 	tr.publishRaw(t, "E", `{"order_id":"E","event_type":"ORDER_LOST"}`)
-	pipelinetest.WaitFor(t, 15*time.Second, "the processing breach of C", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		s, err := tr.js.Stream(context.Background(), "ORDER_UPDATES")
 		if err != nil {
-			return false
+			return err
 		}
-		_, err = s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing.C")
-		return err == nil
+		if _, err = s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing.C"); err != nil {
+			return fmt.Errorf("no processing breach of C: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -132,9 +136,12 @@ func TestMonitorEndpoints(t *testing.T) {
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var text string
-	pipelinetest.WaitFor(t, 10*time.Second, "the breach check counted", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		_, text = pipelinetest.Get(t, tr.monitor+"/metrics")
-		return metricValue(t, text, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1
+		if v := metricValue(t, text, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach"); v != 1 {
+			return fmt.Errorf("the breach check is not counted: events_processed_total{SLA_CHECK,breach} = %v", v)
+		}
+		return nil
 	})
 	for _, c := range []struct {
 		name   string

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 	var r statusReport
 	var out string
 	// Cancelled timers leave a tombstone for a second: poll until settled.
-	pipelinetest.WaitFor(t, 10*time.Second, "status to settle", func() bool {
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		code, o, errs := tr.cmd(t, "status", "--json", "--interval", "100ms")
 		if code != 0 {
 			t.Fatalf("status --json: exit %d: %s", code, errs)
@@ -28,7 +29,10 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 		if err := json.Unmarshal([]byte(o), &r); err != nil {
 			t.Fatalf("status --json: %v\n%s", err, o)
 		}
-		return r.Timers["processing"] == 0 && r.Timers["shipping"] == 1 && r.Timers["delivery"] == 2 && r.Processed == 12
+		if r.Timers["processing"] != 0 || r.Timers["shipping"] != 1 || r.Timers["delivery"] != 2 || r.Processed != 12 {
+			return fmt.Errorf("status not settled: timers %v (want processing 0, shipping 1, delivery 2), processed %d (want 12)", r.Timers, r.Processed)
+		}
+		return nil
 	})
 	want := map[string]uint64{"ORDER": 1, "PROCESSING": 1, "DELIVERED": 1, "CANCELLED": 1}
 	for st, n := range want {
@@ -96,7 +100,12 @@ func TestStatusWatchRefreshes(t *testing.T) {
 	go func() {
 		done <- m.Run(ctx, append([]string{"status", "--watch", "--interval", "100ms", "--orders=false"}, tr.client...))
 	}()
-	pipelinetest.WaitFor(t, 10*time.Second, "two refreshes", func() bool { return strings.Count(out.String(), "\033[H\033[2J") >= 2 })
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if n := strings.Count(out.String(), "\033[H\033[2J"); n < 2 {
+			return fmt.Errorf("%d refreshes, want 2", n)
+		}
+		return nil
+	})
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("status --watch exit %d after interrupt:\n%s", code, out.String())

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	dto "github.com/prometheus/client_model/go"
@@ -23,7 +21,7 @@ import (
 
 // env is an embedded JetStream server with a running pipeline and monitor.
 type env struct {
-	srv  *server.Server
+	srv  *pipelinetest.JetStream
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	cfg  config.Config
@@ -34,19 +32,13 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	opts := natstest.DefaultTestOptions
-	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
-	e := &env{srv: natstest.RunServer(&opts), cfg: config.Default()}
+	e := &env{srv: pipelinetest.RunJetStream(t, pipelinetest.ConnOptions(nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))),
+		cfg: config.Default()}
+	e.nc, e.js = e.srv.Conn, e.srv.JS
 	e.cfg.Streaming.Partitions = 2
 	e.cfg.Streaming.PinnedTTL = 2 * time.Second
 	e.cfg.SLA.Processing = time.Second
 	e.cfg.SLA.Shipping, e.cfg.SLA.Delivery = time.Hour, time.Hour
-	var err error
-	e.nc, err = nats.Connect(e.srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.js, _ = jetstream.New(e.nc)
 	ctx, cancel := context.WithCancel(context.Background())
 	prov, err := pipeline.Provision(ctx, e.js, e.cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -65,9 +57,6 @@ func setup(t *testing.T) *env {
 		_ = e.mon.Stop(context.Background())
 		cancel()
 		<-done
-		e.nc.Close()
-		e.srv.Shutdown()
-		e.srv.WaitForShutdown()
 	})
 	return e
 }
@@ -106,13 +95,25 @@ func TestMetricsMatchEvents(t *testing.T) {
 	}
 
 	var mf map[string]*dto.MetricFamily
-	pipelinetest.WaitFor(t, 15*time.Second, "the breach of C and all events counted", func() bool {
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		mf = scrape(t, e.base)
-		return pipelinetest.MetricValue(mf, "ordertrack_sla_breaches_total", "sla", "processing") == 1 &&
-			pipelinetest.MetricValue(mf, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach") == 1 &&
-			pipelinetest.MetricValue(mf, "ordertrack_open_orders", "status", "PROCESSING") == 1 &&
-			// a cancelled timer leaves a tombstone for a second
-			pipelinetest.MetricValue(mf, "ordertrack_sla_timers_pending", "sla", "delivery") == 2
+		for _, c := range []struct {
+			name   string
+			labels []string
+		}{
+			{"ordertrack_sla_breaches_total", []string{"sla", "processing"}},
+			{"ordertrack_events_processed_total", []string{"type", "SLA_CHECK", "outcome", "breach"}},
+			{"ordertrack_open_orders", []string{"status", "PROCESSING"}},
+		} {
+			if v := pipelinetest.MetricValue(mf, c.name, c.labels...); v != 1 {
+				return fmt.Errorf("the breach of C is not counted: %s%v = %v, want 1", c.name, c.labels, v)
+			}
+		}
+		// a cancelled timer leaves a tombstone for a second
+		if v := pipelinetest.MetricValue(mf, "ordertrack_sla_timers_pending", "sla", "delivery"); v != 2 {
+			return fmt.Errorf("ordertrack_sla_timers_pending{sla=delivery} = %v, want 2", v)
+		}
+		return nil
 	})
 	for _, c := range []struct {
 		name   string
@@ -153,18 +154,23 @@ func TestMetricsMatchEvents(t *testing.T) {
 // after the NATS server stops.
 func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	e := setup(t)
-	pipelinetest.WaitFor(t, 10*time.Second, "/readyz 200", func() bool {
-		code, _ := pipelinetest.Get(t, e.base+"/readyz")
-		return code == http.StatusOK
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK {
+			return fmt.Errorf("/readyz %d, want 200: %s", code, body)
+		}
+		return nil
 	})
-	e.srv.Shutdown()
-	e.srv.WaitForShutdown()
-	pipelinetest.WaitFor(t, 15*time.Second, "/readyz 503 naming the connection", func() bool {
+	e.srv.Server.Shutdown()
+	e.srv.Server.WaitForShutdown()
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		code, body := pipelinetest.Get(t, e.base+"/readyz")
 		if code == http.StatusOK {
 			t.Fatalf("/readyz 200 after NATS stopped: %s", body)
 		}
-		return code == http.StatusServiceUnavailable && strings.Contains(body, "NATS connection is")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "NATS connection is") {
+			return fmt.Errorf("/readyz %d, want 503 naming the connection: %s", code, body)
+		}
+		return nil
 	})
 	if code, _ := pipelinetest.Get(t, e.base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d while the process is alive", code)
