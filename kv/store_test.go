@@ -32,6 +32,7 @@ func write(t *testing.T, s *kv.Store, key, value string, rev uint64, ttl time.Du
 }
 
 func TestCompareAndSet(t *testing.T) {
+	t.Parallel()
 	s, _ := setup(t)
 	ctx := context.Background()
 	e, err := s.Get(ctx, "ORD-1")
@@ -59,6 +60,7 @@ func TestCompareAndSet(t *testing.T) {
 }
 
 func TestDeletedKeyKeepsRevision(t *testing.T) {
+	t.Parallel()
 	s, js := setup(t)
 	ctx := context.Background()
 	rev, _ := write(t, s, "ORD-2", "v1", 0, 0)
@@ -78,6 +80,7 @@ func TestDeletedKeyKeepsRevision(t *testing.T) {
 // TestWriteKeepsTTL checks that a CAS write with a TTL expires the key,
 // which jetstream.KeyValue.Update would not do (NATS-NOTES).
 func TestWriteKeepsTTL(t *testing.T) {
+	t.Parallel()
 	s, _ := setup(t)
 	ctx := context.Background()
 	rev, _ := write(t, s, "ORD-3", "open", 0, 0)
@@ -97,6 +100,7 @@ func TestWriteKeepsTTL(t *testing.T) {
 }
 
 func TestOpenRefusesConflictingBucket(t *testing.T) {
+	t.Parallel()
 	_, js := setup(t)
 	_, err := kv.Open(context.Background(), js, kv.Options{Replicas: 3})
 	if !errors.Is(err, kv.ErrBucketConflict) {

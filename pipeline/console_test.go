@@ -66,6 +66,7 @@ func rowOrderIDs(out string) []string {
 }
 
 func TestConsoleRendersBatch(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	c := NewConsole(&buf, 10)
 	c.Add(
@@ -95,6 +96,7 @@ Batch: 1
 }
 
 func TestConsoleCells(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 80)
 	tests := []struct {
 		name    string
@@ -121,6 +123,7 @@ func TestConsoleCells(t *testing.T) {
 }
 
 func TestConsoleSummarisesPastMaxRows(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		maxRows int
@@ -177,6 +180,7 @@ func TestConsoleSummarisesPastMaxRows(t *testing.T) {
 }
 
 func TestConsoleBreachesFirst(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	c := NewConsole(&buf, 4)
 	c.Add(
@@ -200,6 +204,7 @@ func TestConsoleBreachesFirst(t *testing.T) {
 }
 
 func TestConsoleConcurrentAdd(t *testing.T) {
+	t.Parallel()
 	const workers, perWorker = 8, 200
 	w := newSignalWriter()
 	c := NewConsole(w, workers*perWorker)
@@ -237,6 +242,7 @@ func TestConsoleConcurrentAdd(t *testing.T) {
 }
 
 func TestConsoleFlushEmpty(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	c := NewConsole(&buf, 5)
 	if c.Flush() {
@@ -256,6 +262,7 @@ func TestConsoleFlushEmpty(t *testing.T) {
 }
 
 func TestConsoleRunFlushesOnTick(t *testing.T) {
+	t.Parallel()
 	w := newSignalWriter()
 	c := NewConsole(w, 5)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -277,6 +284,7 @@ func TestConsoleRunFlushesOnTick(t *testing.T) {
 }
 
 func TestConsoleRunFlushesOnCancel(t *testing.T) {
+	t.Parallel()
 	w := newSignalWriter()
 	c := NewConsole(w, 5)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -91,6 +91,7 @@ func checkLetter(t *testing.T, topo pipeline.Topology, l letter, reason order.Re
 // each becomes a dead letter with the original bytes, and the order's
 // lifecycle around them is processed normally.
 func TestDeadLetterEveryReason(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	e.start(pipeline.Options{})
 	const id = "DLQ-1"
@@ -190,6 +191,7 @@ func (e *env) poison(id string) {
 // streaming.max_deliver attempts, while orders of the same partition,
 // published before, between and after, keep flowing.
 func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Streaming.MaxDeliver = 2
 	e := setup(t, cfg)
@@ -250,6 +252,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 // a leader election in a cluster) must be retried, not acked and dropped
 // (SPEC section 3: invalid input is never dropped).
 func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	if err := e.js.DeleteStream(context.Background(), pipeline.DLQStream); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 // TestLifecycleThroughNATS drives each lifecycle case of SPEC section 4
 // through a real server and checks the outputs of section 6 and KV state.
 func TestLifecycleThroughNATS(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	e.start(pipeline.Options{})
 	t0 := time.Now().UTC().Add(-time.Minute)
@@ -105,6 +106,7 @@ func msgKey(o output) string {
 // TestThousandOrdersAcrossPartitions checks that interleaved lifecycles of
 // 1,000 orders over every partition end in the right states.
 func TestThousandOrdersAcrossPartitions(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	e.start(pipeline.Options{})
 	const n = 1000
@@ -150,6 +152,7 @@ func TestThousandOrdersAcrossPartitions(t *testing.T) {
 // TestRestartProcessesNothingTwice stops the pipeline, starts a new one on
 // the same server and checks that nothing is re-applied or re-emitted.
 func TestRestartProcessesNothingTwice(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	e.start(pipeline.Options{})
 	for i := range 50 {
@@ -190,6 +193,7 @@ func TestRestartProcessesNothingTwice(t *testing.T) {
 // for the earlier one: no compare-and-set conflict, every output once, in
 // lifecycle order.
 func TestBackToBackLifecycles(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	p := e.start(pipeline.Options{})
 	const n = 20
@@ -228,6 +232,7 @@ func TestBackToBackLifecycles(t *testing.T) {
 // return (it finishes what was delivered, at most finishBudget) instead of
 // working on until the input stops.
 func TestStopWithBacklogReturnsPromptly(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	p := e.start(pipeline.Options{})
 	ctx, stopProducing := context.WithCancel(context.Background())

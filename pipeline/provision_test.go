@@ -11,6 +11,7 @@ import (
 )
 
 func TestProvisionIsIdempotentAndRefusesConflicts(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	ctx := context.Background()
 	if _, err := pipeline.Provision(ctx, e.js, e.cfg, testLog()); err != nil {
@@ -36,6 +37,7 @@ func TestProvisionIsIdempotentAndRefusesConflicts(t *testing.T) {
 // TestPartitionMatchesServerTransform checks that Topology.Partition agrees
 // with the stream's {{partition}} transform, which fired SLA checks rely on.
 func TestPartitionMatchesServerTransform(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	ctx := context.Background()
 	ids := []string{"ORD-1", "ORD-000123", "a", "Z_9", "ORD-20D0-000017"}

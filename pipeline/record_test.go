@@ -12,6 +12,7 @@ import (
 // TestEncodeRecordMatchesEncodingJSON checks the hand-written KV value
 // encoding against json.Marshal of the record type that decodeRecord reads.
 func TestEncodeRecordMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2024, 1, 15, 10, 30, 0, 5, time.UTC)
 	s := order.State{OrderID: "ORD-1", Status: order.StageProcessing, PlacedAt: &at, Breaches: []order.SLA{order.SLAProcessing},
 		ItemName: "Socks & <Shoes>", Quantity: 2, Price: 9.5, UpdatedAt: at, EventIDs: []string{"e1"}}

@@ -88,6 +88,7 @@ func checkExactlyOnce(t *testing.T, outs []output, n int, state func(id string) 
 // are published and the pipeline runs: nothing is lost or applied twice and
 // no output is duplicated.
 func TestServerRestartMidStream(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Streaming.AckWait = 2 * time.Second
 	// The pipeline's and the producer's connections outlive the restarts.

@@ -68,6 +68,7 @@ func checkBreach(t *testing.T, b output, id string, sla order.SLA, deadline time
 }
 
 func TestProcessingBreachOnceOnTime(t *testing.T) {
+	t.Parallel()
 	e := setup(t, slaConfig())
 	e.start(pipeline.Options{})
 	placed := time.Now().UTC().Truncate(time.Millisecond).Add(123456 * time.Nanosecond)
@@ -91,6 +92,7 @@ func TestProcessingBreachOnceOnTime(t *testing.T) {
 }
 
 func TestNoBreachWhenInTimeDeliveredOrCancelled(t *testing.T) {
+	t.Parallel()
 	e := setup(t, slaConfig())
 	e.start(pipeline.Options{})
 	now := time.Now().UTC()
@@ -116,6 +118,7 @@ func TestNoBreachWhenInTimeDeliveredOrCancelled(t *testing.T) {
 }
 
 func TestShippingAndDeliveryBreaches(t *testing.T) {
+	t.Parallel()
 	e := setup(t, slaConfig())
 	e.start(pipeline.Options{})
 	now := time.Now().UTC()
@@ -129,6 +132,7 @@ func TestShippingAndDeliveryBreaches(t *testing.T) {
 }
 
 func TestLateTransitionBreachesOnce(t *testing.T) {
+	t.Parallel()
 	e := setup(t, slaConfig())
 	placed := time.Now().UTC().Add(-10 * time.Second)
 	// Published before the pipeline starts: both land in one batch, so the
@@ -156,6 +160,7 @@ func TestLateTransitionBreachesOnce(t *testing.T) {
 }
 
 func TestBreachPendingAcrossRestarts(t *testing.T) {
+	t.Parallel()
 	e := setup(t, slaConfig())
 	e.start(pipeline.Options{})
 	placed := time.Now().UTC()

@@ -15,6 +15,7 @@ import (
 // partition is processed by one of them, and when the active one stops
 // gracefully the standby takes over its partitions.
 func TestStandbyTakesOver(t *testing.T) {
+	t.Parallel()
 	e := setup(t, testConfig())
 	first := e.start(pipeline.Options{})
 	stopFirst := e.stop

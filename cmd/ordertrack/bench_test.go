@@ -11,6 +11,7 @@ import (
 // TestBenchTinyRun runs every bench phase with tiny sizes and checks that
 // the JSON report has each metric with a sane value.
 func TestBenchTinyRun(t *testing.T) {
+	t.Parallel()
 	var out, errs bytes.Buffer
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
 	code := m.Run(context.Background(), []string{"bench", "--json", "--dir", t.TempDir(),
@@ -63,6 +64,7 @@ func TestBenchTinyRun(t *testing.T) {
 // TestBenchTable checks the table rendering: a row per metric, the target
 // column and the pass/fail verdict.
 func TestBenchTable(t *testing.T) {
+	t.Parallel()
 	r := newBenchReport(map[string]string{"partitions": "8"})
 	r.atLeast("throughput", "pipeline events/s", 12345, "events/s", 30000)
 	r.atMost("latency", "p99", 12.5, "ms", 30)
@@ -79,6 +81,7 @@ func TestBenchTable(t *testing.T) {
 }
 
 func TestBenchRejectsBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--phases", "warp"}, {"--open-orders", "10,lots"}} {
 		var out, errs bytes.Buffer
 		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}

@@ -17,6 +17,7 @@ import (
 // order gets its processing and delivery breach exactly once, never before
 // the deadline, with the deadline its placement implies (issue 3).
 func TestBreachPendingAcrossKill(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -293,6 +293,7 @@ func (r *crashRig) checkExactlyOnce(runs map[string]int) {
 // stops it with SIGTERM mid-backlog. Every order must end with exactly one
 // output per stage and the right state, in agreement with KV.
 func TestCrashAndRestartExactlyOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary for tens of seconds")
 	}
@@ -404,6 +405,7 @@ func (r *crashRig) checkAcksMatchOutputs() {
 // the ack wait of messages the stopped instance had received and left
 // unacknowledged (issue 4: "no redelivery needed after restart").
 func TestGracefulStopLeavesNothingToRedeliver(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -80,6 +80,7 @@ func orderStatus(t *testing.T, js jetstream.JetStream, id string) string {
 // event that failed on a broken order record is processed once replayed
 // after the fix.
 func TestDLQListAndReplay(t *testing.T) {
+	t.Parallel()
 	args := append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false", "--streaming.max_deliver", "2")
 	s := startMain(t, args...)
 	nc, err := nats.Connect(s.info.NATSURL)
@@ -169,6 +170,7 @@ func TestDLQListAndReplay(t *testing.T) {
 }
 
 func TestPreviewEscapes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{`{"a":1}`, `{"a":1}`},
 		{"bad\xff\x00\n\\ é", `bad\xff\x00\n\\ é`},

@@ -29,6 +29,7 @@ func runGenerate(t *testing.T, args ...string) (int, string, string) {
 // TestGenerateSameSeedSameEvents checks determinism cheaply with a dry run:
 // the same seed gives the same event ids, another seed different ones.
 func TestGenerateSameSeedSameEvents(t *testing.T) {
+	t.Parallel()
 	ids := func(seed string) []string {
 		code, out, errs := runGenerate(t, "--dry-run", "--json", "--orders", "40", "--seed", seed, "--scenario", "realistic")
 		if code != 0 {
@@ -61,6 +62,7 @@ func TestGenerateSameSeedSameEvents(t *testing.T) {
 }
 
 func TestGenerateDryRunNeedsLimit(t *testing.T) {
+	t.Parallel()
 	code, _, errs := runGenerate(t, "--dry-run")
 	if code == 0 || !strings.Contains(errs, "--orders") {
 		t.Errorf("exit %d, stderr %q: want a failure naming --orders", code, errs)
@@ -71,6 +73,7 @@ func TestGenerateDryRunNeedsLimit(t *testing.T) {
 // a running pipeline: the stream holds every event the summary counts and
 // the pipeline emits one update per event of the clean sample scenario.
 func TestGenerateFeedsRunningPipeline(t *testing.T) {
+	t.Parallel()
 	s := startMain(t, append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false")...)
 	code, out, errs := runGenerate(t, "--nats.url", s.info.NATSURL, "--scenario", "sample",
 		"--orders", "150", "--rate", "0", "--seed", "7", "--progress")
@@ -103,6 +106,7 @@ func TestGenerateFeedsRunningPipeline(t *testing.T) {
 // TestGeneratePacedByRate publishes at a fixed rate for a fixed duration:
 // about rate x duration events, taking about the duration.
 func TestGeneratePacedByRate(t *testing.T) {
+	t.Parallel()
 	s := startMain(t, append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false")...)
 	begin := time.Now()
 	code, out, errs := runGenerate(t, "--nats.url", s.info.NATSURL, "--scenario", "realistic",

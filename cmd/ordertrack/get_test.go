@@ -10,6 +10,7 @@ import (
 )
 
 func TestGetShowsStateDeadlinesAndHistory(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	tr.sendKnown(t)
 
@@ -61,6 +62,7 @@ func TestGetShowsStateDeadlinesAndHistory(t *testing.T) {
 }
 
 func TestGetUnknownOrderFails(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	code, out, errs := tr.cmd(t, "get", "NO-SUCH-ORDER")
 	if code == 0 || !strings.Contains(errs, "order NO-SUCH-ORDER not found") {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestHealthPassesAgainstRunningPipeline(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	for _, first := range []string{"health", "--health-check"} {
@@ -35,6 +36,7 @@ func TestHealthPassesAgainstRunningPipeline(t *testing.T) {
 }
 
 func TestHealthFailsWhenNATSUnreachable(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +60,7 @@ func TestHealthFailsWhenNATSUnreachable(t *testing.T) {
 }
 
 func TestHealthFailsOnMisconfiguredStream(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	ctx := context.Background()
 	// Partition count differs from the stream's.
@@ -87,6 +90,7 @@ func TestHealthFailsOnMisconfiguredStream(t *testing.T) {
 // TestHealthFailsWhenStalled provisions the objects without running a
 // pipeline, so published events stay pending with nobody consuming them.
 func TestHealthFailsWhenStalled(t *testing.T) {
+	t.Parallel()
 	srv := pipelinetest.RunJetStream(t)
 	js := srv.JS
 	cfg := config.Default()

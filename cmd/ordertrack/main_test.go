@@ -117,6 +117,7 @@ func runArgs(store string) []string {
 // data: the banner, batch tables with every kind of output, a clean exit on
 // the stop signal, and a second run on the same store that continues.
 func TestRunDemoEndToEnd(t *testing.T) {
+	t.Parallel()
 	store := t.TempDir()
 	s := startMain(t, runArgs(store)...)
 	waitOutput(t, s.out, 10*time.Second, "Starting Retail Order Tracking System", "Order Lifecycle: ORDER")
@@ -181,6 +182,7 @@ func countUpdatesUnique(t *testing.T, url string) (int, int) {
 }
 
 func TestConfigErrorNamesKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		env  []string
@@ -202,6 +204,7 @@ func TestConfigErrorNamesKey(t *testing.T) {
 }
 
 func TestHelpEverywhere(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"publish", "--help"}} {
 		var out, errs bytes.Buffer
 		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}

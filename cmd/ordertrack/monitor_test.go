@@ -133,6 +133,7 @@ func metricValue(t *testing.T, text, name string, labels ...string) float64 {
 }
 
 func TestMonitorEndpoints(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var text string

@@ -11,6 +11,7 @@ import (
 // TestPublishFeedsRunningPipeline publishes JSON lines with the publish
 // command to a running pipeline and sees them processed.
 func TestPublishFeedsRunningPipeline(t *testing.T) {
+	t.Parallel()
 	args := append(runArgs(t.TempDir()), "--generator.enabled", "false")
 	s := startMain(t, args...)
 	listen := strings.TrimPrefix(s.info.NATSURL, "nats://")

@@ -14,6 +14,7 @@ import (
 // TestStatusShowsWhatEventsImply checks the text and JSON of status after
 // the known events (see sendKnown).
 func TestStatusShowsWhatEventsImply(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var r statusReport
@@ -92,6 +93,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 // TestStatusWatchRefreshes checks that --watch redraws in place until
 // interrupted, then exits 0.
 func TestStatusWatchRefreshes(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	out := &syncBuffer{}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: out}

@@ -43,6 +43,7 @@ func (w *watching) stop(t *testing.T) {
 }
 
 func TestWatchFollowsUpdatesAndAlerts(t *testing.T) {
+	t.Parallel()
 	tr := startTracked(t)
 	all := startWatch(t, tr)
 	alerts := startWatch(t, tr, "--alerts", "--json")

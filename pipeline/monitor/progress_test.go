@@ -8,6 +8,7 @@ import (
 )
 
 func TestRates(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	part := func(pending uint64, ack int) []Partition {
 		return []Partition{{Events: &jetstream.ConsumerInfo{NumPending: pending, NumAckPending: ack}}}

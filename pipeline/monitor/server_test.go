@@ -82,6 +82,7 @@ func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 // TestMetricsMatchEvents sends a known set of events and checks that every
 // counter of /metrics says what they imply.
 func TestMetricsMatchEvents(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	now := time.Now().Add(-500 * time.Millisecond)
 	e.publish(t, "A", "ORDER_PLACED", now)
@@ -153,6 +154,7 @@ func TestMetricsMatchEvents(t *testing.T) {
 // TestReadyzFlipsWhenNATSGoesAway checks /healthz and /readyz before and
 // after the NATS server stops.
 func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK {
