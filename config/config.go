@@ -12,6 +12,7 @@ type Config struct {
 	Retention Retention `koanf:"retention"`
 	Generator Generator `koanf:"generator"`
 	Output    Output    `koanf:"output"`
+	Notify    Notify    `koanf:"notify"`
 	Monitor   Monitor   `koanf:"monitor"`
 	Log       Log       `koanf:"log"`
 }
@@ -179,6 +180,7 @@ func Default() Config {
 		Retention: Retention{CompletedOrders: 720 * time.Hour, Updates: 168 * time.Hour},
 		Generator: Generator{Enabled: "auto", Rate: 20, Scenario: "realistic", DemoSLA: "auto"},
 		Output:    Output{Console: true, MaxRows: 20},
+		Notify:    DefaultNotify(),
 		Monitor:   Monitor{Listen: "127.0.0.1:9090"},
 		Log:       Log{Level: "info", Format: "text"},
 	}

@@ -42,6 +42,9 @@ func render(v reflect.Value) string {
 	case bool:
 		return strconv.FormatBool(x)
 	}
+	if k := v.Kind(); k == reflect.Slice || k == reflect.Map {
+		return "" // lists and maps are set in the file
+	}
 	return strconv.FormatInt(v.Int(), 10)
 }
 
@@ -123,5 +126,8 @@ func keyHelp() map[string]string {
 		"monitor.listen":             `host:port of the monitoring HTTP endpoint; "" = off`,
 		"log.level":                  "log level: debug, info, warn or error",
 		"log.format":                 "log format: text or json",
+		"notify.webhooks":            "webhooks alerts are POSTed to (a list; set it in the config file)",
+		"notify.max_attempts":        "attempts to deliver one alert to a webhook before it is dead-lettered",
+		"notify.backoff":             "wait before the first retry of a webhook delivery; doubles up to 5m",
 	}
 }

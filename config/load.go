@@ -182,7 +182,7 @@ func (l *layer) check(known map[string]field) (map[string]any, []error) {
 		}
 		v, err := convert(f.typ, raw)
 		if err != nil {
-			errs = append(errs, &keyError{key: key, reason: err.Error(), source: l.origin(key), kind: ErrInvalidValue})
+			errs = append(errs, nestedKeyError(key, err, l.origin(key)))
 			continue
 		}
 		out[key] = v

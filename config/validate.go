@@ -19,6 +19,7 @@ func (c Config) Validate() error {
 	c.validateStreaming(&p)
 	c.validateSLA(&p)
 	c.validateRest(&p)
+	c.validateNotify(&p)
 	return errors.Join(p...)
 }
 

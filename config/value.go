@@ -16,6 +16,8 @@ func convert(t reflect.Type, raw any) (any, error) {
 		return durationHook(reflect.TypeOf(raw), t, raw)
 	}
 	switch t.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Struct:
+		return convertNested(t, raw)
 	case reflect.String:
 		return toString(raw)
 	case reflect.Bool:

@@ -48,6 +48,7 @@ type batch struct {
 	cancel context.CancelFunc
 	size   int
 	now    time.Time
+	rules  order.Rules // in force for the whole batch
 	groups []*group
 	byID   map[string]*group
 	dead   []jetstream.Msg // dead-lettered inputs, acked once the letter is stored
@@ -59,7 +60,7 @@ type batch struct {
 // newBatch classifies the deliveries of a batch; ctx bounds the batch until
 // it is confirmed.
 func (w *worker) newBatch(ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
-	b := &batch{w: w, ctx: ctx, cancel: cancel, size: len(ds), now: w.p.now(),
+	b := &batch{w: w, ctx: ctx, cancel: cancel, size: len(ds), now: w.p.now(), rules: w.p.rules(),
 		byID: map[string]*group{}, em: emitter{js: w.p.js, topo: w.p.topo}}
 	for _, d := range ds {
 		b.add(d)
@@ -206,7 +207,7 @@ func (b *batch) apply(g *group) {
 	if g.err != nil {
 		return
 	}
-	rules := b.w.p.rules
+	rules := b.rules
 	s, all := g.base.state, []order.Update(nil)
 	for _, e := range g.events {
 		var us []order.Update
@@ -284,14 +285,14 @@ func (b *batch) emitGroup(g *group) {
 	for _, u := range g.updates {
 		b.em.update(u)
 	}
-	prev := b.w.p.rules.Pending(g.base.state)
+	prev := b.rules.Pending(g.base.state)
 	if g.base.timersUnsent {
 		prev = nil
 	}
 	for _, sla := range g.fired {
 		prev = withoutSLA(prev, sla) // a fired schedule is gone
 	}
-	next := b.w.p.rules.Pending(g.after)
+	next := b.rules.Pending(g.after)
 	add, cancel := timerDiff(prev, next, g.base.timersUnsent)
 	for _, d := range add {
 		b.em.schedule(g.id, d)

@@ -20,6 +20,9 @@ type Options struct {
 	Config config.Config
 	// Rules are the SLAs in force; default: from Config.SLA.
 	Rules *order.Rules
+	// LiveRules, if set, returns the SLAs in force; it is called once per
+	// batch, so a reload takes effect between batches. It overrides Rules.
+	LiveRules func() order.Rules
 	// Log receives operational logs; default: discard.
 	Log *slog.Logger
 	// Now is the processing clock; default time.Now.
@@ -38,7 +41,7 @@ type Pipeline struct {
 	topo       Topology
 	orders     *kv.Store
 	cfg        config.Config
-	rules      order.Rules
+	rules      func() order.Rules // read once per batch
 	log        *slog.Logger
 	now        func() time.Time
 	onUpdates  func([]order.Update)
@@ -51,11 +54,15 @@ type Pipeline struct {
 func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 	p := &Pipeline{
 		js: js, prov: prov, topo: prov.Topology, orders: prov.Orders, cfg: opts.Config,
-		rules: RulesFrom(opts.Config), log: opts.Log, now: opts.Now, onUpdates: opts.OnUpdates,
+		rules: opts.LiveRules, log: opts.Log, now: opts.Now, onUpdates: opts.OnUpdates,
 		cacheLimit: opts.CacheLimit, metrics: &Stats{},
 	}
-	if opts.Rules != nil {
-		p.rules = *opts.Rules
+	if p.rules == nil {
+		fixed := RulesFrom(opts.Config)
+		if opts.Rules != nil {
+			fixed = *opts.Rules
+		}
+		p.rules = func() order.Rules { return fixed }
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

@@ -1,0 +1,90 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// LiveKeys are the keys (or, ending in ".", sections) a reload changes
+// while running (SPEC section 12). A change to any other key needs a
+// restart.
+var LiveKeys = []string{"sla.", "calendars.", "output.", "log.level", "notify."}
+
+// IsLive reports whether key changes at a reload.
+func IsLive(key string) bool {
+	for _, l := range LiveKeys {
+		if key == l || strings.HasSuffix(l, ".") && strings.HasPrefix(key, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// Merge returns running with the live keys of next, and the keys whose
+// change next asks for but that need a restart (they keep running's value).
+func Merge(running, next Config) (Config, []string) {
+	out := running
+	rv, nv, ov := reflect.ValueOf(running), reflect.ValueOf(next), reflect.ValueOf(&out).Elem()
+	var restart []string
+	for _, f := range fields() {
+		a, b := rv.FieldByIndex(f.index), nv.FieldByIndex(f.index)
+		if reflect.DeepEqual(a.Interface(), b.Interface()) {
+			continue
+		}
+		if IsLive(f.name) {
+			ov.FieldByIndex(f.index).Set(b)
+		} else {
+			restart = append(restart, f.name)
+		}
+	}
+	return out, restart
+}
+
+// Hash is a short fingerprint of a configuration: equal configurations
+// have equal hashes, so instances running different configurations show
+// at once. It reveals nothing of the values.
+func Hash(c Config) string {
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}
+
+// Live holds the configuration in force in a running process; a reload
+// swaps it atomically. Readers take one Config value and use it for a
+// whole unit of work (a batch), so they never see half a reload.
+type Live struct {
+	p atomic.Pointer[liveConfig]
+}
+
+type liveConfig struct {
+	cfg      Config
+	hash     string
+	loadedAt time.Time
+}
+
+// NewLive returns a holder of c, loaded at at.
+func NewLive(c Config, at time.Time) *Live {
+	l := &Live{}
+	l.Set(c, at)
+	return l
+}
+
+// Set makes c the configuration in force, loaded at at.
+func (l *Live) Set(c Config, at time.Time) {
+	l.p.Store(&liveConfig{cfg: c, hash: Hash(c), loadedAt: at})
+}
+
+// Config returns the configuration in force.
+func (l *Live) Config() Config { return l.p.Load().cfg }
+
+// Hash returns Hash of the configuration in force (status' config_hash).
+func (l *Live) Hash() string { return l.p.Load().hash }
+
+// LoadedAt returns when the configuration in force was loaded (status'
+// config_loaded_at): the start, or the last applied reload.
+func (l *Live) LoadedAt() time.Time { return l.p.Load().loadedAt }
