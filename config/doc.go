@@ -13,7 +13,10 @@
 //  3. environment variables ORDERTRACK_<SECTION>__<KEY>, with "__" between
 //     levels: ORDERTRACK_SLA__PROCESSING=12h sets sla.processing and
 //     ORDERTRACK_NATS__EMBEDDED__STORE_DIR=/x sets nats.embedded.store_dir;
-//  4. overrides from command-line flags such as --sla.processing=12h.
+//  4. overrides from command-line flags such as --sla.processing=12h:
+//     AddFlags registers one pflag flag per key and LoadFlags reads those
+//     set on the command line through koanf's posflag provider (Load takes
+//     them as a map instead).
 //
 // # Data flow
 //

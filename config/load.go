@@ -37,6 +37,11 @@ const (
 // bad values in any layer are reported together, each naming its key and
 // layer. The result is validated.
 func Load(file string, environ []string, overrides map[string]string) (Config, error) {
+	return load(file, environ, readOverrides(overrides))
+}
+
+// load merges the defaults, the file, the environment and flags.
+func load(file string, environ []string, flags *layer) (Config, error) {
 	k := koanf.New(".")
 	if err := k.Load(confmap.Provider(defaultValues(), "."), nil); err != nil {
 		return Config{}, fmt.Errorf("config defaults: %w", err)
@@ -51,7 +56,7 @@ func Load(file string, environ []string, overrides map[string]string) (Config, e
 	}
 	known := fieldsByName()
 	var errs []error
-	for _, l := range []*layer{fileLayer, envLayer, readOverrides(overrides)} {
+	for _, l := range []*layer{fileLayer, envLayer, flags} {
 		values, lerrs := l.check(known)
 		errs = append(errs, lerrs...)
 		if err := k.Load(confmap.Provider(values, "."), nil); err != nil {

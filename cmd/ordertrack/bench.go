@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ordertrack/ordertrack/config"
 )
 
@@ -45,10 +47,14 @@ type benchRun struct {
 	ceilingRate float64 // events/s of the NATS-only loop, for the pipeline ratio
 }
 
-func (m *Main) benchCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("bench", "bench [--phases LIST] [--events N] [--rate N] [--json] [flags]")
+func (m *Main) benchCommand() *cobra.Command {
 	var o benchOpts
 	var phases, open string
+	var load configLoader
+	cmd := command("bench [--phases LIST] [--events N] [--rate N] [--json] [flags]",
+		"measure throughput, latency, breach lateness and memory on this machine",
+		func(cmd *cobra.Command, _ []string) error { return m.benchCmd(cmd.Context(), load, o, phases, open) })
+	fs := cmd.Flags()
 	fs.IntVar(&o.events, "events", 200_000, "events of the throughput phase (and messages of the raw baseline)")
 	fs.Float64Var(&o.rate, "rate", 10_000, "offered events/s of the latency phase")
 	fs.DurationVar(&o.latencyDur, "latency-duration", 30*time.Second, "duration of the latency phase")
@@ -60,10 +66,11 @@ func (m *Main) benchCmd(ctx context.Context, args []string) error {
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to FILE once the first memory phase has loaded its orders")
 	fs.DurationVar(&o.budget, "budget", 270*time.Second, "time budget: memory phases shrink or are skipped to stay within it")
 	fs.StringVar(&o.dir, "dir", "", "directory for the temporary stores (default: the system temp dir)")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) benchCmd(ctx context.Context, load configLoader, o benchOpts, phases, open string) error {
 	var err error
 	if o.phases, err = parsePhases(phases); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
@@ -32,31 +32,20 @@ var reasons = []order.Reason{
 	order.ReasonFutureTimestamp, order.ReasonInvalidField, order.ReasonMaxDeliveries,
 }
 
-// dlqCmd lists or replays the dead letters of ORDER_DLQ.
-func (m *Main) dlqCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := m.Stderr
-		if len(args) > 0 {
-			w = m.Stdout
-		}
-		fmt.Fprintln(w, "Usage: ordertrack dlq list [--reason R] [--json] [--limit N] [flags]")
-		fmt.Fprintln(w, "       ordertrack dlq replay [--reason R] [--dry-run] [flags]")
-		fmt.Fprintln(w, "\nlist shows each dead letter: sequence, time stored, reason, source subject, error and the first bytes of the body.")
-		fmt.Fprintln(w, "replay republishes each dead letter's original bytes to its input subject and removes it from ORDER_DLQ.")
-		fmt.Fprintln(w, "Reasons: "+reasonList())
-		if len(args) == 0 {
-			return errUsage
-		}
-		return flag.ErrHelp
+// dlqCommand lists or replays the dead letters of ORDER_DLQ.
+func (m *Main) dlqCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dlq <list|replay> [flags]",
+		Short: "list or replay dead letters",
+		Long: "List or replay the dead letters of ORDER_DLQ.\n\n" +
+			"list shows each dead letter: sequence, time stored, reason, source subject, error and the first bytes of the body.\n" +
+			"replay republishes each dead letter's original bytes to its input subject and removes it from ORDER_DLQ.\n" +
+			"Reasons: " + reasonList(),
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return usagef(cmd, "needs a subcommand: list or replay") },
 	}
-	switch args[0] {
-	case "list":
-		return m.dlqList(ctx, args[1:])
-	case "replay":
-		return m.dlqReplay(ctx, args[1:])
-	}
-	fmt.Fprintf(m.Stderr, "ordertrack dlq: unknown subcommand %q (want list or replay)\n", args[0])
-	return errUsage
+	cmd.AddCommand(m.dlqListCommand(), m.dlqReplayCommand())
+	return cmd
 }
 
 func reasonList() string {
@@ -68,13 +57,13 @@ func reasonList() string {
 }
 
 // dlqFlags registers --reason and the configuration flags.
-func (m *Main) dlqFlags(fs *flag.FlagSet) (reason *string, load func() (config.Config, error)) {
-	reason = fs.String("reason", "", "only dead letters of this reason ("+reasonList()+")")
-	return reason, m.configFlags(fs)
+func (m *Main) dlqFlags(cmd *cobra.Command) (reason *string, load configLoader) {
+	reason = cmd.Flags().String("reason", "", "only dead letters of this reason ("+reasonList()+")")
+	return reason, m.configFlags(cmd)
 }
 
 // dlqSource connects to NATS and returns the subject filter of --reason.
-func (m *Main) dlqSource(load func() (config.Config, error), reason string) (*conn, config.Config, string, error) {
+func (m *Main) dlqSource(load configLoader, reason string) (*conn, config.Config, string, error) {
 	cfg, err := load()
 	if err != nil {
 		return nil, cfg, "", err
@@ -99,22 +88,26 @@ func validReason(r string) bool {
 	return false
 }
 
-func (m *Main) dlqList(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("dlq list", "dlq list [--reason R] [--json] [--limit N] [flags]")
-	asJSON := fs.Bool("json", false, "print one JSON object per dead letter, with the whole body")
-	limit := fs.Int("limit", 100, "show at most N dead letters, oldest first (0: all)")
-	reason, load := m.dlqFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
+func (m *Main) dlqListCommand() *cobra.Command {
+	cmd := command("list [--reason R] [--json] [--limit N] [flags]", "list dead letters, oldest first", nil)
+	asJSON := cmd.Flags().Bool("json", false, "print one JSON object per dead letter, with the whole body")
+	limit := cmd.Flags().Int("limit", 100, "show at most N dead letters, oldest first (0: all)")
+	reason, load := m.dlqFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return m.dlqList(cmd.Context(), load, *reason, *asJSON, *limit)
 	}
-	c, _, filter, err := m.dlqSource(load, *reason)
+	return cmd
+}
+
+func (m *Main) dlqList(ctx context.Context, load configLoader, reason string, asJSON bool, limit int) error {
+	c, _, filter, err := m.dlqSource(load, reason)
 	if err != nil {
 		return err
 	}
 	defer c.close()
 	var letters []deadLetter
 	total, err := readLetters(ctx, c.js, filter, 0, func(l deadLetter) error {
-		if *limit <= 0 || len(letters) < *limit {
+		if limit <= 0 || len(letters) < limit {
 			letters = append(letters, l)
 		}
 		return nil
@@ -122,31 +115,33 @@ func (m *Main) dlqList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeLettersJSON(m.Stdout, letters)
 	}
 	writeLettersTable(m.Stdout, letters)
 	if len(letters) < total {
-		fmt.Fprintf(m.Stdout, "showing %d of %d dead letters (--limit %d)\n", len(letters), total, *limit)
+		fmt.Fprintf(m.Stdout, "showing %d of %d dead letters (--limit %d)\n", len(letters), total, limit)
 	} else {
 		fmt.Fprintf(m.Stdout, "%d dead letters\n", total)
 	}
 	return nil
 }
 
-func (m *Main) dlqReplay(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("dlq replay", "dlq replay [--reason R] [--dry-run] [flags]")
-	dry := fs.Bool("dry-run", false, "show what would be replayed; change nothing")
-	reason, load := m.dlqFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	c, cfg, filter, err := m.dlqSource(load, *reason)
+func (m *Main) dlqReplayCommand() *cobra.Command {
+	cmd := command("replay [--reason R] [--dry-run] [flags]", "republish dead letters to their input subjects", nil)
+	dry := cmd.Flags().Bool("dry-run", false, "show what would be replayed; change nothing")
+	reason, load := m.dlqFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return m.dlqReplay(cmd.Context(), load, *reason, *dry) }
+	return cmd
+}
+
+func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, dry bool) error {
+	c, cfg, filter, err := m.dlqSource(load, reason)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	r := replayer{js: c.js, prefix: cfg.Subjects.Prefix, dry: *dry, out: m.Stdout}
+	r := replayer{js: c.js, prefix: cfg.Subjects.Prefix, dry: dry, out: m.Stdout}
 	if r.dlq, err = c.js.Stream(ctx, pipeline.DLQStream); err != nil {
 		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
 	}
@@ -158,7 +153,7 @@ func (m *Main) dlqReplay(ctx context.Context, args []string) error {
 	// as a new dead letter and must not be replayed in a loop.
 	_, err = readLetters(ctx, c.js, filter, info.State.LastSeq, func(l deadLetter) error { return r.replay(ctx, l) })
 	verb := "replayed"
-	if *dry {
+	if dry {
 		verb = "would replay"
 	}
 	fmt.Fprintf(m.Stdout, "%s %d dead letters, skipped %d\n", verb, r.replayed, r.skipped)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
@@ -35,9 +35,15 @@ type generateOpts struct {
 	progress bool
 }
 
-func (m *Main) generateCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("generate", "generate [--scenario S] [--rate N] [--orders N] [--duration D] [--seed N] [flags]")
+func (m *Main) generateCommand() *cobra.Command {
 	var o generateOpts
+	var load configLoader
+	cmd := command("generate [--scenario S] [--rate N] [--orders N] [--duration D] [--seed N] [flags]",
+		"generate demo or load events (scenarios sample, realistic)",
+		func(cmd *cobra.Command, _ []string) error {
+			return m.generateCmd(cmd.Context(), load, o, cmd.Flags().Changed)
+		})
+	fs := cmd.Flags()
 	fs.StringVar(&o.scenario, "scenario", "", `"sample" (clean lifecycles) or "realistic" (every outcome and anomaly); default generator.scenario`)
 	fs.Float64Var(&o.rate, "rate", -1, "events per second; 0 = as fast as possible (default generator.rate)")
 	fs.IntVar(&o.orders, "orders", 0, "stop after this many orders (0 = no limit)")
@@ -46,11 +52,16 @@ func (m *Main) generateCmd(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the events instead of publishing them (needs --orders or --duration)")
 	fs.BoolVar(&o.json, "json", false, "with --dry-run: print the events as JSON lines (input for 'ordertrack publish')")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress bar even when stderr is not a terminal")
-	cfg, err := m.parseConfig(fs, args)
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) generateCmd(ctx context.Context, load configLoader, o generateOpts, set func(flag string) bool) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
-	o = o.withConfig(cfg, fs)
+	o = o.withConfig(cfg, set)
 	if o.dryRun && o.orders == 0 && o.duration == 0 {
 		return errors.New("--dry-run needs --orders or --duration, or it would print forever")
 	}
@@ -65,19 +76,17 @@ func (m *Main) generateCmd(ctx context.Context, args []string) error {
 }
 
 // withConfig fills the flags left unset from generator.* configuration keys.
-func (o generateOpts) withConfig(cfg config.Config, fs *flag.FlagSet) generateOpts {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+func (o generateOpts) withConfig(cfg config.Config, set func(flag string) bool) generateOpts {
 	if o.scenario == "" {
 		o.scenario = cfg.Generator.Scenario
 	}
 	if o.rate < 0 {
 		o.rate = cfg.Generator.Rate
 	}
-	if !set["seed"] {
+	if !set("seed") {
 		o.seed = cfg.Generator.Seed
 	}
-	if o.seed == 0 && !set["seed"] {
+	if o.seed == 0 && !set("seed") {
 		o.seed = time.Now().UnixNano()
 	}
 	return o

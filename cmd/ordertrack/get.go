@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
@@ -33,20 +33,31 @@ type slaView struct {
 	State    string     `json:"state"` // met, breached, pending, overdue, not_started, cancelled
 }
 
-func (m *Main) getCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("get", "get <order_id> [--history] [--json] [flags]")
-	history := fs.Bool("history", false, "also list the order's updates and alerts in the order they were emitted")
-	asJSON := fs.Bool("json", false, "print JSON instead of text")
-	load := m.configFlags(fs)
-	id, err := parseWithArg(fs, args)
-	if err != nil {
-		return err
+func (m *Main) getCommand() *cobra.Command {
+	var history, asJSON bool
+	var load configLoader
+	cmd := command("get <order_id> [--history] [--json] [flags]", "show one order's state (and --history of its updates)",
+		func(cmd *cobra.Command, args []string) error {
+			return m.getCmd(cmd.Context(), load, args[0], history, asJSON)
+		})
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0:
+			return usagef(cmd, "needs an order id")
+		case len(args) > 1:
+			return usagef(cmd, "takes one order id, got %d arguments", len(args))
+		case !order.ValidOrderID(args[0]):
+			return usagef(cmd, "%q is not an order id (letters, digits, '-', '_')", args[0])
+		}
+		return nil
 	}
-	if !order.ValidOrderID(id) {
-		fmt.Fprintln(m.Stderr, "ordertrack get: needs one order id (letters, digits, '-', '_')")
-		fs.Usage()
-		return errUsage
-	}
+	cmd.Flags().BoolVar(&history, "history", false, "also list the order's updates and alerts in the order they were emitted")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of text")
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history, asJSON bool) error {
 	cfg, err := load()
 	if err != nil {
 		return err
@@ -57,11 +68,11 @@ func (m *Main) getCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.close()
-	v, err := readOrder(ctx, c.js, cfg, id, *history)
+	v, err := readOrder(ctx, c.js, cfg, id, history)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
@@ -78,25 +89,6 @@ func withDemoSLAs(cfg config.Config) config.Config {
 		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
 	}
 	return cfg
-}
-
-// parseWithArg parses flags placed before or after one positional
-// argument and returns it ("" unless there is exactly one).
-func parseWithArg(fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return "", err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
-	}
-	if len(pos) != 1 {
-		return "", nil
-	}
-	return pos[0], nil
 }
 
 func readOrder(ctx context.Context, js jetstream.JetStream, cfg config.Config, id string, history bool) (orderView, error) {

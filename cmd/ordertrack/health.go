@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
@@ -40,12 +41,16 @@ type healthCheck struct {
 	run  func(ctx context.Context) (string, error)
 }
 
-func (m *Main) healthCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("health", "health [flags]  (alias: ordertrack --health-check)")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+func (m *Main) healthCommand() *cobra.Command {
+	var load configLoader
+	cmd := command("health", "check config, NATS, JetStream objects and consumers (alias --health-check)",
+		func(cmd *cobra.Command, _ []string) error { return m.healthCmd(cmd.Context(), load) })
+	cmd.Long = "Check config, NATS, JetStream objects and consumers, one line per check; exit 0 only if all pass.\n'ordertrack --health-check' is the same command."
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 	out := m.Stdout
 	fmt.Fprintln(out, "Performing system health check...")
 	cfg, err := load()

@@ -9,14 +9,24 @@ import (
 	"os"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-func (m *Main) publishCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("publish", "publish [--file FILE] [flags] < events.jsonl")
-	file := fs.String("file", "", "read JSON lines from FILE instead of stdin")
-	cfg, err := m.parseConfig(fs, args)
+func (m *Main) publishCommand() *cobra.Command {
+	var file string
+	var load configLoader
+	cmd := command("publish [--file FILE] [flags] < events.jsonl", "publish order events (JSON lines) from stdin or a file",
+		func(cmd *cobra.Command, _ []string) error { return m.publishCmd(cmd.Context(), load, &file) })
+	cmd.Flags().StringVar(&file, "file", "", "read JSON lines from FILE instead of stdin")
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) publishCmd(ctx context.Context, load configLoader, file *string) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}

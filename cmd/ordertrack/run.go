@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
@@ -18,9 +20,16 @@ type RunInfo struct {
 	Config  config.Config
 }
 
-func (m *Main) runCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("run", "run [flags]")
-	cfg, err := m.parseConfig(fs, args)
+func (m *Main) runCommand() *cobra.Command {
+	var load configLoader
+	cmd := command("run", "run the pipeline (embedded NATS and demo data unless nats.url is set)",
+		func(cmd *cobra.Command, _ []string) error { return m.runCmd(cmd.Context(), load) })
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) runCmd(ctx context.Context, load configLoader) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
@@ -44,17 +45,28 @@ type partitionStatus struct {
 	Consuming     bool      `json:"consuming"`
 }
 
-func (m *Main) statusCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("status", "status [--watch] [--interval D] [--json] [--orders=false] [flags]")
+func (m *Main) statusCommand() *cobra.Command {
+	var load configLoader
+	cmd := command("status [--watch] [--interval D] [--json] [--orders=false] [flags]",
+		"show progress: per-partition lag, rates, open orders, timers, breaches, dead letters", nil)
+	fs := cmd.Flags()
 	watch := fs.Bool("watch", false, "refresh in place every --interval until interrupted")
 	interval := fs.Duration("interval", time.Second, "time between the two samples the rates come from (and between refreshes)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	orders := fs.Bool("orders", true, "count orders by status (reads every stored order; turn off for very large buckets)")
-	cfg, err := m.parseConfig(fs, args)
+	load = m.configFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return m.statusCmd(cmd.Context(), load, *watch, *interval, *asJSON, *orders)
+	}
+	return cmd
+}
+
+func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, interval time.Duration, asJSON, orders bool) error {
+	cfg, err := load()
 	if err != nil {
 		return err
 	}
-	if *interval <= 0 {
+	if interval <= 0 {
 		return fmt.Errorf("--interval must be positive")
 	}
 	c, err := dial(cfg, "ordertrack status", false, m.logger(cfg))
@@ -62,13 +74,13 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.close()
-	st := &statusReader{js: c.js, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}, orders: *orders}
+	st := &statusReader{js: c.js, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}, orders: orders}
 	prev, err := st.sample(ctx)
 	if err != nil {
 		return err
 	}
 	for {
-		if !sleepUntil(ctx, time.Now().Add(*interval)) {
+		if !sleepUntil(ctx, time.Now().Add(interval)) {
 			return nil
 		}
 		r, cur, err := st.report(ctx, prev)
@@ -76,17 +88,17 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		prev = cur
-		if *watch && !*asJSON {
+		if watch && !asJSON {
 			fmt.Fprint(m.Stdout, "\033[H\033[2J") // clear the screen: refresh in place
 		}
-		if *asJSON {
+		if asJSON {
 			if err := json.NewEncoder(m.Stdout).Encode(r); err != nil {
 				return err
 			}
 		} else {
 			printStatus(m.Stdout, r, c.nc.ConnectedUrlRedacted())
 		}
-		if !*watch {
+		if !watch {
 			return nil
 		}
 	}

@@ -9,25 +9,36 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-func (m *Main) watchCmd(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("watch", "watch [--alerts] [--order ID] [--json] [flags]")
-	alerts := fs.Bool("alerts", false, "only SLA breach alerts")
-	id := fs.String("order", "", "only this order's updates and alerts")
-	asJSON := fs.Bool("json", false, "print each update as a JSON line (as stored on ORDER_UPDATES)")
-	load := m.configFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 || (*id != "" && !order.ValidOrderID(*id)) {
-		fmt.Fprintln(m.Stderr, "ordertrack watch: takes no arguments; --order needs a valid order id")
-		fs.Usage()
-		return errUsage
-	}
+// watchOpts are the watch command's own flags.
+type watchOpts struct {
+	alerts, asJSON bool
+	id             string
+}
+
+func (m *Main) watchCommand() *cobra.Command {
+	var o watchOpts
+	var load configLoader
+	cmd := command("watch [--alerts] [--order ID] [--json] [flags]", "follow updates and alerts as they happen",
+		func(cmd *cobra.Command, _ []string) error {
+			if o.id != "" && !order.ValidOrderID(o.id) {
+				return usagef(cmd, "--order %q is not a valid order id (letters, digits, '-', '_')", o.id)
+			}
+			return m.watchCmd(cmd.Context(), load, o)
+		})
+	cmd.Flags().BoolVar(&o.alerts, "alerts", false, "only SLA breach alerts")
+	cmd.Flags().StringVar(&o.id, "order", "", "only this order's updates and alerts")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print each update as a JSON line (as stored on ORDER_UPDATES)")
+	load = m.configFlags(cmd)
+	return cmd
+}
+
+func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) error {
 	cfg, err := load()
 	if err != nil {
 		return err
@@ -37,7 +48,7 @@ func (m *Main) watchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.close()
-	filters := watchFilters(cfg.Subjects.Prefix, *id, *alerts)
+	filters := watchFilters(cfg.Subjects.Prefix, o.id, o.alerts)
 	cons, err := c.js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 	})
@@ -51,7 +62,7 @@ func (m *Main) watchCmd(ctx context.Context, args []string) error {
 	defer it.Stop()
 	go func() { <-ctx.Done(); it.Stop() }()
 	fmt.Fprintf(m.Stderr, "Watching %s on %s (Ctrl+C to stop)\n", strings.Join(filters, ", "), c.nc.ConnectedUrlRedacted())
-	return m.follow(it, *asJSON)
+	return m.follow(it, o.asJSON)
 }
 
 // watchFilters returns the ORDER_UPDATES subjects to follow.
