@@ -16,12 +16,16 @@ import (
 
 // Embedded is an in-process nats-server with JetStream.
 type Embedded struct {
-	srv *server.Server
+	srv  *server.Server
+	lock *storeLock
 }
 
 // StartEmbedded starts a server storing JetStream data under
 // cfg.Embedded.StoreDir and listening on cfg.Embedded.Listen (port 0 picks a
-// free port), so producers and the nats CLI can reach it.
+// free port), so producers and the nats CLI can reach it. It first takes an
+// exclusive lock on the store directory (LockFile) and fails at once with
+// ErrStoreLocked, naming the directory and the holder's PID, if another
+// process holds it: no server ever starts on a store in use.
 func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Embedded.Listen)
 	if err != nil {
@@ -41,6 +45,10 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("nats.embedded.store_dir %q: %w", dir, err)
 	}
+	lock, err := lockStore(dir)
+	if err != nil {
+		return nil, err
+	}
 	opts := &server.Options{
 		ServerName: "ordertrack-embedded", Host: host, Port: port,
 		JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
@@ -48,15 +56,18 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("embedded nats-server: %w", err)
 	}
 	go srv.Start()
 	if !srv.ReadyForConnections(15 * time.Second) {
 		srv.Shutdown()
+		srv.WaitForShutdown()
+		lock.release()
 		return nil, fmt.Errorf("embedded nats-server did not start on %s (port in use? set nats.embedded.listen)", cfg.Embedded.Listen)
 	}
 	log.Info("embedded NATS server started", "url", srv.ClientURL(), "store_dir", dir)
-	return &Embedded{srv: srv}, nil
+	return &Embedded{srv: srv, lock: lock}, nil
 }
 
 // ClientURL is where clients reach the server.
@@ -65,11 +76,13 @@ func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
 // Server returns the underlying server (for in-process connections).
 func (e *Embedded) Server() *server.Server { return e.srv }
 
-// Shutdown stops the server and waits until it is down. Safe to call twice.
+// Shutdown stops the server, waits until it is down and releases the
+// store's lock. Safe to call twice.
 func (e *Embedded) Shutdown() {
 	if e == nil || e.srv == nil {
 		return
 	}
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
+	e.lock.release()
 }
