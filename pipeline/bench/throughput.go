@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func (r *benchRun) benchThroughput(ctx context.Context) error {
 	}
 	defer e.close()
 	e.start()
-	evs, err := sampleEvents(e, r.opts.events, time.Now(), 50_000, 1)
+	evs, err := sampleEvents(e, r.opts.Events, time.Now(), 50_000, 1)
 	if err != nil {
 		return err
 	}
@@ -89,10 +89,10 @@ func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, n int) e
 
 // startProfile starts the CPU profile of --cpuprofile and returns its stop.
 func (r *benchRun) startProfile() (func(), error) {
-	if r.opts.cpuProfile == "" {
+	if r.opts.CPUProfile == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(r.opts.cpuProfile)
+	f, err := os.Create(r.opts.CPUProfile)
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -95,7 +95,7 @@ func (r *benchRun) benchBreach(ctx context.Context) error {
 // placeDue publishes one ORDER_PLACED per deadline and returns the count and
 // the last deadline.
 func (r *benchRun) placeDue(e *benchEnv) (int, time.Time, error) {
-	n := r.opts.deadlines
+	n := r.opts.Deadlines
 	rng := rand.New(rand.NewPCG(3, 3))
 	now := time.Now()
 	var last time.Time

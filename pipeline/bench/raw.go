@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func (r *benchRun) benchRaw(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	n := r.opts.events
+	n := r.opts.Events
 	js := e.load.js
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BENCH_RAW", Subjects: []string{"bench.raw"},
 		Storage: jetstream.FileStorage}); err != nil {

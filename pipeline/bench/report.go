@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"encoding/json"
@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// benchMetric is one measured value, with its target when the issue sets one.
-type benchMetric struct {
+// Metric is one measured value, with its target when the issue sets one.
+type Metric struct {
 	Phase  string  `json:"phase"`
 	Metric string  `json:"metric"`
 	Value  float64 `json:"value"`
@@ -23,19 +23,19 @@ type benchMetric struct {
 	Note   string  `json:"note,omitempty"`
 }
 
-// benchReport is everything a bench run measured.
-type benchReport struct {
+// Report is everything a bench run measured.
+type Report struct {
 	Started  time.Time         `json:"started"`
 	Elapsed  float64           `json:"elapsed_s"`
 	Host     map[string]string `json:"host"`
 	Settings map[string]string `json:"settings"`
-	Metrics  []benchMetric     `json:"metrics"`
+	Metrics  []Metric          `json:"metrics"`
 	Skipped  []string          `json:"skipped,omitempty"`
 	Errors   []string          `json:"errors,omitempty"`
 }
 
-func newBenchReport(settings map[string]string) *benchReport {
-	return &benchReport{
+func newReport(settings map[string]string) *Report {
+	return &Report{
 		Started: time.Now().UTC().Truncate(time.Second),
 		Host: map[string]string{
 			"cpus": fmt.Sprint(runtime.NumCPU()), "gomaxprocs": fmt.Sprint(runtime.GOMAXPROCS(0)),
@@ -46,33 +46,33 @@ func newBenchReport(settings map[string]string) *benchReport {
 }
 
 // add records a value without a target.
-func (r *benchReport) add(phase, metric string, v float64, unit string) *benchMetric {
-	r.Metrics = append(r.Metrics, benchMetric{Phase: phase, Metric: metric, Value: v, Unit: unit})
+func (r *Report) add(phase, metric string, v float64, unit string) *Metric {
+	r.Metrics = append(r.Metrics, Metric{Phase: phase, Metric: metric, Value: v, Unit: unit})
 	return &r.Metrics[len(r.Metrics)-1]
 }
 
 // atLeast records a value that must reach target.
-func (r *benchReport) atLeast(phase, metric string, v float64, unit string, target float64) {
+func (r *Report) atLeast(phase, metric string, v float64, unit string, target float64) {
 	pass := v >= target
-	r.Metrics = append(r.Metrics, benchMetric{Phase: phase, Metric: metric, Value: v, Unit: unit,
+	r.Metrics = append(r.Metrics, Metric{Phase: phase, Metric: metric, Value: v, Unit: unit,
 		Target: ">= " + formatValue(target, unit), Pass: &pass})
 }
 
 // atMost records a value that must not exceed target. The returned metric
 // may get a note before the next one is recorded.
-func (r *benchReport) atMost(phase, metric string, v float64, unit string, target float64) *benchMetric {
+func (r *Report) atMost(phase, metric string, v float64, unit string, target float64) *Metric {
 	pass := v <= target
-	r.Metrics = append(r.Metrics, benchMetric{Phase: phase, Metric: metric, Value: v, Unit: unit,
+	r.Metrics = append(r.Metrics, Metric{Phase: phase, Metric: metric, Value: v, Unit: unit,
 		Target: "<= " + formatValue(target, unit), Pass: &pass})
 	return &r.Metrics[len(r.Metrics)-1]
 }
 
-func (r *benchReport) skip(format string, args ...any) {
+func (r *Report) skip(format string, args ...any) {
 	r.Skipped = append(r.Skipped, fmt.Sprintf(format, args...))
 }
 
 // find returns the value of a metric, if measured.
-func (r *benchReport) find(phase, metric string) (float64, bool) {
+func (r *Report) find(phase, metric string) (float64, bool) {
 	for _, m := range r.Metrics {
 		if m.Phase == phase && m.Metric == metric {
 			return m.Value, true
@@ -81,15 +81,15 @@ func (r *benchReport) find(phase, metric string) (float64, bool) {
 	return 0, false
 }
 
-// writeJSON prints the report as indented JSON.
-func (r *benchReport) writeJSON(w io.Writer) error {
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-// writeTable prints the report as a table with a pass/fail column.
-func (r *benchReport) writeTable(w io.Writer) {
+// WriteTable prints the report as a table with a pass/fail column.
+func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "ordertrack bench  %s  %s cpus, %s, %s\n", r.Started.Format(time.RFC3339),
 		r.Host["cpus"], r.Host["go"], r.Host["os"])
 	keys := make([]string, 0, len(r.Settings))

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	evs, err := sampleEvents(e, r.opts.events, time.Now(), 50_000, 1)
+	evs, err := sampleEvents(e, r.opts.Events, time.Now(), 50_000, 1)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -23,16 +23,16 @@ const memoryOverhead = 10 * time.Second
 // benchMemory measures memory with each requested number of open orders,
 // shrinking or skipping sizes that would overrun the time budget.
 func (r *benchRun) benchMemory(ctx context.Context) error {
-	for _, want := range r.opts.openOrders {
+	for _, want := range r.opts.OpenOrders {
 		n := r.fitBudget(want)
 		if n == 0 {
 			r.report.skip("memory with %s open orders: not enough of the %s budget left (estimated %s at %s events/s); raise --budget",
-				thousands(int64(want)), r.opts.budget, r.estimate(want).Round(time.Second), thousands(int64(r.loadEstimate())))
+				thousands(int64(want)), r.opts.Budget, r.estimate(want).Round(time.Second), thousands(int64(r.loadEstimate())))
 			continue
 		}
 		if n < want {
 			r.report.skip("memory with %s open orders: measured %s instead to stay within the %s budget (raise --budget)",
-				thousands(int64(want)), thousands(int64(n)), r.opts.budget)
+				thousands(int64(want)), thousands(int64(n)), r.opts.Budget)
 		}
 		if err := r.memoryWith(ctx, n); err != nil {
 			return fmt.Errorf("%s open orders: %w", thousands(int64(n)), err)
@@ -153,15 +153,15 @@ func (r *benchRun) restart(ctx context.Context, e *benchEnv) (time.Duration, err
 
 // writeHeapProfile writes --memprofile once, then forgets the file name.
 func (r *benchRun) writeHeapProfile() error {
-	if r.opts.memProfile == "" {
+	if r.opts.MemProfile == "" {
 		return nil
 	}
-	f, err := os.Create(r.opts.memProfile)
+	f, err := os.Create(r.opts.MemProfile)
 	if err != nil {
 		return fmt.Errorf("--memprofile: %w", err)
 	}
 	defer f.Close()
-	r.opts.memProfile = ""
+	r.opts.MemProfile = ""
 	return pprof.WriteHeapProfile(f)
 }
 

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -100,12 +100,12 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 	got := slices.Clone(l.got)
 	l.mu.Unlock()
 	slices.Sort(got)
-	phase := fmt.Sprintf("latency @%s/s", thousands(int64(r.opts.rate)))
+	phase := fmt.Sprintf("latency @%s/s", thousands(int64(r.opts.Rate)))
 	r.report.add(phase, "offered rate achieved", perSecond(sent, took), "events/s")
 	r.report.add(phase, "p50 publish to output", ms(percentile(got, 0.50)), "ms")
 	r.report.add(phase, "p95 publish to output", ms(percentile(got, 0.95)), "ms")
 	p99 := r.report.atMost(phase, "p99 publish to output", ms(percentile(got, 0.99)), "ms", 30)
-	if r.pipeRate > 0 && r.opts.rate > r.pipeRate {
+	if r.pipeRate > 0 && r.opts.Rate > r.pipeRate {
 		p99.Note = fmt.Sprintf("offered rate above this run's throughput (%s events/s): the backlog grows", thousands(int64(r.pipeRate)))
 	}
 	r.report.add(phase, "max publish to output", ms(percentile(got, 1)), "ms")
@@ -121,12 +121,12 @@ func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, t
 	begin := time.Now().Add(50 * time.Millisecond)
 	g, err := generator.New(generator.Config{
 		Scenario: generator.Sample, Seed: 2, Rules: pipeline.RulesFrom(e.cfg),
-		Start: begin.Add(-latencyPreroll), Rate: r.opts.rate, IDPrefix: "L",
+		Start: begin.Add(-latencyPreroll), Rate: r.opts.Rate, IDPrefix: "L",
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	end := begin.Add(r.opts.latencyDur)
+	end := begin.Add(r.opts.LatencyDuration)
 	sent := 0
 	for ctx.Err() == nil {
 		em, ok := g.Next()

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/config"
+)
+
+// TestBenchTinyRun runs every bench phase with tiny sizes and checks that
+// the JSON report has each metric with a sane value.
+func TestBenchTinyRun(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	cfg.Streaming.Partitions = 4
+	var errs bytes.Buffer
+	got, err := Run(context.Background(), Options{
+		Config: cfg, Progress: &errs, Phases: Phases, Dir: t.TempDir(),
+		Events: 3000, Rate: 1000, LatencyDuration: 2 * time.Second, Deadlines: 500,
+		OpenOrders: []int{5000}, Budget: 270 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("run: %v\nprogress:\n%s", err, errs.String())
+	}
+	var out bytes.Buffer
+	if err := got.WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	if len(r.Errors) > 0 || len(r.Skipped) > 0 {
+		t.Errorf("errors %v, skipped %v", r.Errors, r.Skipped)
+	}
+	for _, c := range []struct {
+		phase, metric string
+		lo, hi        float64
+	}{
+		{"raw", "JetStream async publish (200 B)", 1000, 1e7},
+		{"raw", "JetStream consume + ack each (200 B)", 1000, 1e7},
+		{"ceiling", "NATS work only, no ordertrack logic", 100, 1e7},
+		{"throughput", "events published", 3000, 3000},
+		{"throughput", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
+		{"throughput", "pipeline / raw async publish", 0.0001, 10},
+		{"throughput", "pipeline / NATS-only ceiling", 0.01, 10},
+		{"latency @1,000/s", "offered rate achieved", 500, 1500},
+		{"latency @1,000/s", "p50 publish to output", 0.01, 5000},
+		{"latency @1,000/s", "p99 publish to output", 0.01, 10000},
+		{"breach (500 deadlines)", "breaches received", 500, 500},
+		{"breach (500 deadlines)", "p99 lateness (emitted_at - deadline)", -100, 10000},
+		{"memory (5,000 open)", "peak RSS (server + pipeline)", 10, 1e5},
+		{"memory (5,000 open)", "heap in use after GC", 1, 1e5},
+		{"memory (5,000 open)", "restart to first processed event", 0.01, 30000},
+	} {
+		v, ok := r.find(c.phase, c.metric)
+		if !ok {
+			t.Errorf("report lacks %s / %s", c.phase, c.metric)
+			continue
+		}
+		if v < c.lo || v > c.hi {
+			t.Errorf("%s / %s = %v, want within [%v, %v]", c.phase, c.metric, v, c.lo, c.hi)
+		}
+	}
+	if !strings.Contains(errs.String(), "memory done") {
+		t.Errorf("no progress on stderr: %q", errs.String())
+	}
+}
+
+// TestBenchTable checks the table rendering: a row per metric, the target
+// column and the pass/fail verdict.
+func TestBenchTable(t *testing.T) {
+	t.Parallel()
+	r := newReport(map[string]string{"partitions": "8"})
+	r.atLeast("throughput", "pipeline events/s", 12345, "events/s", 30000)
+	r.atMost("latency", "p99", 12.5, "ms", 30)
+	r.add("raw", "publish", 99999.6, "msgs/s").Note = "200 B"
+	r.skip("memory with 1,000,000 open orders: budget")
+	var b bytes.Buffer
+	r.WriteTable(&b)
+	for _, want := range []string{"12,345 events/s", ">= 30,000 events/s", "FAIL", "12.5 ms", "<= 30 ms", "pass",
+		"100,000 msgs/s  (200 B)", "skipped: memory with 1,000,000", "targets met: 1 of 2", "partitions=8"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestRunRejectsUnknownPhase(t *testing.T) {
+	t.Parallel()
+	if _, err := Run(context.Background(), Options{Phases: []string{"raw", "warp"}}); err == nil || !strings.Contains(err.Error(), `"warp"`) {
+		t.Errorf("err %v, want one naming the phase warp", err)
+	}
+}
