@@ -100,3 +100,12 @@ func (t Topology) parseFired(subject string) (order.SLA, string, bool) {
 	}
 	return order.SLA(parts[len(parts)-2]), parts[len(parts)-1], true
 }
+
+// AlertsWildcard matches every breach and retraction on ORDER_UPDATES.
+func (t Topology) AlertsWildcard() string { return t.Prefix + ".alerts.>" }
+
+// WarningsWildcard matches every at-risk warning on ORDER_UPDATES.
+func (t Topology) WarningsWildcard() string { return t.Prefix + ".warnings.>" }
+
+// NotifyConsumer names the durable consumer of one webhook.
+func (t Topology) NotifyConsumer(webhook string) string { return "ordertrack-notify-" + webhook }

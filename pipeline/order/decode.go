@@ -34,6 +34,8 @@ const (
 	ReasonFutureTimestamp  Reason = "timestamp_in_future"
 	ReasonInvalidField     Reason = "invalid_field"
 	ReasonMaxDeliveries    Reason = "max_deliveries"
+	// ReasonNotifyFailed marks an alert a webhook refused (SPEC section 13).
+	ReasonNotifyFailed Reason = "notify_failed"
 )
 
 // InvalidError is returned by Decode for input that must be dead-lettered.

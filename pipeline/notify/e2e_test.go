@@ -1,0 +1,231 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/notify"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// runPipeline runs the real pipeline until the test ends.
+func (k *kit) runPipeline() {
+	k.t.Helper()
+	p := pipeline.New(k.srv.JS, k.prov, pipeline.Options{Config: k.cfg, Log: testLog()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	k.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			k.t.Errorf("pipeline: %v", err)
+		}
+	})
+}
+
+// publish stores input events: each (order, event type) at ts.
+func (k *kit) publish(ts time.Time, events ...[2]string) {
+	k.t.Helper()
+	msgs := make([]*nats.Msg, len(events))
+	for i, e := range events {
+		m := nats.NewMsg(k.prov.Topology.EventSubject(e[0]))
+		m.Data = fmt.Appendf(nil, `{"event_id":"%s-%s","order_id":%q,"event_type":%q,"item_name":"Blue Jeans","tenant_id":"acme","timestamp":%q}`,
+			e[0], e[1], e[0], e[1], ts.UTC().Format(time.RFC3339Nano))
+		m.Header.Set(jetstream.MsgIDHeader, e[0]+"-"+e[1])
+		msgs[i] = m
+	}
+	if err := pipelinetest.PublishAll(context.Background(), k.srv.JS, msgs); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// alertsStored returns the alerts on ORDER_UPDATES by Nats-Msg-Id.
+func (k *kit) alertsStored() map[string][]byte {
+	out := map[string][]byte{}
+	for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.UpdatesStream,
+		jetstream.OrderedConsumerConfig{FilterSubjects: []string{k.prov.Topology.AlertsWildcard()}}) {
+		out[m.Headers().Get(jetstream.MsgIDHeader)] = m.Data()
+	}
+	return out
+}
+
+// TestPipelineBreachesReachWebhooks runs the pipeline on a known event
+// set: every breach it emits reaches both webhooks once, signed, with the
+// headers of SPEC section 13.
+func TestPipelineBreachesReachWebhooks(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = time.Second, time.Second, 2*time.Second
+	k := newKit(t, cfg)
+	signed := newReceiver(t, nil)
+	plain := newReceiver(t, nil)
+	w := hook("ops", signed.srv.URL)
+	w.Secret = "topsecret"
+	w.Headers = map[string]string{"Authorization": "Bearer abc"}
+	k.notifier(w, hook("plain", plain.srv.URL))
+	k.waitConsumer("ops")
+	k.waitConsumer("plain")
+	k.runPipeline()
+
+	now := time.Now()
+	k.publish(now,
+		[2]string{"E2E-A", "ORDER_PLACED"}, // breaches processing and delivery
+		[2]string{"E2E-B", "ORDER_PLACED"}, [2]string{"E2E-B", "PROCESSING_STARTED"}, // shipping and delivery
+		[2]string{"E2E-C", "ORDER_PLACED"}, [2]string{"E2E-C", "PROCESSING_STARTED"},
+		[2]string{"E2E-C", "ITEM_SHIPPED"}, [2]string{"E2E-C", "ITEM_DELIVERED"}, // met
+		[2]string{"E2E-D", "ORDER_PLACED"}, [2]string{"E2E-D", "ORDER_CANCELLED"}, // cancelled
+	)
+	want := []string{"E2E-A:SLA_BREACH:delivery", "E2E-A:SLA_BREACH:processing", "E2E-B:SLA_BREACH:delivery", "E2E-B:SLA_BREACH:shipping"}
+	signed.waitDeliveries(t, 15*time.Second, want)
+	plain.waitDeliveries(t, 15*time.Second, want)
+	waitAcked(t, k, "ops")
+	waitAcked(t, k, "plain")
+
+	stored := k.alertsStored()
+	if ids := sortedKeys(stored); !slices.Equal(ids, want) {
+		t.Fatalf("pipeline stored alerts %v, want %v", ids, want)
+	}
+	for name, rc := range map[string]*receiver{"ops": signed, "plain": plain} {
+		if got := rc.deliveries(); len(got) != len(want) {
+			t.Errorf("%s received %v, want each of %v once", name, got, want)
+		}
+		for _, r := range rc.requests() {
+			id := r.header.Get(notify.HeaderDelivery)
+			if string(r.body) != string(stored[id]) {
+				t.Errorf("%s %s: body %s, want the stored alert %s", name, id, r.body, stored[id])
+			}
+			if r.header.Get("Content-Type") != "application/json" || attempt(r) != 1 {
+				t.Errorf("%s %s: Content-Type %q attempt %d", name, id, r.header.Get("Content-Type"), attempt(r))
+			}
+			sig := r.header.Get(notify.HeaderSignature)
+			switch name {
+			case "ops":
+				if sig != notify.Sign("topsecret", r.body) || r.header.Get("Authorization") != "Bearer abc" {
+					t.Errorf("ops %s: signature %q (want %q), Authorization %q", id, sig, notify.Sign("topsecret", r.body), r.header.Get("Authorization"))
+				}
+			case "plain":
+				if sig != "" {
+					t.Errorf("plain %s: signature %q without a secret", id, sig)
+				}
+			}
+			var u struct {
+				OrderID, SLA string
+				Deadline     time.Time
+			}
+			_ = json.Unmarshal(r.body, &u)
+			if u.Deadline.IsZero() {
+				t.Errorf("%s %s: no deadline in %s", name, id, r.body)
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestTwoInstancesDeliverOnce runs two notifiers on one webhook: every
+// alert is delivered exactly once.
+func TestTwoInstancesDeliverOnce(t *testing.T) {
+	t.Parallel()
+	k := newKit(t, testConfig())
+	rc := newReceiver(t, nil)
+	k.notifier(hook("shared", rc.srv.URL))
+	k.notifier(hook("shared", rc.srv.URL))
+	k.waitConsumer("shared")
+	var ids []string
+	for i := range 60 {
+		ids = append(ids, k.alert(fmt.Sprintf("ORD-2I-%02d", i), "processing", "SLA_BREACH", ""))
+	}
+	rc.waitDeliveries(t, 15*time.Second, ids)
+	waitAcked(t, k, "shared")
+	got := rc.deliveries()
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if len(got) != len(ids) {
+		t.Errorf("%d distinct deliveries, want %d", len(got), len(ids))
+	}
+}
+
+// TestWebhookAddedAndRemovedLive adds a webhook to a running notifier:
+// it receives the alerts stored after; removing it deletes its consumer.
+func TestWebhookAddedAndRemovedLive(t *testing.T) {
+	t.Parallel()
+	k := newKit(t, testConfig())
+	first, second := newReceiver(t, nil), newReceiver(t, nil)
+	run := k.notifier(hook("first", first.srv.URL))
+	k.waitConsumer("first")
+	before := k.alert("ORD-L1", "processing", "SLA_BREACH", "")
+	first.waitDeliveries(t, 10*time.Second, []string{before})
+
+	cfg := k.cfg.Notify
+	cfg.Webhooks = []config.Webhook{hook("first", first.srv.URL), hook("second", second.srv.URL)}
+	run.n.Update(cfg)
+	k.waitConsumer("second")
+	after := k.alert("ORD-L2", "processing", "SLA_BREACH", "")
+	second.waitDeliveries(t, 10*time.Second, []string{after})
+	first.waitDeliveries(t, 10*time.Second, []string{after})
+	if got := second.deliveries(); got[before] != 0 {
+		t.Errorf("added webhook received %s, stored before it was added", before)
+	}
+
+	cfg.Webhooks = cfg.Webhooks[1:]
+	run.n.Update(cfg)
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		_, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer("first"))
+		if err == nil {
+			return fmt.Errorf("consumer of the removed webhook still there")
+		}
+		return nil
+	})
+	last := k.alert("ORD-L3", "processing", "SLA_BREACH", "")
+	second.waitDeliveries(t, 10*time.Second, []string{last})
+	if got := first.deliveries(); got[last] != 0 {
+		t.Errorf("removed webhook received %s", last)
+	}
+}
+
+// TestChangedWebhookAppliesLive changes a webhook's secret while it runs.
+func TestChangedWebhookAppliesLive(t *testing.T) {
+	t.Parallel()
+	k := newKit(t, testConfig())
+	rc := newReceiver(t, nil)
+	w := hook("rotate", rc.srv.URL)
+	w.Secret = "old"
+	run := k.notifier(w)
+	k.waitConsumer("rotate")
+	a := k.alert("ORD-K1", "processing", "SLA_BREACH", "")
+	rc.waitDeliveries(t, 10*time.Second, []string{a})
+	w.Secret = "new"
+	cfg := k.cfg.Notify
+	cfg.Webhooks = []config.Webhook{w}
+	run.n.Update(cfg)
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		b := k.alert(fmt.Sprintf("ORD-K-%d", time.Now().UnixNano()), "processing", "SLA_BREACH", "")
+		rc.waitDeliveries(t, 10*time.Second, []string{b})
+		for _, r := range rc.requests() {
+			if r.header.Get(notify.HeaderDelivery) == b && r.header.Get(notify.HeaderSignature) == notify.Sign("new", r.body) {
+				return nil
+			}
+		}
+		return fmt.Errorf("not yet signed with the new secret")
+	})
+}
