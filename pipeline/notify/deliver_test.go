@@ -162,7 +162,7 @@ func TestSlackFormatAndFilters(t *testing.T) {
 	k.waitConsumer("all")
 	want := k.alert("ORD-S1", "processing", "SLA_BREACH", "acme")
 	ids := []string{want,
-		k.alert("ORD-S2", "processing", "SLA_BREACH", "other"),        // other tenant
+		k.alert("ORD-S2", "processing", "SLA_BREACH", "other"),          // other tenant
 		k.alert("ORD-S1", "processing", "SLA_BREACH_RETRACTED", "acme"), // other event type
 	}
 	all.waitDeliveries(t, 10*time.Second, ids)

@@ -79,7 +79,7 @@ func TestPipelineBreachesReachWebhooks(t *testing.T) {
 
 	now := time.Now()
 	k.publish(now,
-		[2]string{"E2E-A", "ORDER_PLACED"}, // breaches processing and delivery
+		[2]string{"E2E-A", "ORDER_PLACED"},                                           // breaches processing and delivery
 		[2]string{"E2E-B", "ORDER_PLACED"}, [2]string{"E2E-B", "PROCESSING_STARTED"}, // shipping and delivery
 		[2]string{"E2E-C", "ORDER_PLACED"}, [2]string{"E2E-C", "PROCESSING_STARTED"},
 		[2]string{"E2E-C", "ITEM_SHIPPED"}, [2]string{"E2E-C", "ITEM_DELIVERED"}, // met
