@@ -1,0 +1,16 @@
+// Package whatif replays recorded input events through the pure order
+// lifecycle under two SLA configurations and compares the outcomes
+// (SPEC section 12, `ordertrack whatif`). It writes nothing.
+//
+// Events flow as
+//
+//	Input (raw bytes, subject order id, stored time)
+//	  -> shard by order id (one goroutine per core)
+//	  -> order.Decode once -> for base and new: order.Check at the stored
+//	     time (the timers that would have fired first), then order.Apply
+//	  -> at the end, order.Check at the run's time, and order.OutcomeOf
+//	     per SLA -> rows per group and SLA, and the orders that changed.
+//
+// Only per-order state is kept, so memory grows with the number of orders
+// in the replayed range, not with the number of events.
+package whatif

@@ -1,0 +1,168 @@
+package whatif
+
+import (
+	"hash/fnv"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Input is one recorded event.
+type Input struct {
+	Data    []byte
+	OrderID string    // from the subject (or the event itself for files)
+	Stored  time.Time // when JetStream stored it: the time the pipeline saw it
+	seq     int
+}
+
+// Options configure a replay.
+type Options struct {
+	Base, New order.Rules
+	// Now judges SLAs still pending at the end of the data; default time.Now.
+	Now time.Time
+	// MaxSkew is sla.max_clock_skew of the decoder.
+	MaxSkew time.Duration
+	// Shards is the number of goroutines; default GOMAXPROCS.
+	Shards int
+}
+
+// Replay applies events to per-order states under both configurations.
+// Add events in stored order, then call Finish once.
+type Replay struct {
+	opts   Options
+	shards []*shard
+	wg     sync.WaitGroup
+	batch  [][]Input // pending per shard
+	seq    int
+}
+
+const dispatchBatch = 512
+
+// New starts a replay.
+func New(opts Options) *Replay {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Shards <= 0 {
+		opts.Shards = max(runtime.GOMAXPROCS(0), 1)
+	}
+	r := &Replay{opts: opts, batch: make([][]Input, opts.Shards)}
+	for range opts.Shards {
+		sh := &shard{opts: &r.opts, in: make(chan []Input, 8), orders: map[string]*tracked{}}
+		r.shards = append(r.shards, sh)
+		r.wg.Add(1)
+		go func() { defer r.wg.Done(); sh.run() }()
+	}
+	return r
+}
+
+// Add queues one event for its order's shard.
+func (r *Replay) Add(in Input) {
+	i := shardOf(in.OrderID, len(r.shards))
+	r.seq++
+	in.seq = r.seq
+	r.batch[i] = append(r.batch[i], in)
+	if len(r.batch[i]) >= dispatchBatch {
+		r.shards[i].in <- r.batch[i]
+		r.batch[i] = make([]Input, 0, dispatchBatch)
+	}
+}
+
+// Finish waits for every event to be applied and judges the outcomes.
+func (r *Replay) Finish() Result {
+	for i, b := range r.batch {
+		if len(b) > 0 {
+			r.shards[i].in <- b
+		}
+		close(r.shards[i].in)
+	}
+	r.wg.Wait()
+	var orders []*tracked
+	res := Result{Events: r.seq}
+	for _, sh := range r.shards {
+		res.Invalid += sh.invalid
+		for _, t := range sh.orders {
+			orders = append(orders, t)
+		}
+	}
+	res.orders = orders
+	return res
+}
+
+func shardOf(id string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+// tracked is one order under both configurations.
+type tracked struct {
+	first              int // arrival rank of its first event, for a stable listing
+	base, new          order.State
+	baseWarns, newWarn map[order.SLA]int
+}
+
+type shard struct {
+	opts    *Options
+	in      chan []Input
+	orders  map[string]*tracked
+	invalid int
+}
+
+func (sh *shard) run() {
+	for b := range sh.in {
+		for _, in := range b {
+			sh.apply(in)
+		}
+	}
+	for _, t := range sh.orders {
+		var us []order.Update
+		t.base, us = order.Check(t.base, sh.opts.Base, sh.opts.Now)
+		countWarnings(t.baseWarns, us)
+		t.new, us = order.Check(t.new, sh.opts.New, sh.opts.Now)
+		countWarnings(t.newWarn, us)
+	}
+}
+
+func (sh *shard) apply(in Input) {
+	e, err := order.Decode(in.Data, in.OrderID, in.Stored, sh.opts.MaxSkew)
+	if err != nil {
+		sh.invalid++
+		return
+	}
+	e.Arrived = in.Stored
+	t, ok := sh.orders[e.OrderID]
+	if !ok {
+		t = &tracked{first: in.seq, base: order.NewState(e.OrderID), new: order.NewState(e.OrderID),
+			baseWarns: map[order.SLA]int{}, newWarn: map[order.SLA]int{}}
+		sh.orders[e.OrderID] = t
+	}
+	t.base = step(t.base, e, sh.opts.Base, in.Stored, t.baseWarns)
+	t.new = step(t.new, e, sh.opts.New, in.Stored, t.newWarn)
+}
+
+// step fires what the timers would have fired before the event arrived,
+// then applies the event.
+func step(s order.State, e order.Event, r order.Rules, at time.Time, warns map[order.SLA]int) order.State {
+	var us []order.Update
+	if s.Known() {
+		s, us = order.Check(s, r, at)
+		countWarnings(warns, us)
+	}
+	s, us = order.Apply(s, e, r, at)
+	countWarnings(warns, us)
+	return s
+}
+
+// atRisk is the output type of an at-risk warning (SPEC section 11).
+const atRisk order.UpdateType = "SLA_AT_RISK"
+
+func countWarnings(m map[order.SLA]int, us []order.Update) {
+	for _, u := range us {
+		if u.Type == atRisk {
+			m[u.SLA]++
+		}
+	}
+}
