@@ -143,12 +143,19 @@ func (sh *shard) apply(in Input) {
 	t.new = step(t.new, e, sh.opts.New, in.Stored, t.newWarn)
 }
 
-// step fires what the timers would have fired before the event arrived,
-// then applies the event.
+// step fires what the timers would have fired before the event happened,
+// then applies the event. On the event clock that is the event's own time:
+// recorded events arrived when they happened, and a timer fires at its
+// deadline. (A backfill published in one burst is applied by the pipeline
+// before its timers can fire; the replay judges it as it happened.)
 func step(s order.State, e order.Event, r order.Rules, at time.Time, warns map[order.SLA]int) order.State {
 	var us []order.Update
 	if s.Known() {
-		s, us = order.Check(s, r, at)
+		checkAt := e.Timestamp
+		if r.Clock == order.ClockArrival {
+			checkAt = at
+		}
+		s, us = order.Check(s, r, checkAt)
 		countWarnings(warns, us)
 	}
 	s, us = order.Apply(s, e, r, at)

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/whatif"
+)
+
+// whatifOpts are the flags of whatif (SPEC section 12).
+type whatifOpts struct {
+	newFile, baseFile, events string
+	since                     string
+	by                        string
+	show                      int
+	asJSON                    bool
+}
+
+func (m *Main) whatifCommand() *cobra.Command {
+	var o whatifOpts
+	cmd := command("whatif --config NEW.yaml [--base CURRENT.yaml] [--since 7d | --events FILE.jsonl] [--by sla|tenant|rule] [--show N] [--json]",
+		"replay recorded events under the current and a new configuration and compare SLA outcomes", nil)
+	fs := cmd.Flags()
+	fs.StringVar(&o.newFile, "config", "", "the new configuration file to try (required)")
+	fs.StringVar(&o.baseFile, "base", "", "the configuration to compare with (default: the effective one, ./config.yaml if present)")
+	fs.StringVar(&o.events, "events", "", "replay this JSON-lines file instead of the ORDER_EVENTS stream")
+	fs.StringVar(&o.since, "since", "", "replay events stored in this last period, e.g. 7d (default: all the stream holds)")
+	fs.StringVar(&o.by, "by", "", "group rows by sla, tenant or rule (default: one group, all)")
+	fs.IntVar(&o.show, "show", 10, "list the first N orders whose outcome changes")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON instead of text")
+	config.AddFlags(fs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := o.validate(cmd); err != nil {
+			return err
+		}
+		base, err := config.LoadFlags(o.baseFile, m.Environ, fs)
+		if err != nil {
+			return fmt.Errorf("--base: %w", err)
+		}
+		next, err := config.LoadFlags(o.newFile, m.Environ, fs)
+		if err != nil {
+			return fmt.Errorf("--config %s: %w", o.newFile, err)
+		}
+		return m.whatif(cmd.Context(), withDemoSLAs(base), withDemoSLAs(next), o)
+	}
+	return cmd
+}
+
+func (o whatifOpts) validate(cmd *cobra.Command) error {
+	switch {
+	case o.newFile == "":
+		return usagef(cmd, "needs --config NEW.yaml, the configuration to try")
+	case o.events != "" && o.since != "":
+		return usagef(cmd, "--since and --events exclude each other")
+	case o.show < 0:
+		return usagef(cmd, "--show must not be negative")
+	}
+	if d, err := config.ParseDuration(o.since); o.since != "" && (err != nil || d <= 0) {
+		return usagef(cmd, "--since %q: want a positive duration such as 7d", o.since)
+	}
+	switch whatif.Grouping(o.by) {
+	case whatif.ByAll, whatif.BySLA, whatif.ByTenant, whatif.ByRule:
+		return nil
+	}
+	return usagef(cmd, "--by %q: want sla, tenant or rule", o.by)
+}
+
+func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpts) error {
+	opts := whatif.Options{Base: pipeline.RulesFrom(base), New: pipeline.RulesFrom(next),
+		Now: time.Now(), MaxSkew: base.SLA.MaxClockSkew}
+	r := whatif.New(opts)
+	start := time.Now()
+	if err := m.whatifRead(ctx, base, o, r); err != nil {
+		r.Finish()
+		return err
+	}
+	res := r.Finish()
+	took := time.Since(start)
+	rows, changed := res.Rows(whatif.Grouping(o.by), opts), res.Changed(o.show, opts)
+	if o.asJSON {
+		return writeWhatifJSON(m.Stdout, res, o.by, rows, changed)
+	}
+	fmt.Fprintf(m.Stdout, "Replayed %d events (%d invalid) of %d orders in %s (%.0f events/s)\n",
+		res.Events, res.Invalid, res.Orders(), took.Round(time.Millisecond), float64(res.Events)/max(took.Seconds(), 1e-9))
+	writeWhatifRows(m.Stdout, rows)
+	writeChanged(m.Stdout, changed, len(res.Changed(-1, opts)))
+	return nil
+}
+
+// whatifRead feeds the replay from --events or the ORDER_EVENTS stream.
+func (m *Main) whatifRead(ctx context.Context, cfg config.Config, o whatifOpts, r *whatif.Replay) error {
+	if o.events != "" {
+		f, err := os.Open(o.events)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return whatif.ReadLines(f, r)
+	}
+	c, err := dial(cfg, "ordertrack whatif", false, m.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	var since time.Time
+	if d, _ := config.ParseDuration(o.since); d > 0 {
+		since = time.Now().Add(-d)
+	}
+	return whatif.ReadStream(ctx, c.js, pipeline.EventsStream, since, r, nil)
+}
+
+func writeWhatifJSON(w io.Writer, res whatif.Result, by string, rows []whatif.Row, changed []whatif.Change) error {
+	if by == "" {
+		by = "all"
+	}
+	out := struct {
+		Events  int             `json:"events"`
+		Orders  int             `json:"orders"`
+		By      string          `json:"by"`
+		Rows    []whatif.Row    `json:"rows"`
+		Changed []whatif.Change `json:"changed"`
+	}{res.Events, res.Orders(), by, rows, changed}
+	if out.Changed == nil {
+		out.Changed = []whatif.Change{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeWhatifRows(w io.Writer, rows []whatif.Row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "GROUP\tSLA\tORDERS\tMET base→new\tBREACHED base→new\tWARNINGS base→new\tON-TIME base→new")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2f%% → %.2f%% (%+.2f pp)\n", r.Group, r.SLA, r.New.Orders,
+			change(r.Base.Met, r.New.Met), change(r.Base.Breached, r.New.Breached), change(r.Base.Warnings, r.New.Warnings),
+			100*r.Base.OnTimeRate, 100*r.New.OnTimeRate, 100*(r.New.OnTimeRate-r.Base.OnTimeRate))
+	}
+	tw.Flush()
+}
+
+func change(a, b int) string {
+	if a == b {
+		return fmt.Sprintf("%d → %d", a, b)
+	}
+	return fmt.Sprintf("%d → %d (%+d)", a, b, b-a)
+}
+
+func writeChanged(w io.Writer, changed []whatif.Change, total int) {
+	if total == 0 {
+		fmt.Fprintln(w, "\nNo order's outcome changes.")
+		return
+	}
+	fmt.Fprintf(w, "\nOrders whose outcome changes (%d of %d):\n", len(changed), total)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ORDER\tSLA\tBASE\tNEW")
+	for _, c := range changed {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.OrderID, c.SLA, c.Base, c.New)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+	"github.com/ordertrack/ordertrack/pipeline/whatif"
+)
+
+// whatifEvents is a known event set, three hours ago, whose outcomes differ
+// between processing 10s and 3s: A is processed after 5s, B after 1s, C
+// never, D is cancelled after 1.5s, E shipped (skipping processing) after
+// 4s, F processed after 1s and cancelled.
+func whatifEvents(t0 time.Time) []string {
+	at := func(d float64) string {
+		return t0.Add(time.Duration(d * float64(time.Second))).Format(time.RFC3339Nano)
+	}
+	var out []string
+	for _, id := range []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F"} {
+		out = append(out, fmt.Sprintf(`{"order_id":%q,"event_type":"ORDER_PLACED","item_name":"Blue Jeans","tenant_id":"acme","timestamp":%q}`, id, at(0)))
+	}
+	return append(out,
+		`{"order_id":"WI-A","event_type":"PROCESSING_STARTED","timestamp":"`+at(5)+`"}`,
+		`{"order_id":"WI-B","event_type":"PROCESSING_STARTED","timestamp":"`+at(1)+`"}`,
+		`{"order_id":"WI-D","event_type":"ORDER_CANCELLED","timestamp":"`+at(1.5)+`"}`,
+		`{"order_id":"WI-E","event_type":"ITEM_SHIPPED","timestamp":"`+at(4)+`"}`,
+		`{"order_id":"WI-F","event_type":"PROCESSING_STARTED","timestamp":"`+at(1)+`"}`,
+		`{"order_id":"WI-F","event_type":"ORDER_CANCELLED","timestamp":"`+at(2)+`"}`,
+	)
+}
+
+func writeSLAConfig(t *testing.T, processing string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	body := "sla:\n  processing: \"" + processing + "\"\n  shipping: \"1h\"\n  delivery: \"2h\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pipelineTally runs the real pipeline on the events under a config file
+// and tallies the SLA outcomes of the stored states, as whatif does.
+func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]whatif.Tally, string) {
+	t.Helper()
+	s := startMain(t, "run", "--config", file, "--nats.embedded.listen", "127.0.0.1:0",
+		"--nats.embedded.store_dir", t.TempDir(), "--generator.enabled", "false",
+		"--streaming.partitions", "2", "--monitor.listen", "", "--output.console", "false")
+	nc, js := pipelinetest.Connect(t, s.info.NATSURL, nil)
+	defer nc.Close()
+	ctx := context.Background()
+	for _, e := range events {
+		var head struct {
+			OrderID string `json:"order_id"`
+		}
+		_ = json.Unmarshal([]byte(e), &head)
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: "orders.events." + head.OrderID, Data: []byte(e)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rules := pipeline.RulesFrom(s.info.Config)
+	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tally map[order.SLA]whatif.Tally
+	pipelinetest.WaitFor(t, 20*time.Second, func() error {
+		tally = map[order.SLA]whatif.Tally{}
+		for _, id := range []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F"} {
+			e, err := kv.Get(ctx, id)
+			if err != nil {
+				return fmt.Errorf("order %s: %w", id, err)
+			}
+			st, err := pipeline.DecodeState(e.Value())
+			if err != nil {
+				return err
+			}
+			if id == "WI-C" && !st.Breached(order.SLAProcessing) {
+				return fmt.Errorf("WI-C not breached yet")
+			}
+			for _, sla := range order.SLAs {
+				x := tally[sla]
+				x.Orders++
+				switch order.OutcomeOf(st, sla, rules, time.Now()) {
+				case order.OutcomeMet:
+					x.Met++
+				case order.OutcomeBreached:
+					x.Breached++
+				}
+				tally[sla] = x
+			}
+		}
+		return pendingInputs(ctx, js)
+	})
+	return tally, s.info.NATSURL
+}
+
+// pendingInputs fails while the pipeline has events left to process.
+func pendingInputs(ctx context.Context, js jetstream.JetStream) error {
+	for p := range 2 {
+		c, err := js.Consumer(ctx, pipeline.EventsStream, fmt.Sprintf("ordertrack-p%d", p))
+		if err != nil {
+			return err
+		}
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.NumPending+uint64(info.NumAckPending) > 0 {
+			return fmt.Errorf("partition %d: %d pending, %d unacked", p, info.NumPending, info.NumAckPending)
+		}
+	}
+	return nil
+}
+
+// TestWhatifMatchesThePipeline runs the pipeline on a known event set under
+// processing 10s and, on another store, under 3s, then asks whatif on the
+// first stream what 3s would have done: its counts equal both pipelines'.
+func TestWhatifMatchesThePipeline(t *testing.T) {
+	t.Parallel()
+	events := whatifEvents(time.Now().Add(-3 * time.Hour).Truncate(time.Millisecond))
+	base, next := writeSLAConfig(t, "10s"), writeSLAConfig(t, "3s")
+	baseTally, url := pipelineTally(t, base, events)
+	newTally, _ := pipelineTally(t, next, events)
+
+	out, code := runMainOnce(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json", "--by", "sla")
+	if code != 0 {
+		t.Fatalf("whatif exit %d: %s", code, out)
+	}
+	var got struct {
+		Events, Orders int
+		Rows           []whatif.Row
+		Changed        []whatif.Change
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Events != len(events) || got.Orders != 6 {
+		t.Fatalf("events %d orders %d, want %d 6", got.Events, got.Orders, len(events))
+	}
+	for _, r := range got.Rows {
+		b, n := baseTally[r.SLA], newTally[r.SLA]
+		b.OnTimeRate, n.OnTimeRate = r.Base.OnTimeRate, r.New.OnTimeRate
+		if r.Base != b || r.New != n {
+			t.Errorf("%s: whatif base %+v new %+v; pipeline base %+v new %+v", r.SLA, r.Base, r.New, b, n)
+		}
+	}
+	if p := baseTally[order.SLAProcessing]; p.Met != 4 || p.Breached != 1 {
+		t.Errorf("pipeline at 10s: processing %+v, want met 4 (A B E F) breached 1 (C)", p)
+	}
+	if p := newTally[order.SLAProcessing]; p.Met != 2 || p.Breached != 3 {
+		t.Errorf("pipeline at 3s: processing %+v, want met 2 (B F) breached 3 (A C E)", p)
+	}
+	want := "[{WI-A processing met breached} {WI-E processing met breached}]"
+	if fmt.Sprint(got.Changed) != want {
+		t.Errorf("changed %v, want %s", got.Changed, want)
+	}
+}
+
+// runMainOnce runs one command of Main to completion and returns its
+// standard output (and error output on failure) and exit status.
+func runMainOnce(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
+	code := m.Run(context.Background(), args)
+	if code != 0 {
+		return out.String() + errs.String(), code
+	}
+	return out.String(), code
+}
