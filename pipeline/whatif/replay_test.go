@@ -29,7 +29,7 @@ func known() []Input {
 		ev("A", order.OrderPlaced, 0), ev("B", order.OrderPlaced, 0), ev("C", order.OrderPlaced, 0), ev("D", order.OrderPlaced, 0),
 		ev("B", order.ProcessingStarted, 3*time.Second),
 		ev("A", order.ProcessingStarted, 7*time.Second), // in time for 10s, late for 5s
-		ev("D", order.OrderCancelled, 8*time.Second),     // a 5s timer fires before the cancel arrives
+		ev("D", order.OrderCancelled, 8*time.Second),    // a 5s timer fires before the cancel arrives
 		{Data: []byte(`{"order_id":"E"`), OrderID: "E", Stored: t0},
 	}
 }
