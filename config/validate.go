@@ -92,11 +92,14 @@ func (c Config) validateNATS(p *problems) {
 	c.validatePrefix(p)
 }
 
-// validateURLs checks a comma-separated URL list for empty or spaced entries.
+// validateURLs checks a comma-separated URL list for empty or spaced
+// entries. It names the bad entry by position, not by value: a URL may
+// hold a password.
 func validateURLs(p *problems, urls string) {
-	for u := range strings.SplitSeq(urls, ",") {
+	entries := strings.Split(urls, ",")
+	for i, u := range entries {
 		if u = strings.TrimSpace(u); u == "" || strings.ContainsAny(u, " \t") {
-			p.add("nats.url", "must be a comma-separated list of URLs such as nats://host:4222 (got %q)", urls)
+			p.add("nats.url", "must be a comma-separated list of URLs such as nats://host:4222 (entry %d of %d is empty or has a space)", i+1, len(entries))
 			return
 		}
 	}

@@ -23,7 +23,7 @@ type conn struct {
 // started, at nats.embedded.listen.
 func dial(cfg config.Config, name string, embed bool, log *slog.Logger) (*conn, error) {
 	c := &conn{}
-	opts := broker.ConnectOptions{Name: name}
+	opts := broker.ConnectOptions{Name: name, Announce: embed}
 	natsCfg := cfg.NATS
 	if cfg.Embedded() {
 		if embed {

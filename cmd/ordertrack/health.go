@@ -141,13 +141,11 @@ func (h *health) checks(m *Main) []healthCheck {
 func (h *health) connect(m *Main) (string, error) {
 	c, err := dial(h.cfg, "ordertrack health", false, m.logger(h.cfg))
 	if err != nil {
-		where := h.cfg.NATS.URL
 		fix := "check nats.url, credentials and TLS settings, and that the server is up"
 		if h.cfg.Embedded() {
-			where = h.cfg.NATS.Embedded.Listen
 			fix = "start the pipeline (ordertrack run), which runs the embedded server on nats.embedded.listen, or set nats.url"
 		}
-		return "", fail(fix, "cannot connect to %s: %v", where, err)
+		return "", fail(fix, "%v", err) // names the (redacted) URL
 	}
 	h.c = c
 	return fmt.Sprintf("connected to %s", c.nc.ConnectedUrlRedacted()), nil

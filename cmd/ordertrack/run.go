@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -55,7 +56,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config) error {
 	if c.embedded != nil {
 		url = c.embedded.ClientURL()
 	}
-	m.banner(cfg, url)
+	m.banner(cfg, broker.Redact(url))
 
 	var console *pipeline.Console
 	var onUpdates func([]order.Update)

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,6 +18,9 @@ type ConnectOptions struct {
 	Embedded *Embedded
 	// Timeout bounds the initial connection; default 5s.
 	Timeout time.Duration
+	// Announce logs "connected to NATS" at info rather than debug (the
+	// long-running pipeline; one-shot commands keep stderr quiet).
+	Announce bool
 	// RetryOnFailedConnect keeps trying in the background when the server is
 	// not up yet at start (the pipeline); commands fail fast instead.
 	RetryOnFailedConnect bool
@@ -24,6 +28,8 @@ type ConnectOptions struct {
 
 // Connect connects to the embedded server or to cfg.URL with the
 // configured credentials, reconnecting forever with backoff and logging it.
+// Against an external server it logs "connected to NATS" with the server's
+// name and cluster. Neither its errors nor its logs show a URL's secret.
 func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
@@ -33,11 +39,13 @@ func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, e
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.ReconnectJitter(500*time.Millisecond, 2*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
-				log.Warn("disconnected from NATS; reconnecting", "err", err)
+				log.Warn("disconnected from NATS; reconnecting", "err", RedactError(err))
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrlRedacted()) }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Debug("nats async error", "err", err) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Debug("nats async error", "err", RedactError(err))
+		}),
 	}
 	if o.RetryOnFailedConnect {
 		opts = append(opts, nats.RetryOnFailedConnect(true))
@@ -52,9 +60,29 @@ func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, e
 	}
 	nc, err := nats.Connect(cfg.URL, append(opts, auth...)...)
 	if err != nil {
-		return nil, fmt.Errorf("connect to NATS at %s: %w (check nats.url and credentials)", cfg.URL, err)
+		return nil, RedactError(fmt.Errorf("connect to NATS at %s: %w (check nats.url and credentials)", cfg.URL, err))
 	}
+	logConnected(nc, o.Announce, log)
 	return nc, nil
+}
+
+// logConnected says which server of which cluster an external connection
+// reached (with RetryOnFailedConnect it may not be connected yet: then
+// the reconnect handler says it).
+func logConnected(nc *nats.Conn, announce bool, log *slog.Logger) {
+	if !nc.IsConnected() {
+		return
+	}
+	attrs := []any{"url", nc.ConnectedUrlRedacted(), "server", nc.ConnectedServerName(),
+		"server_id", nc.ConnectedServerId(), "version", nc.ConnectedServerVersion()}
+	if cl := nc.ConnectedClusterName(); cl != "" {
+		attrs = append(attrs, "cluster", cl)
+	}
+	level := slog.LevelDebug
+	if announce {
+		level = slog.LevelInfo
+	}
+	log.Log(context.Background(), level, "connected to NATS", attrs...)
 }
 
 func authOptions(cfg config.NATS) ([]nats.Option, error) {

@@ -23,17 +23,28 @@ type JetStream struct {
 	Conn *nats.Conn
 	JS   jetstream.JetStream
 
-	t    testing.TB
-	once sync.Once
+	t          testing.TB
+	user, pass string
+	once       sync.Once
 }
 
 // Option changes how RunJetStream starts the server or connects.
 type Option func(*jsSetup)
 
 type jsSetup struct {
-	storeDir string
-	conn     []nats.Option
-	js       []jetstream.JetStreamOpt
+	storeDir   string
+	user, pass string
+	conn       []nats.Option
+	js         []jetstream.JetStreamOpt
+}
+
+// Auth makes the server require user and password; the kit's own client
+// connects with them.
+func Auth(user, password string) Option {
+	return func(s *jsSetup) {
+		s.user, s.pass = user, password
+		s.conn = append(s.conn, nats.UserInfo(user, password))
+	}
 }
 
 // StoreDir runs the server on dir instead of a fresh t.TempDir().
@@ -72,7 +83,7 @@ func RunJetStream(t testing.TB, opts ...Option) *JetStream {
 	if s.storeDir == "" {
 		s.storeDir = t.TempDir()
 	}
-	j := &JetStream{t: t, Server: RunServer(t, s.storeDir, -1)}
+	j := &JetStream{t: t, user: s.user, pass: s.pass, Server: runServer(t, s.storeDir, -1, s.user, s.pass)}
 	t.Cleanup(j.Shutdown)
 	j.Conn, j.JS = Connect(t, j.Server.ClientURL(), s.conn, s.js...)
 	return j
@@ -99,17 +110,23 @@ func (j *JetStream) Restart() {
 	dir := strings.TrimSuffix(j.Server.StoreDir(), "/jetstream")
 	j.Server.Shutdown()
 	j.Server.WaitForShutdown()
-	j.Server = RunServer(j.t, dir, port)
+	j.Server = runServer(j.t, dir, port, j.user, j.pass)
 }
 
 // RunServer starts an embedded JetStream server on the loopback port (-1:
 // random) with its store in dir, and shuts it down when the test ends.
 func RunServer(t testing.TB, dir string, port int) *server.Server {
 	t.Helper()
+	return runServer(t, dir, port, "", "")
+}
+
+func runServer(t testing.TB, dir string, port int, user, pass string) *server.Server {
+	t.Helper()
 	opts := natstest.DefaultTestOptions // a copy: never share the global value
 	opts.Port = port
 	opts.JetStream = true
 	opts.StoreDir = dir
+	opts.Username, opts.Password = user, pass
 	srv, err := server.NewServer(&opts)
 	if err != nil {
 		t.Fatalf("embedded server on %s: %v", dir, err)
