@@ -162,7 +162,7 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 	start := time.Now()
 	err = publishLoop(ctx, js, topo, g, o, start, t)
 	werr := waitPublished(js, 30*time.Second)
-	bar.stop()
+	bar.stop(ctx.Err() == nil)
 	fmt.Fprintln(m.Stdout, t.summary(time.Since(start), o.seed, false))
 	if n := failed.Load(); n > 0 {
 		return fmt.Errorf("%d of %d events not stored (last error: %v)", n, t.events.Load(), lastErr.Load())

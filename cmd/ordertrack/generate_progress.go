@@ -7,46 +7,66 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 )
 
-// progressEvery is how often the progress bar is redrawn (at most 4x/s).
+// progressEvery is how often the progress bar is redrawn (4x/s).
 const progressEvery = 250 * time.Millisecond
 
-// progress draws a one-line progress bar on stderr: count, rate and, when
-// the end is known (--orders or --duration), a bar and an ETA.
+// progress draws a one-line progress bar on stderr with
+// github.com/schollz/progressbar: count, rate, elapsed time and, when the
+// end is known (--orders, or --duration with a --rate), a bar and the time
+// left. The publisher only counts (tally.events); a ticker feeds the bar.
 type progress struct {
-	w        io.Writer
-	on       bool
-	total    float64       // expected events; 0 = unknown
-	duration time.Duration // --duration; 0 = none
-	t        *tally
-	began    time.Time
-	done     chan struct{}
-	wg       sync.WaitGroup
+	bar   *progressbar.ProgressBar // nil when silent
+	w     io.Writer
+	total int64 // expected events; 0 = unknown
+	t     *tally
+	done  chan struct{}
+	wg    sync.WaitGroup
 }
 
 // newProgress returns the bar of a generate run; it stays silent unless
 // stderr is a terminal or --progress is set.
 func (m *Main) newProgress(o generateOpts, perOrder float64, t *tally) *progress {
-	p := &progress{w: m.Stderr, on: o.progress || isTerminal(m.Stderr), duration: o.duration, t: t}
+	p := &progress{w: m.Stderr, t: t}
 	if o.orders > 0 {
-		p.total = float64(o.orders) * perOrder
+		p.total = int64(float64(o.orders) * perOrder)
 	}
 	if o.duration > 0 && o.rate > 0 {
-		byTime := o.rate * o.duration.Seconds()
-		if p.total == 0 || byTime < p.total {
+		if byTime := int64(o.rate * o.duration.Seconds()); p.total == 0 || byTime < p.total {
 			p.total = byTime
 		}
 	}
+	if !o.progress && !isTerminal(m.Stderr) {
+		return p
+	}
+	max := p.total
+	if max <= 0 {
+		max = -1 // unknown: a spinner with count and rate
+	}
+	p.bar = progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(m.Stderr),
+		progressbar.OptionSetTheme(progressbar.ThemeASCII),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("events"),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionThrottle(0), // the ticker throttles
+	)
 	return p
 }
 
 // start begins redrawing in the background.
 func (p *progress) start() {
-	p.began = time.Now()
-	if !p.on {
+	if p.bar == nil {
 		return
 	}
+	_ = p.bar.RenderBlank() // at once, with its time-left estimate
 	p.done = make(chan struct{})
 	p.wg.Add(1)
 	go func() {
@@ -56,7 +76,11 @@ func (p *progress) start() {
 		for {
 			select {
 			case <-tick.C:
-				fmt.Fprint(p.w, "\r"+p.line(time.Now()))
+				n := p.t.events.Load()
+				if p.total > 0 {
+					n = min(n, p.total-1) // the bar finishes in stop, not before
+				}
+				_ = p.bar.Set64(n)
 			case <-p.done:
 				return
 			}
@@ -64,60 +88,28 @@ func (p *progress) start() {
 	}()
 }
 
-// stop draws the final state and ends the line. Safe to call twice.
-func (p *progress) stop() {
-	if !p.on || p.done == nil {
+// stop draws the final state and ends the line: a complete run fills the
+// bar with the events really sent, an interrupted one stays where it was.
+// Safe to call twice.
+func (p *progress) stop(complete bool) {
+	if p.bar == nil || p.done == nil {
 		return
 	}
 	close(p.done)
 	p.wg.Wait()
 	p.done = nil
-	fmt.Fprint(p.w, "\r"+p.line(time.Now())+"\n")
-}
-
-// line renders the bar at now.
-func (p *progress) line(now time.Time) string {
-	n := float64(p.t.events.Load())
-	elapsed := now.Sub(p.began)
-	rate := 0.0
-	if elapsed > 0 {
-		rate = n / elapsed.Seconds()
-	}
-	s := fmt.Sprintf("%s events  %s/s  %s", thousands(int64(n)), thousands(int64(rate)), clock(elapsed))
-	frac, eta, known := p.remaining(n, rate, elapsed)
-	if !known {
-		return s + "   "
-	}
-	const width = 24
-	filled := int(frac * width)
-	return fmt.Sprintf("[%s%s] %3.0f%%  %s  ETA %s   ", strings.Repeat("#", filled),
-		strings.Repeat("-", width-filled), 100*frac, s, clock(eta))
-}
-
-// remaining estimates the done fraction and the time left.
-func (p *progress) remaining(n, rate float64, elapsed time.Duration) (float64, time.Duration, bool) {
-	var frac float64
-	var eta time.Duration
+	n := p.t.events.Load()
 	switch {
-	case p.total > 0 && rate > 0:
-		frac = n / p.total
-		eta = time.Duration((p.total - n) / rate * float64(time.Second))
-	case p.duration > 0:
-		frac = elapsed.Seconds() / p.duration.Seconds()
-		eta = p.duration - elapsed
+	case complete && n > 0 && p.total > 0:
+		p.bar.ChangeMax64(n)
+		_ = p.bar.Set64(n)
+	case p.total > 0:
+		_ = p.bar.Set64(min(n, p.total-1))
 	default:
-		return 0, 0, false
+		_ = p.bar.Set64(n)
 	}
-	if p.duration > 0 {
-		eta = min(eta, p.duration-elapsed)
-	}
-	return min(max(frac, 0), 1), max(eta, 0), true
-}
-
-// clock formats a duration as m:ss.
-func clock(d time.Duration) string {
-	s := int(d.Round(time.Second).Seconds())
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	_ = p.bar.Exit()
+	fmt.Fprintln(p.w)
 }
 
 // thousands formats n with comma separators.

@@ -88,7 +88,9 @@ func TestGenerateFeedsRunningPipeline(t *testing.T) {
 	if n != 600 || !strings.Contains(out, "by type: ITEM_DELIVERED 150") {
 		t.Errorf("summary %q: want 600 events, 150 of each type", out)
 	}
-	if !strings.Contains(errs, "600 events") || !strings.Contains(errs, "100%") || !strings.Contains(errs, "ETA") {
+	// progressbar's format: "100% [====] (600/600, 5146 events/s) [0s]", and
+	// while running "[elapsed:time left]".
+	if !strings.Contains(errs, "(600/600, ") || !strings.Contains(errs, "100%") || !regexp.MustCompile(`\[\d+s:\d+s\]`).MatchString(errs) {
 		t.Errorf("progress bar on stderr: %q", errs)
 	}
 	js := connectJS(t, s.info.NATSURL)
