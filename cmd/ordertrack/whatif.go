@@ -85,14 +85,14 @@ func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpt
 	}
 	res := r.Finish()
 	took := time.Since(start)
-	rows, changed := res.Rows(whatif.Grouping(o.by), opts), res.Changed(o.show, opts)
+	rows, changed := res.Rows(whatif.Grouping(o.by)), res.Changed(o.show)
 	if o.asJSON {
 		return writeWhatifJSON(m.Stdout, res, o.by, rows, changed)
 	}
 	fmt.Fprintf(m.Stdout, "Replayed %d events (%d invalid) of %d orders in %s (%.0f events/s)\n",
 		res.Events, res.Invalid, res.Orders(), took.Round(time.Millisecond), float64(res.Events)/max(took.Seconds(), 1e-9))
 	writeWhatifRows(m.Stdout, rows)
-	writeChanged(m.Stdout, changed, len(res.Changed(-1, opts)))
+	writeChanged(m.Stdout, changed, len(res.Changed(-1)))
 	return nil
 }
 

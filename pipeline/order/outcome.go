@@ -1,22 +1,20 @@
 package order
 
-import "time"
-
-// Outcome is how an SLA of an order ended, or that it has not ended yet
-// (SPEC sections 11 and 12).
+// Outcome is where one SLA of one order stands (SPEC sections 11 and 12).
 type Outcome string
 
 // The outcomes of an SLA.
 const (
-	OutcomeMet       Outcome = "met"       // the stage was reached by the deadline
-	OutcomeBreached  Outcome = "breached"  // a breach was recorded
+	OutcomeMet       Outcome = "met"
+	OutcomeBreached  Outcome = "breached"
 	OutcomeCancelled Outcome = "cancelled" // cancelled before met or breached
-	OutcomePending   Outcome = "pending"   // none of these yet
+	OutcomePending   Outcome = "pending"
 )
 
-// OutcomeOf judges one SLA of an order at time now: a deadline that has
-// passed unmet counts as breached even if no timer has fired yet.
-func OutcomeOf(s State, sla SLA, r Rules, now time.Time) Outcome {
+// OutcomeOf returns the outcome of one SLA of an order as its state records
+// it; a deadline passed without a recorded breach is still pending (judge
+// it with Check first).
+func OutcomeOf(s State, sla SLA) Outcome {
 	switch {
 	case s.Breached(sla):
 		return OutcomeBreached
@@ -24,9 +22,6 @@ func OutcomeOf(s State, sla SLA, r Rules, now time.Time) Outcome {
 		return OutcomeMet
 	case s.Status == StageCancelled:
 		return OutcomeCancelled
-	}
-	if at, ok := r.Deadline(s, sla); ok && !now.Before(at) {
-		return OutcomeBreached
 	}
 	return OutcomePending
 }

@@ -34,23 +34,23 @@ func known() []Input {
 	}
 }
 
-func replay(t *testing.T, base, next order.Rules, shards int) (Result, Options) {
+func replay(t *testing.T, base, next order.Rules, shards int) Result {
 	t.Helper()
 	o := Options{Base: base, New: next, Now: t0.Add(time.Hour), MaxSkew: time.Minute, Shards: shards}
 	r := New(o)
 	for _, in := range known() {
 		r.Add(in)
 	}
-	return r.Finish(), o
+	return r.Finish()
 }
 
 func TestReplayCountsOutcomesUnderBothConfigs(t *testing.T) {
 	for _, shards := range []int{1, 3} {
-		res, o := replay(t, rules(10*time.Second), rules(5*time.Second), shards)
+		res := replay(t, rules(10*time.Second), rules(5*time.Second), shards)
 		if res.Events != 8 || res.Invalid != 1 || res.Orders() != 4 {
 			t.Fatalf("shards %d: events %d invalid %d orders %d, want 8 1 4", shards, res.Events, res.Invalid, res.Orders())
 		}
-		rows := res.Rows(ByAll, o)
+		rows := res.Rows(ByAll)
 		want := Row{Group: "all", SLA: order.SLAProcessing,
 			Base: Tally{Orders: 4, Met: 2, Breached: 1, OnTimeRate: 0.6667},
 			New:  Tally{Orders: 4, Met: 1, Breached: 3, OnTimeRate: 0.25}}
@@ -60,7 +60,7 @@ func TestReplayCountsOutcomesUnderBothConfigs(t *testing.T) {
 		if rows[1].SLA != order.SLAShipping || rows[1].Base != rows[1].New || rows[1].Base.Breached != 0 {
 			t.Errorf("shipping row %+v: want equal, no breach", rows[1])
 		}
-		changed := res.Changed(-1, o)
+		changed := res.Changed(-1)
 		wantChanged := []Change{
 			{OrderID: "A", SLA: order.SLAProcessing, Base: order.OutcomeMet, New: order.OutcomeBreached},
 			{OrderID: "D", SLA: order.SLAProcessing, Base: order.OutcomeCancelled, New: order.OutcomeBreached},
@@ -68,23 +68,23 @@ func TestReplayCountsOutcomesUnderBothConfigs(t *testing.T) {
 		if !reflect.DeepEqual(changed, wantChanged) {
 			t.Errorf("shards %d: changed %+v, want %+v", shards, changed, wantChanged)
 		}
-		if got := res.Changed(1, o); len(got) != 1 || got[0].OrderID != "A" {
+		if got := res.Changed(1); len(got) != 1 || got[0].OrderID != "A" {
 			t.Errorf("Changed(1) = %+v, want only A", got)
 		}
 	}
 }
 
 func TestReplayGroupsByTenantAndSLA(t *testing.T) {
-	res, o := replay(t, rules(10*time.Second), rules(10*time.Second), 2)
-	rows := res.Rows(ByTenant, o)
+	res := replay(t, rules(10*time.Second), rules(10*time.Second), 2)
+	rows := res.Rows(ByTenant)
 	if len(rows) != 3 || rows[0].Group != "acme" || rows[0].Base != rows[0].New {
 		t.Fatalf("by tenant: %+v", rows)
 	}
-	rows = res.Rows(BySLA, o)
+	rows = res.Rows(BySLA)
 	if len(rows) != 3 || rows[0].Group != "delivery" || rows[2].Group != "shipping" || rows[1].SLA != order.SLAProcessing {
 		t.Fatalf("by sla: %+v", rows)
 	}
-	if got := res.Changed(-1, o); len(got) != 0 {
+	if got := res.Changed(-1); len(got) != 0 {
 		t.Errorf("same rules changed %+v", got)
 	}
 }

@@ -54,7 +54,7 @@ type Change struct {
 }
 
 // Rows tallies the outcomes per group and SLA, sorted by group then SLA.
-func (r Result) Rows(by Grouping, o Options) []Row {
+func (r Result) Rows(by Grouping) []Row {
 	idx := map[[2]string]*Row{}
 	var rows []*Row
 	for _, t := range r.orders {
@@ -66,8 +66,8 @@ func (r Result) Rows(by Grouping, o Options) []Row {
 				idx[key] = row
 				rows = append(rows, row)
 			}
-			add(&row.Base, order.OutcomeOf(t.base, sla, o.Base, o.Now), t.baseWarns[sla])
-			add(&row.New, order.OutcomeOf(t.new, sla, o.New, o.Now), t.newWarn[sla])
+			add(&row.Base, order.OutcomeOf(t.base, sla), t.baseWarns[sla])
+			add(&row.New, order.OutcomeOf(t.new, sla), t.newWarn[sla])
 		}
 	}
 	out := make([]Row, 0, len(rows))
@@ -83,7 +83,7 @@ func (r Result) Rows(by Grouping, o Options) []Row {
 
 // Changed lists up to n orders whose outcome differs (n < 0: all), in the
 // order their first event was recorded, then by SLA.
-func (r Result) Changed(n int, o Options) []Change {
+func (r Result) Changed(n int) []Change {
 	ts := slices.Clone(r.orders)
 	slices.SortFunc(ts, func(a, b *tracked) int { return cmp.Compare(a.first, b.first) })
 	var out []Change
@@ -92,7 +92,7 @@ func (r Result) Changed(n int, o Options) []Change {
 			if n >= 0 && len(out) >= n {
 				return out
 			}
-			b, nw := order.OutcomeOf(t.base, sla, o.Base, o.Now), order.OutcomeOf(t.new, sla, o.New, o.Now)
+			b, nw := order.OutcomeOf(t.base, sla), order.OutcomeOf(t.new, sla)
 			if b != nw {
 				out = append(out, Change{OrderID: t.base.OrderID, SLA: sla, Base: b, New: nw})
 			}
