@@ -45,11 +45,11 @@ var summaryOrder = []order.UpdateType{
 // shown are kept, so memory stays bounded at any rate. Write errors are
 // ignored: the console is a best-effort view, not a sink of record.
 type Console struct {
-	w       io.Writer
-	maxRows int
+	w io.Writer
 
-	mu    sync.Mutex // guards batch
-	batch consoleBatch
+	mu      sync.Mutex // guards batch and maxRows
+	batch   consoleBatch
+	maxRows int
 
 	printMu sync.Mutex // serialises printing so batches appear whole and in order
 	batches atomic.Int64
@@ -70,6 +70,17 @@ func NewConsole(w io.Writer, maxRows int) *Console {
 		maxRows = defaultConsoleRows
 	}
 	return &Console{w: w, maxRows: maxRows}
+}
+
+// SetMaxRows changes the rows shown per batch from the next batch on
+// (output.max_rows is live); n < 1 is the default.
+func (c *Console) SetMaxRows(n int) {
+	if n < 1 {
+		n = defaultConsoleRows
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxRows = n
 }
 
 // Add queues updates for the next batch. It is safe for concurrent use.
@@ -98,14 +109,14 @@ func (c *Console) Flush() (printed bool) {
 	c.printMu.Lock()
 	defer c.printMu.Unlock()
 	c.mu.Lock()
-	b := c.batch
+	b, maxRows := c.batch, c.maxRows
 	c.batch = consoleBatch{}
 	c.mu.Unlock()
 	if b.total == 0 {
 		return false
 	}
 	n := int(c.batches.Add(1))
-	_, _ = io.WriteString(c.w, renderBatch(n, b, c.maxRows))
+	_, _ = io.WriteString(c.w, renderBatch(n, b, maxRows))
 	return true
 }
 

@@ -22,6 +22,8 @@ type Main struct {
 	Environ []string
 	// Ready, if set, is called by run once the pipeline is processing (tests).
 	Ready func(info RunInfo)
+
+	level slog.LevelVar // log.level of logger; live in run
 }
 
 // Exit statuses of Run.
@@ -105,11 +107,17 @@ func isConfigFlag(f *pflag.Flag) bool { return f.Name == "config" || config.IsKe
 
 // logger builds the structured logger of log.level and log.format.
 func (m *Main) logger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	setLevel(&m.level, cfg.Log.Level)
+	opts := &slog.HandlerOptions{Level: &m.level}
 	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}
+
+// setLevel sets v to a log.level value (validated by config).
+func setLevel(v *slog.LevelVar, level string) {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	v.Set(l)
 }

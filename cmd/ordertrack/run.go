@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
@@ -19,29 +20,27 @@ import (
 type RunInfo struct {
 	NATSURL string
 	Config  config.Config
+	// Live holds the configuration in force, with its hash and load time.
+	Live *config.Live
 }
 
 func (m *Main) runCommand() *cobra.Command {
 	var load configLoader
 	cmd := command("run", "run the pipeline (embedded NATS and demo data unless nats.url is set)",
-		func(cmd *cobra.Command, _ []string) error { return m.runCmd(cmd.Context(), load) })
+		func(cmd *cobra.Command, _ []string) error { return m.runCmd(cmd.Context(), load, watchedFile(cmd)) })
 	load = m.configFlags(cmd)
 	return cmd
 }
 
-func (m *Main) runCmd(ctx context.Context, load configLoader) error {
-	cfg, err := load()
+func (m *Main) runCmd(ctx context.Context, load configLoader, file string) error {
+	cfg, err := runConfig(load)
 	if err != nil {
 		return err
 	}
-	if cfg.DemoSLA() {
-		demo := config.DemoSLAs()
-		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
-	}
-	return m.run(ctx, cfg)
+	return m.run(ctx, cfg, reloadSource{load: func() (config.Config, error) { return runConfig(load) }, file: file})
 }
 
-func (m *Main) run(ctx context.Context, cfg config.Config) error {
+func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) error {
 	log := m.logger(cfg)
 	c, err := dial(cfg, "ordertrack run", true, log)
 	if err != nil {
@@ -58,29 +57,31 @@ func (m *Main) run(ctx context.Context, cfg config.Config) error {
 	}
 	m.banner(cfg, broker.Redact(url))
 
-	var console *pipeline.Console
-	var onUpdates func([]order.Update)
-	if cfg.Output.Console {
-		console = pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
-		onUpdates = func(us []order.Update) { console.Add(us...) }
-	}
-	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: onUpdates})
+	console := pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
+	nt, notifyMetrics := newNotifier(c, prov, cfg, log)
+	live := newLiveParts(cfg, console, &m.level, nt)
+	reloader := &config.Reloader{Live: live.cfg, Load: src.load, File: src.file, Apply: live.apply, Log: log}
+	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules})
 	if cfg.Monitor.Listen != "" {
 		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Conn: c.nc, JS: c.js,
-			Topology: prov.Topology, Stats: p.Stats(), Log: log})
+			Topology: prov.Topology, Stats: p.Stats(), Log: log,
+			Collectors: []prometheus.Collector{notifyMetrics, newReloadCollector(reloader)}})
 		if err != nil {
 			return err
 		}
 		defer mon.Close()
 	}
 
+	if err := nt.Start(ctx); err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	if console != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); console.Run(runCtx, max(cfg.Streaming.TriggerInterval, time.Second)) }()
-	}
+	wg.Add(3)
+	go func() { defer wg.Done(); console.Run(runCtx, max(cfg.Streaming.TriggerInterval, time.Second)) }()
+	go func() { defer wg.Done(); _ = nt.Run(runCtx) }()
+	go func() { defer wg.Done(); m.reloadOnSignal(runCtx, reloader) }()
 	if cfg.GeneratorOn() {
 		wg.Add(1)
 		go func() {
@@ -91,7 +92,11 @@ func (m *Main) run(ctx context.Context, cfg config.Config) error {
 		}()
 	}
 	if m.Ready != nil {
-		m.Ready(RunInfo{NATSURL: url, Config: cfg})
+		select { // tests edit the file once Ready: it must be watched
+		case <-reloader.Watching():
+		case <-runCtx.Done():
+		}
+		m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.cfg})
 	}
 	err = p.Run(runCtx)
 	cancel()

@@ -35,6 +35,9 @@ type Options struct {
 	Stats *pipeline.Stats
 	// Log receives the server's logs; default: discard.
 	Log *slog.Logger
+	// Collectors are more metrics for /metrics (the notifier's, the
+	// configuration reloads).
+	Collectors []prometheus.Collector
 	// OrdersEvery is how often the ORDERS bucket and the SLA timers are
 	// counted for ordertrack_open_orders and ordertrack_sla_timers_pending;
 	// default 30s, negative turns the scan off. A scan that takes long (a
@@ -119,6 +122,7 @@ func (s *Server) Close() error {
 func (s *Server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{s: s, d: newDescs()})
+	reg.MustRegister(s.opts.Collectors...)
 	prefixed := prometheus.WrapRegistererWithPrefix("ordertrack_", reg)
 	prefixed.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()

@@ -76,6 +76,7 @@ type Notifier struct {
 
 	mu      sync.Mutex
 	runners map[string]*runner
+	started bool
 }
 
 // New returns a notifier; Run starts it.
@@ -121,15 +122,34 @@ func (n *Notifier) Update(c config.Notify) {
 	}
 }
 
-// Run delivers until ctx is done, then stops every webhook gracefully:
-// requests in flight may finish, alerts not delivered are handed back to
-// the consumer at once. A webhook whose consumer cannot be created at
-// start is an error.
-func (n *Notifier) Run(ctx context.Context) error {
-	defer n.stopAll()
-	if err := n.reconcile(ctx, *n.cfg.Load(), true); err != nil {
-		return err
+// Start creates or updates the consumers of the configured webhooks and
+// starts delivering; Run then keeps the webhooks in line with Update. Call
+// it before the pipeline runs, so that no alert is stored before a new
+// webhook's consumer exists. A consumer that cannot be created is an error.
+func (n *Notifier) Start(ctx context.Context) error {
+	n.mu.Lock()
+	n.started = true
+	n.mu.Unlock()
+	err := n.reconcile(ctx, *n.cfg.Load(), true)
+	if err != nil {
+		n.stopAll()
 	}
+	return err
+}
+
+// Run delivers until ctx is done (calling Start first unless it was), then
+// stops every webhook gracefully: requests in flight may finish, alerts
+// not delivered are handed back to the consumer at once.
+func (n *Notifier) Run(ctx context.Context) error {
+	n.mu.Lock()
+	started := n.started
+	n.mu.Unlock()
+	if !started {
+		if err := n.Start(ctx); err != nil {
+			return err
+		}
+	}
+	defer n.stopAll()
 	tick := time.NewTicker(reconcileEvery)
 	defer tick.Stop()
 	for {

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// liveRig is a running `ordertrack run --config FILE` and a client.
+type liveRig struct {
+	t    *testing.T
+	file string
+	s    *started
+	js   jetstream.JetStream
+}
+
+func startLive(t *testing.T, yaml string) *liveRig {
+	t.Helper()
+	r := &liveRig{t: t, file: filepath.Join(t.TempDir(), "ordertrack.yaml")}
+	r.write(yaml)
+	r.s = startMain(t, "run", "--config", r.file,
+		"--nats.embedded.listen", "127.0.0.1:0", "--nats.embedded.store_dir", t.TempDir(),
+		"--generator.enabled", "false", "--monitor.listen", "", "--streaming.partitions", "2")
+	_, r.js = pipelinetest.Connect(t, r.s.info.NATSURL, nil)
+	return r
+}
+
+// write replaces the file as editors do: a new file renamed over it.
+func (r *liveRig) write(yaml string) {
+	r.t.Helper()
+	tmp := r.file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(yaml), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, r.file); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// reloaded waits for the log line of the n-th reload with the given result.
+func (r *liveRig) waitLog(within time.Duration, sub string, n int) {
+	r.t.Helper()
+	pipelinetest.WaitFor(r.t, within, func() error {
+		if got := strings.Count(r.s.errs.String(), sub); got < n {
+			return fmt.Errorf("%d of %d log lines %q:\n%s", got, n, sub, tail(r.s.errs.String(), 2000))
+		}
+		return nil
+	})
+}
+
+// place publishes ORDER_PLACED of id at ts.
+func (r *liveRig) place(id string, ts time.Time) {
+	r.t.Helper()
+	data := fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"}`, id, ts.Format(time.RFC3339Nano))
+	if _, err := r.js.Publish(context.Background(), "orders.events."+id, data); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// breach waits for the processing breach of id and returns it.
+func (r *liveRig) breach(id string, within time.Duration) order.Update {
+	r.t.Helper()
+	var got order.Update
+	pipelinetest.WaitFor(r.t, within, func() error {
+		s, err := r.js.Stream(context.Background(), "ORDER_UPDATES")
+		if err != nil {
+			return err
+		}
+		m, err := s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing."+id)
+		if err != nil {
+			return fmt.Errorf("no processing breach of %s: %v", id, err)
+		}
+		return json.Unmarshal(m.Data, &got)
+	})
+	return got
+}
+
+const liveBase = "generator:\n  demo_sla: \"false\"\nsla:\n  processing: %s\n  shipping: 1h\n  delivery: 2h\n"
+
+// TestRunReloadsSLAsAndWebhooks edits the file of a running `run`: a
+// shorter SLA applies to a new order (breach on the new deadline); an
+// invalid edit is rejected naming the key and the SLA in force stays; a
+// key that needs a restart is kept; a webhook added live receives alerts.
+func TestRunReloadsSLAsAndWebhooks(t *testing.T) {
+	t.Parallel()
+	r := startLive(t, fmt.Sprintf(liveBase, "1h"))
+	hash := r.s.info.Live.Hash()
+
+	r.write(fmt.Sprintf(liveBase, "1500ms"))
+	r.waitLog(10*time.Second, `msg="configuration reloaded"`, 1)
+	if r.s.info.Live.Hash() == hash || r.s.info.Live.Config().SLA.Processing != 1500*time.Millisecond {
+		t.Fatalf("after reload: hash %s (was %s), processing %s", r.s.info.Live.Hash(), hash, r.s.info.Live.Config().SLA.Processing)
+	}
+	placed := time.Now().UTC().Truncate(time.Millisecond)
+	r.place("RELOAD-1", placed)
+	if b := r.breach("RELOAD-1", 10*time.Second); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
+		t.Errorf("RELOAD-1 breach deadline %v, want placed + 1.5s = %v", b.Deadline, placed.Add(1500*time.Millisecond))
+	}
+
+	r.write(fmt.Sprintf(liveBase, "-5s"))
+	r.waitLog(10*time.Second, "configuration reload rejected", 1)
+	if logs := r.s.errs.String(); !strings.Contains(logs, "keys=[sla.processing]") {
+		t.Errorf("rejection does not name sla.processing:\n%s", tail(logs, 2000))
+	}
+	placed = time.Now().UTC().Truncate(time.Millisecond)
+	r.place("RELOAD-2", placed)
+	if b := r.breach("RELOAD-2", 10*time.Second); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
+		t.Errorf("RELOAD-2 breach deadline %v, want the SLA in force, placed + 1.5s = %v", b.Deadline, placed.Add(1500*time.Millisecond))
+	}
+
+	rc := newHookReceiver(t)
+	r.write(fmt.Sprintf(liveBase, "1500ms") + "streaming:\n  max_batch: 7\nnotify:\n  backoff: 50ms\n  webhooks:\n    - name: ops\n      url: " + rc.srv.URL + "\n      secret: hush\n")
+	r.waitLog(10*time.Second, `msg="webhook started" webhook=ops`, 1)
+	if logs := r.s.errs.String(); !strings.Contains(logs, "needs a restart") || !strings.Contains(logs, "key=streaming.max_batch") {
+		t.Errorf("no restart warning for streaming.max_batch:\n%s", tail(logs, 2000))
+	}
+	if strings.Contains(r.s.errs.String(), "hush") {
+		t.Error("the webhook secret appears in the log")
+	}
+	r.place("RELOAD-3", time.Now().UTC())
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if rc.got("RELOAD-3:SLA_BREACH:processing") == 0 {
+			return fmt.Errorf("webhook added live has not received RELOAD-3's breach")
+		}
+		return nil
+	})
+	if b := r.s.info.Live.Config().Streaming.MaxBatch; b != 500 {
+		t.Errorf("streaming.max_batch = %d after reload, want the running 500", b)
+	}
+}
+
+// hookReceiver counts the deliveries an HTTP endpoint gets.
+type hookReceiver struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	ids map[string]int
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	h := &hookReceiver{ids: map[string]int{}}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		h.mu.Lock()
+		h.ids[r.Header.Get("Ordertrack-Delivery")]++
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookReceiver) got(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ids[id]
+}
