@@ -19,6 +19,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -30,6 +31,7 @@ var reasons = []order.Reason{
 	order.ReasonTooLarge, order.ReasonInvalidJSON, order.ReasonMissingOrderID, order.ReasonInvalidOrderID,
 	order.ReasonSubjectMismatch, order.ReasonUnknownEventType, order.ReasonInvalidTimestamp,
 	order.ReasonFutureTimestamp, order.ReasonInvalidField, order.ReasonMaxDeliveries,
+	order.ReasonNotifyFailed,
 }
 
 // dlqCommand lists or replays the dead letters of ORDER_DLQ.
@@ -141,7 +143,7 @@ func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, 
 		return err
 	}
 	defer c.close()
-	r := replayer{js: c.js, prefix: cfg.Subjects.Prefix, dry: dry, out: m.Stdout}
+	r := replayer{js: c.js, prefix: cfg.Subjects.Prefix, dry: dry, out: m.Stdout, notify: cfg.Notify}
 	if r.dlq, err = c.js.Stream(ctx, pipeline.DLQStream); err != nil {
 		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
 	}
@@ -172,7 +174,9 @@ type deadLetter struct {
 	Size          int       `json:"size"`
 	Body          string    `json:"body,omitempty"`        // when valid UTF-8
 	BodyBase64    []byte    `json:"body_base64,omitempty"` // otherwise
+	Webhook       string    `json:"webhook,omitempty"`     // notify_failed only
 	data          []byte
+	delivery      string // notify_failed: the alert's Nats-Msg-Id
 }
 
 func toLetter(m jetstream.Msg) (deadLetter, error) {
@@ -187,6 +191,7 @@ func toLetter(m jetstream.Msg) (deadLetter, error) {
 		SourceSubject: h.Get(pipeline.HeaderSourceSubject), Size: len(m.Data()), data: m.Data(),
 	}
 	l.SourceSeq, _ = strconv.ParseUint(h.Get(pipeline.HeaderSourceSeq), 10, 64)
+	l.Webhook, l.delivery = h.Get(notify.HeaderWebhook), h.Get(notify.HeaderDelivery)
 	if utf8.Valid(l.data) {
 		l.Body = string(l.data)
 	} else {
@@ -295,6 +300,7 @@ type replayer struct {
 	dry               bool
 	out               io.Writer
 	replayed, skipped int
+	notify            config.Notify // where notify_failed letters are re-sent
 }
 
 // target is the subject a dead letter's body goes back to: the producers'
@@ -316,6 +322,9 @@ func (r *replayer) target(l deadLetter) (string, bool) {
 // it. The Nats-Msg-Id makes a replay repeated after a crash between the two
 // steps a duplicate the input stream drops (within its duplicate window).
 func (r *replayer) replay(ctx context.Context, l deadLetter) error {
+	if l.Reason == string(order.ReasonNotifyFailed) {
+		return r.resend(ctx, l)
+	}
 	subject, ok := r.target(l)
 	if !ok {
 		r.skipped++

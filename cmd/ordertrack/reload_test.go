@@ -167,3 +167,74 @@ func (h *hookReceiver) got(id string) int {
 	defer h.mu.Unlock()
 	return h.ids[id]
 }
+
+// TestNotifyTestAndReplay dead-letters a breach a webhook refuses (400),
+// re-sends it with `dlq replay --reason notify_failed` once the webhook
+// accepts, and checks `notify test`.
+func TestNotifyTestAndReplay(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []http.Header
+	refuse := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Header.Clone())
+		if refuse {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, "no thanks")
+			return
+		}
+		fmt.Fprint(w, "thanks")
+	}))
+	t.Cleanup(srv.Close)
+	yaml := fmt.Sprintf(liveBase, "1s") + "notify:\n  webhooks:\n    - name: picky\n      url: " + srv.URL + "/hook?token=tok-123\n      secret: sec-456\n      headers: {Authorization: Bearer hdr-789}\n"
+	r := startLive(t, yaml)
+	r.place("DLQ-N1", time.Now().UTC())
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		s, err := r.js.Stream(context.Background(), "ORDER_DLQ")
+		if err != nil {
+			return err
+		}
+		if _, err := s.GetLastMsgForSubject(context.Background(), "orders.dlq.notify_failed"); err != nil {
+			return fmt.Errorf("no notify_failed dead letter: %v", err)
+		}
+		return nil
+	})
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+
+	cli := func(args ...string) (int, string, string) {
+		var out, errs syncBuffer
+		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
+		code := m.Run(context.Background(), append(args, "--config", r.file, "--nats.url", r.s.info.NATSURL))
+		return code, out.String(), errs.String()
+	}
+	code, out, errs := cli("dlq", "replay", "--reason", "notify_failed")
+	if code != 0 || !strings.Contains(out, "re-sent") || !strings.Contains(out, "replayed 1 dead letters") {
+		t.Fatalf("dlq replay: exit %d\n%s%s", code, out, errs)
+	}
+	mu.Lock()
+	if len(got) != 2 || got[1].Get("Ordertrack-Delivery") != "DLQ-N1:SLA_BREACH:processing" || got[0].Get("Ordertrack-Delivery") != got[1].Get("Ordertrack-Delivery") {
+		t.Errorf("webhook requests %v, want the refused alert then its replay with the same Ordertrack-Delivery", got)
+	}
+	mu.Unlock()
+	if code, out, _ := cli("dlq", "list", "--reason", "notify_failed"); code != 0 || !strings.Contains(out, "0 dead letters") {
+		t.Errorf("dead letter not removed after the replay: %s", out)
+	}
+
+	code, out, errs = cli("notify", "test", "--webhook", "picky")
+	if code != 0 || !strings.Contains(out, "answer: HTTP 200") || !strings.Contains(out, "thanks") || !strings.Contains(out, "delivered to webhook picky") {
+		t.Errorf("notify test: exit %d\n%s%s", code, out, errs)
+	}
+	for _, secret := range []string{"tok-123", "sec-456", "hdr-789"} {
+		if strings.Contains(out+errs+r.s.errs.String()+r.s.out.String(), secret) {
+			t.Errorf("secret %q shown:\n%s%s", secret, out, errs)
+		}
+	}
+	if code, _, errs := cli("notify", "test", "--webhook", "nope"); code != 1 || !strings.Contains(errs, `--webhook "nope" is not in notify.webhooks (have picky)`) {
+		t.Errorf("unknown webhook: exit %d: %s", code, errs)
+	}
+}
