@@ -144,6 +144,14 @@ type Monitor struct {
 	// Listen is the host:port to serve on; default "127.0.0.1:9090",
 	// "" turns it off.
 	Listen string `koanf:"listen"`
+	// AuthToken, when set, is the bearer token every path but /healthz and
+	// /readyz needs (Authorization: Bearer <token>); default "" (none). It
+	// is a secret: never logged or printed.
+	AuthToken string `koanf:"auth_token"`
+	// AllowInsecure lets the monitor listen on a non-loopback address
+	// without AuthToken; default false (such a listen address fails at
+	// start).
+	AllowInsecure bool `koanf:"allow_insecure"`
 }
 
 // Log configures logging.

@@ -124,6 +124,8 @@ func keyHelp() map[string]string {
 		"output.console":             "print updates and alerts to standard output",
 		"output.max_rows":            "rows printed per batch before summarising",
 		"monitor.listen":             `host:port of the monitoring HTTP endpoint; "" = off`,
+		"monitor.auth_token":         "bearer token the dashboard and APIs require (secret); empty = none",
+		"monitor.allow_insecure":     "serve a non-loopback monitor.listen without monitor.auth_token",
 		"log.level":                  "log level: debug, info, warn or error",
 		"log.format":                 "log format: text or json",
 		"notify.webhooks":            "webhooks alerts are POSTed to (a list; set it in the config file)",

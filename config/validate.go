@@ -165,7 +165,25 @@ func (c Config) validateRest(p *problems) {
 	}
 	if c.Monitor.Listen != "" {
 		p.hostPort("monitor.listen", c.Monitor.Listen)
+		if c.Monitor.AuthToken == "" && !c.Monitor.AllowInsecure && !loopback(c.Monitor.Listen) {
+			p.add("monitor.listen", "%q is reachable from other machines: set monitor.auth_token, or monitor.allow_insecure=true to serve it without one", c.Monitor.Listen)
+		}
 	}
 	p.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	p.oneOf("log.format", c.Log.Format, "text", "json")
+}
+
+// loopback reports whether a host:port listen address is on the loopback
+// interface only: localhost or a loopback IP ("" and 0.0.0.0 are every
+// interface).
+func loopback(hostPort string) bool {
+	host, _, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

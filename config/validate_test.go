@@ -89,6 +89,10 @@ func TestValidate(t *testing.T) {
 			[]string{`config key "output.max_rows": must be >= 1 (got 0)`}},
 		{"monitor listen", func(c *Config) { c.Monitor.Listen = "9090" },
 			[]string{`config key "monitor.listen": must be host:port`}},
+		{"monitor on every interface without a token", func(c *Config) { c.Monitor.Listen = ":9090" },
+			[]string{`config key "monitor.listen": ":9090" is reachable from other machines: set monitor.auth_token, or monitor.allow_insecure=true`}},
+		{"monitor on a LAN address without a token", func(c *Config) { c.Monitor.Listen = "10.0.0.5:9090" },
+			[]string{`config key "monitor.listen": "10.0.0.5:9090" is reachable from other machines`}},
 		{"log", func(c *Config) { c.Log.Level, c.Log.Format = "trace", "xml" },
 			[]string{`config key "log.level": must be one of debug, info, warn, error (got "trace")`,
 				`config key "log.format": must be one of text, json (got "xml")`}},
@@ -119,6 +123,10 @@ func TestValidateAllowed(t *testing.T) {
 		change func(*Config)
 	}{
 		{"off monitor", func(c *Config) { c.Monitor.Listen = "" }},
+		{"monitor on localhost", func(c *Config) { c.Monitor.Listen = "localhost:9090" }},
+		{"monitor on IPv6 loopback", func(c *Config) { c.Monitor.Listen = "[::1]:9090" }},
+		{"monitor on every interface with a token", func(c *Config) { c.Monitor.Listen, c.Monitor.AuthToken = ":9090", "s3cret" }},
+		{"monitor on every interface, insecure on purpose", func(c *Config) { c.Monitor.Listen, c.Monitor.AllowInsecure = "0.0.0.0:9090", true }},
 		{"random port", func(c *Config) { c.NATS.Embedded.Listen = "127.0.0.1:0" }},
 		{"all interfaces", func(c *Config) { c.NATS.Embedded.Listen = ":4222" }},
 		{"cluster URLs, no store dir", func(c *Config) {

@@ -55,6 +55,12 @@ func (t Topology) AlertSubject(sla order.SLA, orderID string) string {
 	return t.Prefix + ".alerts." + string(sla) + "." + orderID
 }
 
+// OrderAlerts matches one order's alerts of every SLA.
+func (t Topology) OrderAlerts(orderID string) string { return t.Prefix + ".alerts.*." + orderID }
+
+// OrderWarnings matches one order's warnings of every SLA.
+func (t Topology) OrderWarnings(orderID string) string { return t.Prefix + ".warnings.*." + orderID }
+
 // OutputSubject is where an update goes: alerts for breaches, updates otherwise.
 func (t Topology) OutputSubject(u order.Update) string {
 	if u.Type == order.UpdateBreach {

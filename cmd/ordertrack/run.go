@@ -64,7 +64,8 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules})
 	if cfg.Monitor.Listen != "" {
 		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Conn: c.nc, JS: c.js,
-			Topology: prov.Topology, Stats: p.Stats(), Log: log,
+			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
+			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Collectors: []prometheus.Collector{notifyMetrics, newReloadCollector(reloader)}})
 		if err != nil {
 			return err

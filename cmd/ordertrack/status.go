@@ -9,41 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
-
-// statusReport is what status shows: the original's lastProgress, read
-// from NATS.
-type statusReport struct {
-	At          time.Time         `json:"at"`
-	Interval    float64           `json:"interval_seconds"`
-	Stored      uint64            `json:"events_stored"`
-	Processed   uint64            `json:"events_processed"`
-	InputRate   float64           `json:"input_rate"`
-	ProcessRate float64           `json:"processing_rate"`
-	Partitions  []partitionStatus `json:"partitions"`
-	Orders      map[string]uint64 `json:"orders_by_status,omitempty"`
-	Timers      map[string]uint64 `json:"pending_sla_timers"`
-	Breaches    map[string]uint64 `json:"breaches_by_sla"`
-	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
-}
-
-type partitionStatus struct {
-	Partition     int       `json:"partition"`
-	Pending       uint64    `json:"pending"`
-	AckPending    int       `json:"ack_pending"`
-	Redelivered   int       `json:"redelivered"`
-	ChecksPending uint64    `json:"sla_checks_pending"`
-	BehindSeconds float64   `json:"behind_seconds"`
-	Owner         string    `json:"owner,omitempty"`
-	OwnerSince    time.Time `json:"owner_since,omitzero"`
-	Consuming     bool      `json:"consuming"`
-}
 
 func (m *Main) statusCommand() *cobra.Command {
 	var load configLoader
@@ -74,8 +45,11 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		return err
 	}
 	defer c.close()
-	st := &statusReader{js: c.js, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}, orders: orders}
-	prev, err := st.sample(ctx)
+	st := monitor.StatusReader{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}}
+	if orders {
+		st.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) { return monitor.OrdersByStatus(ctx, c.js) }
+	}
+	prev, err := sampleStatus(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -83,7 +57,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		if !sleepUntil(ctx, time.Now().Add(interval)) {
 			return nil
 		}
-		r, cur, err := st.report(ctx, prev)
+		r, cur, err := reportStatus(ctx, st, prev)
 		if err != nil {
 			return err
 		}
@@ -104,84 +78,19 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	}
 }
 
-// statusReader gathers a statusReport from NATS.
-type statusReader struct {
-	js     jetstream.JetStream
-	topo   pipeline.Topology
-	orders bool
-}
-
-func (s *statusReader) sample(ctx context.Context) (monitor.Sample, error) {
+func sampleStatus(ctx context.Context, st monitor.StatusReader) (monitor.Sample, error) {
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	return monitor.TakeSample(ctx, s.js, s.topo)
+	return st.Sample(ctx)
 }
 
-// report samples progress again and computes the rates since prev.
-func (s *statusReader) report(ctx context.Context, prev monitor.Sample) (statusReport, monitor.Sample, error) {
-	cur, err := s.sample(ctx)
-	if err != nil {
-		return statusReport{}, prev, err
-	}
-	r := statusReport{At: cur.At, Interval: cur.At.Sub(prev.At).Seconds(), Stored: cur.Stored, Processed: cur.Processed()}
-	r.InputRate, r.ProcessRate = monitor.Rates(prev, cur)
+func reportStatus(ctx context.Context, st monitor.StatusReader, prev monitor.Sample) (monitor.Status, monitor.Sample, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*healthTimeout)
 	defer cancel()
-	for _, p := range cur.Partitions {
-		ps := partitionStatus{Partition: p.Index, AckPending: p.AckPending(), Redelivered: p.Redelivered(), Consuming: p.Served()}
-		if p.Events != nil {
-			ps.Pending = p.Events.NumPending
-		}
-		if p.Timers != nil {
-			ps.ChecksPending = p.Timers.NumPending
-		}
-		ps.Owner, ps.OwnerSince = p.Owner()
-		behind, err := monitor.Behind(ctx, s.js, s.topo, p, cur.At)
-		if err != nil {
-			return r, cur, err
-		}
-		ps.BehindSeconds = behind.Seconds()
-		r.Partitions = append(r.Partitions, ps)
-	}
-	return r, cur, s.counts(ctx, &r)
+	return st.Report(ctx, prev)
 }
 
-func (s *statusReader) counts(ctx context.Context, r *statusReport) error {
-	timers, err := monitor.CountTimers(ctx, s.js, s.topo)
-	if err != nil {
-		return err
-	}
-	breaches, err := monitor.CountBreaches(ctx, s.js, s.topo)
-	if err != nil {
-		return err
-	}
-	r.Timers, r.Breaches = bySLA(timers), bySLA(breaches)
-	if r.DeadLetters, err = monitor.CountDeadLetters(ctx, s.js, s.topo); err != nil {
-		return err
-	}
-	if !s.orders {
-		return nil
-	}
-	orders, err := monitor.OrdersByStatus(ctx, s.js)
-	if err != nil {
-		return err
-	}
-	r.Orders = map[string]uint64{}
-	for st, n := range orders {
-		r.Orders[string(st)] = n
-	}
-	return nil
-}
-
-func bySLA(m map[order.SLA]uint64) map[string]uint64 {
-	out := map[string]uint64{}
-	for _, sla := range order.SLAs {
-		out[string(sla)] = m[sla]
-	}
-	return out
-}
-
-func printStatus(w io.Writer, r statusReport, url string) {
+func printStatus(w io.Writer, r monitor.Status, url string) {
 	fmt.Fprintf(w, "ordertrack status - %s - %s\n\n", url, r.At.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "Input:      %d events stored, %d processed\n", r.Stored, r.Processed)
 	fmt.Fprintf(w, "Rates:      input %.1f events/s, processing %.1f events/s (over %.1fs)\n\n", r.InputRate, r.ProcessRate, r.Interval)
@@ -196,9 +105,9 @@ func printStatus(w io.Writer, r statusReport, url string) {
 	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, sortedKeys(r.DeadLetters)))
 }
 
-func printPartitions(w io.Writer, ps []partitionStatus) {
+func printPartitions(w io.Writer, ps []monitor.PartitionStatus) {
 	fmt.Fprintf(w, "%-9s %9s %11s %11s %7s %9s  %s\n", "partition", "pending", "ack_pending", "redelivered", "checks", "behind", "owner (pinned since)")
-	var tot partitionStatus
+	var tot monitor.PartitionStatus
 	for _, p := range ps {
 		owner := "-"
 		switch {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -17,7 +18,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 	t.Parallel()
 	tr := startTracked(t)
 	tr.sendKnown(t)
-	var r statusReport
+	var r monitor.Status
 	var out string
 	// Cancelled timers leave a tombstone for a second: poll until settled.
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {
@@ -26,7 +27,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 			t.Fatalf("status --json: exit %d: %s", code, errs)
 		}
 		out = o
-		r = statusReport{}
+		r = monitor.Status{}
 		if err := json.Unmarshal([]byte(o), &r); err != nil {
 			t.Fatalf("status --json: %v\n%s", err, o)
 		}

@@ -10,41 +10,50 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// OrdersByStatus counts the orders in the ORDERS bucket by status. It
-// streams the bucket's current values once (a KV watch that ignores deletes
-// and stops after the initial values), so it costs one read of every stored
-// order: about a second per few hundred thousand orders, little memory.
-// Values that do not decode are counted under status "invalid".
+// OrdersByStatus counts the orders in the ORDERS bucket by status, with one
+// ScanOrders. Values that do not decode are counted under status "invalid".
 func OrdersByStatus(ctx context.Context, js jetstream.JetStream) (map[order.Stage]uint64, error) {
+	out := map[order.Stage]uint64{}
+	err := ScanOrders(ctx, js, func(s order.State, ok bool) {
+		if !ok {
+			out["invalid"]++
+			return
+		}
+		out[s.Status]++
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ScanOrders calls visit with every order stored in the ORDERS bucket (ok
+// false for a value that does not decode). It streams the bucket's current
+// values once (a KV watch that ignores deletes and stops after the initial
+// values), so it costs one read of every stored order: about a second per
+// few hundred thousand orders, and no memory beyond what visit keeps.
+func ScanOrders(ctx context.Context, js jetstream.JetStream, visit func(s order.State, ok bool)) error {
 	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
 	if err != nil {
-		return nil, fmt.Errorf("bucket %s: %w", pipeline.OrdersBucket, err)
+		return fmt.Errorf("bucket %s: %w", pipeline.OrdersBucket, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, err)
+		return fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, err)
 	}
 	defer func() { _ = w.Stop() }()
-	out := map[order.Stage]uint64{}
 	for {
 		select {
 		case e, ok := <-w.Updates():
-			if !ok {
-				return out, nil
-			}
-			if e == nil {
-				return out, nil // end of the initial values
+			if !ok || e == nil {
+				return nil // end of the initial values
 			}
 			s, err := pipeline.DecodeState(e.Value())
-			if err != nil {
-				out["invalid"]++
-				continue
-			}
-			out[s.Status]++
+			visit(s, err == nil)
 		case <-ctx.Done():
-			return nil, fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, ctx.Err())
+			return fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, ctx.Err())
 		}
 	}
 }

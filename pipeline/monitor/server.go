@@ -43,27 +43,52 @@ type Options struct {
 	// default 30s, negative turns the scan off. A scan that takes long (a
 	// big bucket) spaces the next one out to 20 times its duration.
 	OrdersEvery time.Duration
+	// StatusEvery is how often the dashboard's status and rate chart are
+	// sampled; default 2s.
+	StatusEvery time.Duration
+	// AuthToken is monitor.auth_token: when set, every path but /healthz
+	// and /readyz needs it as a bearer token. Never logged.
+	AuthToken string
+	// Rules returns the SLAs in force, which deadlines are computed with
+	// (order stories, the at-risk list); called per request and per scan,
+	// so a reload is seen. Default: order.DefaultRules().
+	Rules func() order.Rules
+	// Retention is retention.completed_orders, named when an order is not
+	// found.
+	Retention time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 }
 
-// Server serves /metrics, /healthz and /readyz.
+// Server serves /metrics, /healthz, /readyz, the dashboard at / and its
+// JSON APIs under /api/.
 type Server struct {
 	opts Options
 	log  *slog.Logger
 	ln   net.Listener
 	http *http.Server
+	ctx  context.Context // done when the server stops: ends event streams
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 	once sync.Once
+	now  func() time.Time
 
-	mu   sync.Mutex
-	scan *scan
+	rules   func() order.Rules
+	sampler *sampler
+	feed    *feed
+	atRisk  atRiskList
+
+	counting sync.Mutex // held while SLA timers are counted (see sampler)
+	mu       sync.Mutex
+	scan     *scan
 }
 
-// scan is the result of one count of orders and timers.
+// scan is the result of one read of the ORDERS bucket and the timers.
 type scan struct {
-	at     time.Time
-	orders map[order.Stage]uint64
-	timers map[order.SLA]uint64
+	at         time.Time
+	orders     map[order.Stage]uint64
+	timers     map[order.SLA]uint64
+	attainment map[order.Grouping]order.Attainment
 }
 
 // Start listens on o.Listen and serves until Stop.
@@ -72,16 +97,32 @@ func Start(o Options) (*Server, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.OrdersEvery == 0 {
-		o.OrdersEvery = 30 * time.Second
+		o.OrdersEvery = 5 * time.Second
+	}
+	if o.StatusEvery <= 0 {
+		o.StatusEvery = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("monitor.listen %s: %w", o.Listen, err)
 	}
-	s := &Server{opts: o, log: o.Log, ln: ln}
-	s.http = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	if o.Rules == nil {
+		o.Rules = order.DefaultRules
+	}
+	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules}
+	s.sampler = &sampler{reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery, counting: &s.counting}
+	s.feed = newFeed(s.log, s.output)
+	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
+	s.ctx, s.stop = ctx, cancel
+	if err := s.startDashboard(ctx); err != nil {
+		cancel()
+		_ = ln.Close()
+		return nil, err
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -93,7 +134,8 @@ func Start(o Options) (*Server, error) {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.scanLoop(ctx) }()
 	}
-	s.log.Info("monitor listening", "addr", s.Addr(), "endpoints", "/metrics /healthz /readyz")
+	s.log.Info("monitor listening", "addr", s.Addr(), "dashboard", "http://"+s.Addr()+"/",
+		"endpoints", "/metrics /healthz /readyz /api/", "auth", o.AuthToken != "")
 	return s, nil
 }
 
@@ -129,6 +171,7 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	s.routes(mux)
 	return mux
 }
 
@@ -168,18 +211,22 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, max(s.opts.OrdersEvery, time.Minute)+scrapeTimeout)
 	defer cancel()
-	orders, err := OrdersByStatus(ctx, s.opts.JS)
-	if err != nil {
+	v := newScanVisit(s.rules())
+	s.atRisk.begin()
+	if err := ScanOrders(ctx, s.opts.JS, v.visit); err != nil {
 		s.log.Debug("monitor: order scan failed", "err", err)
 		return time.Since(start)
 	}
+	s.counting.Lock()
 	timers, err := CountTimers(ctx, s.opts.JS, s.opts.Topology)
+	s.counting.Unlock()
 	if err != nil {
 		s.log.Debug("monitor: timer count failed", "err", err)
 		return time.Since(start)
 	}
+	s.atRisk.replace(start, v.nearest.sorted())
 	s.mu.Lock()
-	s.scan = &scan{at: time.Now(), orders: orders, timers: timers}
+	s.scan = &scan{at: start, orders: v.orders, timers: timers, attainment: v.attainment()}
 	s.mu.Unlock()
 	took := time.Since(start)
 	s.log.Debug("monitor: counted orders and timers", "took", took)

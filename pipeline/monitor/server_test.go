@@ -16,6 +16,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -30,7 +31,17 @@ type env struct {
 	base string
 }
 
-func setup(t *testing.T) *env {
+// envOption changes the pipeline's config before it is provisioned, or
+// the monitor's options before it starts.
+type envOption struct {
+	cfg func(*config.Config)
+	mon func(*monitor.Options)
+}
+
+func withConfig(f func(*config.Config)) envOption    { return envOption{cfg: f} }
+func withMonitor(f func(*monitor.Options)) envOption { return envOption{mon: f} }
+
+func setup(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := &env{srv: pipelinetest.RunJetStream(t, pipelinetest.ConnOptions(nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))),
 		cfg: config.Default()}
@@ -39,6 +50,11 @@ func setup(t *testing.T) *env {
 	e.cfg.Streaming.PinnedTTL = 2 * time.Second
 	e.cfg.SLA.Processing = time.Second
 	e.cfg.SLA.Shipping, e.cfg.SLA.Delivery = time.Hour, time.Hour
+	for _, o := range opts {
+		if o.cfg != nil {
+			o.cfg(&e.cfg)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	prov, err := pipeline.Provision(ctx, e.js, e.cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -47,8 +63,18 @@ func setup(t *testing.T) *env {
 	e.p = pipeline.New(e.js, prov, pipeline.Options{Config: e.cfg})
 	done := make(chan struct{})
 	go func() { defer close(done); _ = e.p.Run(ctx) }()
-	e.mon, err = monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
-		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond})
+	o := monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
+		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond}
+	for _, opt := range opts {
+		if opt.mon != nil {
+			opt.mon(&o)
+		}
+	}
+	if o.Rules == nil {
+		rules := pipeline.RulesFrom(e.cfg)
+		o.Rules = func() order.Rules { return rules }
+	}
+	e.mon, err = monitor.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,10 @@ func (s State) AppendJSON(b []byte) []byte {
 	}
 	b = appendKey(b, ',', "breaches")
 	b = appendStrings(b, s.Breaches)
+	if len(s.Retracted) > 0 {
+		b = appendKey(b, ',', "retracted")
+		b = appendStrings(b, s.Retracted)
+	}
 	b = appendOptString(b, "customer_id", s.CustomerID)
 	b = appendOptString(b, "item_name", s.ItemName)
 	b = appendOptString(b, "item_category", s.ItemCategory)

@@ -33,7 +33,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Arrived:  arrivals(map[Stage]time.Time{StageShipped: at, StageOrder: at.Add(-time.Hour), StageProcessing: at.Add(time.Minute)}),
 			Rejected: []Stage{StageDelivered}, EventIDs: []string{"e1", "e\x00\xff"},
 		},
-		{OrderID: "ORD-3", Status: StageCancelled, CancelledAt: &at, DeliveredAt: &at, Breaches: []SLA{}, Price: 1e-7, Quantity: 1000000},
+		{OrderID: "ORD-3", Status: StageCancelled, CancelledAt: &at, DeliveredAt: &at, Breaches: []SLA{}, Retracted: []SLA{SLAShipping}, Price: 1e-7, Quantity: 1000000},
 		{OrderID: "ORD-4", Price: 1e21, UpdatedAt: time.Time{}},
 		{OrderID: "ORD-5", Price: 123456789.125, EventIDs: []string{}},
 		{OrderID: "ORD-6", Price: math.SmallestNonzeroFloat64},

@@ -19,6 +19,7 @@ type State struct {
 	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
 	Breaches     []SLA      `json:"breaches"`
+	Retracted    []SLA      `json:"retracted,omitempty"` // breaches later withdrawn (SPEC 11)
 	CustomerID   string     `json:"customer_id,omitempty"`
 	ItemName     string     `json:"item_name,omitempty"`
 	ItemCategory string     `json:"item_category,omitempty"`
@@ -126,6 +127,7 @@ func setIf(dst *string, v string) {
 func (s State) Clone() State {
 	c := s
 	c.Breaches = slices.Clone(s.Breaches)
+	c.Retracted = slices.Clone(s.Retracted)
 	if c.Breaches == nil {
 		c.Breaches = []SLA{}
 	}

@@ -1,0 +1,100 @@
+package monitor
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ratePoints is how many rate samples the chart keeps: 5 minutes at the
+// default StatusEvery of 2s.
+const ratePoints = 150
+
+// RatePoint is the input and processing rate over one sampling interval.
+type RatePoint struct {
+	At          time.Time `json:"at"`
+	InputRate   float64   `json:"input_rate"`
+	ProcessRate float64   `json:"processing_rate"`
+}
+
+// RateHistory is the body of /api/rates: the last minutes of rates, oldest first.
+type RateHistory struct {
+	IntervalSeconds float64     `json:"interval_seconds"`
+	Points          []RatePoint `json:"points"`
+}
+
+// sampler computes the status every interval with StatusReader.Report (the
+// function status uses), keeping the last one and the rate history. Like
+// the order scan it spaces itself out to scanShare times its duration.
+type sampler struct {
+	reader   StatusReader
+	interval time.Duration
+	// counting is held while timers are counted: two counting consumers
+	// with one filter on the work-queue ORDER_SLA are refused.
+	counting *sync.Mutex
+
+	mu     sync.Mutex
+	prev   *Sample
+	status *Status
+	points []RatePoint
+}
+
+// once samples now and returns the status since the previous sample (the
+// first call takes two samples).
+func (p *sampler) once(ctx context.Context) (Status, error) {
+	p.counting.Lock()
+	defer p.counting.Unlock()
+	p.mu.Lock()
+	prev := p.prev
+	p.mu.Unlock()
+	if prev == nil {
+		first, err := p.reader.Sample(ctx)
+		if err != nil {
+			return Status{}, err
+		}
+		prev = &first
+	}
+	st, cur, err := p.reader.Report(ctx, *prev)
+	if err != nil {
+		return Status{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prev, p.status = &cur, &st
+	p.points = append(p.points, RatePoint{At: st.At, InputRate: st.InputRate, ProcessRate: st.ProcessRate})
+	if len(p.points) > ratePoints {
+		p.points = append(p.points[:0], p.points[len(p.points)-ratePoints:]...)
+	}
+	return st, nil
+}
+
+func (p *sampler) run(ctx context.Context, connected func() bool) {
+	for {
+		start := time.Now()
+		if connected() {
+			sctx, cancel := context.WithTimeout(ctx, apiTimeout)
+			_, _ = p.once(sctx)
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(max(p.interval, scanShare*time.Since(start))):
+		}
+	}
+}
+
+func (p *sampler) last() (Status, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.status == nil {
+		return Status{}, false
+	}
+	return *p.status, true
+}
+
+func (p *sampler) rates() RateHistory {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return RateHistory{IntervalSeconds: p.interval.Seconds(), Points: append([]RatePoint{}, p.points...)}
+}

@@ -1,0 +1,115 @@
+package monitor_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// sseEvent is one event read from /api/events.
+type sseEvent struct {
+	id     string
+	update order.Update
+}
+
+// follow opens /api/events (with lastID as Last-Event-ID unless empty)
+// and returns the events as they come; the stream closes with the test.
+func follow(t *testing.T, url, lastID string) <-chan sseEvent {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("%s: %d %s", url, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	out := make(chan sseEvent, 16)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(resp.Body)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "id: "):
+				ev.id = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.update = order.Update{}
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev.update); err != nil {
+					t.Errorf("event data does not decode: %v: %s", err, line)
+				}
+			case line == "" && ev.id != "":
+				out <- ev
+				ev = sseEvent{}
+			}
+		}
+	}()
+	return out
+}
+
+func seq(t *testing.T, id string) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		t.Fatalf("event id %q is not a stream sequence", id)
+	}
+	return n
+}
+
+func next(t *testing.T, ch <-chan sseEvent, within time.Duration) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("event stream closed")
+		}
+		return ev
+	case <-time.After(within):
+		t.Fatalf("no event within %s", within)
+	}
+	return sseEvent{}
+}
+
+// TestEventsStreamsBreachesOnceAndResumes follows /api/events while C is
+// breached, then reconnects with Last-Event-ID and sees only what came
+// after: D's breach.
+func TestEventsStreamsBreachesOnceAndResumes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	live := follow(t, e.base+"/api/events", "")
+	k := e.sendKnown(t)
+	ev := next(t, live, 10*time.Second)
+	u := ev.update
+	if u.OrderID != "C" || u.Type != order.UpdateBreach || u.SLA != order.SLAProcessing || u.Deadline == nil ||
+		!u.Deadline.Equal(k.placedC.Add(time.Second)) || u.TenantID != "acme" {
+		t.Fatalf("first event %+v, want the processing breach of C due %s", u, k.placedC.Add(time.Second))
+	}
+
+	resumed := follow(t, e.base+"/api/events", ev.id)
+	placedD := time.Now().Truncate(time.Millisecond)
+	e.publishFull(t, "D", "ORDER_PLACED", placedD, "globex")
+	for name, ch := range map[string]<-chan sseEvent{"live": live, "resumed": resumed} {
+		got := next(t, ch, 10*time.Second)
+		if got.update.OrderID != "D" || got.update.Type != order.UpdateBreach || !got.update.Deadline.Equal(placedD.Add(time.Second)) || seq(t, got.id) <= seq(t, ev.id) {
+			t.Errorf("%s stream: next event %s %+v, want D's breach after id %s (C's breach exactly once)", name, got.id, got.update, ev.id)
+		}
+	}
+
+	// A new subscriber without Last-Event-ID gets the kept alerts first, in
+	// stream order.
+	fresh := follow(t, e.base+"/api/events", "")
+	if a, b := next(t, fresh, 5*time.Second), next(t, fresh, 5*time.Second); a.update.OrderID != "C" || b.update.OrderID != "D" {
+		t.Errorf("replay %s then %s, want C then D", a.update.OrderID, b.update.OrderID)
+	}
+}

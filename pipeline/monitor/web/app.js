@@ -1,0 +1,317 @@
+// ordertrack dashboard: polls the JSON APIs every 2 s, follows /api/events
+// (Server-Sent Events) for the live feed, and updates the page in place.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = "ordertrack-token";
+  const FEED_MAX = 60;
+  const needsToken = document.body.dataset.auth === "token";
+  let token = sessionStorage.getItem(TOKEN_KEY) || "";
+  let shown = ""; // order id on display
+  let events = null;
+  let timer = 0;
+
+  // setText changes a node's text only when it differs: no flicker.
+  function setText(el, v) {
+    v = v == null ? "" : String(v);
+    if (el.textContent !== v) el.textContent = v;
+  }
+  function setAttr(el, k, v) {
+    if (el.getAttribute(k) !== v) el.setAttribute(k, v);
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  // syncRows makes tbody hold one row per item, in order, reusing the row
+  // of each key; fill(row, item) writes the cells.
+  function syncRows(tbody, items, key, cols, fill) {
+    const old = new Map();
+    for (const tr of Array.from(tbody.rows)) old.set(tr.dataset.key, tr);
+    items.forEach((item, i) => {
+      const k = key(item);
+      let tr = old.get(k);
+      if (tr) old.delete(k);
+      else {
+        tr = document.createElement("tr");
+        tr.dataset.key = k;
+        for (let c = 0; c < cols; c++) tr.appendChild(document.createElement("td"));
+      }
+      fill(tr, item);
+      if (tbody.rows[i] !== tr) tbody.insertBefore(tr, tbody.rows[i] || null);
+    });
+    for (const tr of old.values()) tr.remove();
+  }
+
+  function orderButton(id) {
+    const b = el("button", "link", id);
+    b.type = "button";
+    b.dataset.order = id;
+    return b;
+  }
+  function setOrderCell(td, id) {
+    const b = td.firstChild;
+    if (b && b.dataset && b.dataset.order === id) return;
+    td.replaceChildren(orderButton(id));
+  }
+
+  const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  const pct = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+  function fmtTime(iso, zone) {
+    if (!iso) return "–";
+    const d = new Date(iso);
+    const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hour12: false };
+    if (zone) { opts.timeZone = zone; opts.timeZoneName = "short"; }
+    try { return d.toLocaleString(undefined, opts) + (zone ? " (" + zone + ")" : ""); }
+    catch (e) { return iso; }
+  }
+  function fmtClock(iso) {
+    return iso ? new Date(iso).toLocaleTimeString(undefined, { hour12: false }) : "";
+  }
+  function fmtLeft(s) {
+    const neg = s < 0, a = Math.abs(s);
+    let t = a < 60 ? a.toFixed(1) + "s" : a < 3600 ? Math.floor(a / 60) + "m " + Math.floor(a % 60) + "s" :
+      a < 86400 ? Math.floor(a / 3600) + "h " + Math.floor(a % 3600 / 60) + "m" : Math.floor(a / 86400) + "d " + Math.floor(a % 86400 / 3600) + "h";
+    return (neg ? "overdue " : "") + t;
+  }
+  function sum(m) { return Object.values(m || {}).reduce((a, b) => a + b, 0); }
+  function detail(m, keys) { return keys.map((k) => k.toLowerCase() + " " + ((m || {})[k] || 0)).join(", "); }
+
+  // api fetches a JSON API with the token; a 401 asks for the token.
+  async function api(path) {
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    const r = await fetch(path, { headers, cache: "no-store" });
+    if (r.status === 401) { askToken("The token was not accepted."); throw new Error("unauthorized"); }
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { const e = new Error(body.error || r.statusText); e.status = r.status; throw e; }
+    return body;
+  }
+
+  function askToken(msg) {
+    clearTimeout(timer);
+    if (events) { events.close(); events = null; }
+    sessionStorage.removeItem(TOKEN_KEY);
+    token = "";
+    $("main").hidden = true;
+    $("login").hidden = false;
+    setText($("login-error"), msg || "");
+    $("token").focus();
+  }
+
+  function connState(state, text) {
+    const c = $("conn");
+    c.className = "conn " + state;
+    setText(c, text);
+  }
+
+  function renderStatus(st) {
+    setText($("status-at"), "at " + fmtClock(st.at));
+    setText($("input-rate"), num.format(st.input_rate));
+    setText($("process-rate"), num.format(st.processing_rate));
+    setText($("events"), st.events_stored + " / " + st.events_processed);
+    const open = ["ORDER", "PROCESSING", "SHIPPED"];
+    const o = st.orders_by_status || {};
+    setText($("open-orders"), st.orders_by_status ? open.reduce((a, k) => a + (o[k] || 0), 0) : "–");
+    setText($("open-detail"), st.orders_by_status ? detail(o, open) + "; delivered " + (o.DELIVERED || 0) + ", cancelled " + (o.CANCELLED || 0) : "");
+    setText($("timers"), sum(st.pending_sla_timers));
+    setText($("timers-detail"), detail(st.pending_sla_timers, ["processing", "shipping", "delivery"]));
+    setText($("breaches"), sum(st.breaches_by_sla));
+    setText($("breaches-detail"), detail(st.breaches_by_sla, ["processing", "shipping", "delivery"]));
+    syncRows($("partitions"), st.partitions || [], (p) => String(p.partition), 5, (tr, p) => {
+      const c = tr.cells;
+      setText(c[0], p.partition);
+      setText(c[1], p.pending);
+      setText(c[2], p.ack_pending);
+      setText(c[3], num.format(p.behind_seconds) + "s");
+      setText(c[4], p.owner || (p.consuming ? "waiting" : "none"));
+    });
+    const ul = $("instances");
+    const inst = st.instances || [];
+    if (!inst.length) {
+      if (ul.children.length !== 1 || !ul.firstChild.classList.contains("muted")) ul.replaceChildren(el("li", "muted", "none reported"));
+      return;
+    }
+    const want = inst.map((i) => i.name + " — partitions " + (i.partitions || []).join(",") + (i.version ? ", " + i.version : "") + (i.since ? ", since " + fmtClock(i.since) : ""));
+    if (ul.firstChild && ul.firstChild.classList.contains("muted")) ul.replaceChildren();
+    while (ul.children.length > want.length) ul.lastChild.remove();
+    want.forEach((t, i) => setText(ul.children[i] || ul.appendChild(el("li")), t));
+  }
+
+  function renderChart(r) {
+    const pts = r.points || [];
+    const n = Math.max(pts.length - 1, 1);
+    const peak = Math.max(1, ...pts.map((p) => Math.max(p.input_rate, p.processing_rate)));
+    const line = (f) => pts.map((p, i) => (i * 600 / n).toFixed(1) + "," + (139 - f(p) / peak * 130).toFixed(1)).join(" ");
+    setAttr($("line-input"), "points", line((p) => p.input_rate));
+    setAttr($("line-process"), "points", line((p) => p.processing_rate));
+    setText($("chart-max"), num.format(peak) + "/s");
+    const span = pts.length > 1 ? (new Date(pts[pts.length - 1].at) - new Date(pts[0].at)) / 1000 : 0;
+    setText($("chart-span"), span >= 60 ? Math.round(span / 60) + " min" : Math.round(span) + " s");
+  }
+
+  function renderAtRisk(a) {
+    syncRows($("atrisk"), a.orders || [], (o) => o.order_id, 5, (tr, o) => {
+      const c = tr.cells;
+      setOrderCell(c[0], o.order_id);
+      setText(c[1], o.sla);
+      setText(c[2], fmtLeft(o.left_seconds));
+      c[2].className = "left" + (o.left_seconds < 0 ? " neg" : "");
+      setAttr(c[2], "title", o.deadline);
+      setText(c[3], o.status);
+      setText(c[4], o.tenant_id || "");
+    });
+    setText($("atrisk-at"), (a.orders || []).length ? "" : "No open order has a pending deadline.");
+  }
+
+  function renderAttainment(bySLA, byTenant) {
+    const rows = (bySLA.rows || []).map((r) => Object.assign({ key: "all/" + r.sla }, r))
+      .concat((byTenant.rows || []).map((r) => Object.assign({ key: "tenant/" + r.group + "/" + r.sla }, r)));
+    syncRows($("attainment"), rows, (r) => r.key, 9, (tr, r) => {
+      const v = [r.group, r.sla, r.orders, r.met, r.breached, r.retracted, r.cancelled, r.pending, r.met + r.breached ? pct.format(r.on_time_rate) : "–"];
+      v.forEach((x, i) => setText(tr.cells[i], x));
+    });
+    setText($("attainment-at"), "scanned " + fmtClock(bySLA.scanned_at));
+  }
+
+  function addFeed(u, id) {
+    const ol = $("feed");
+    if (ol.querySelector('li[data-id="' + id + '"]')) return;
+    const li = el("li");
+    li.dataset.id = id;
+    li.dataset.type = u.event_type;
+    li.dataset.order = u.order_id;
+    li.append(el("span", "when", fmtClock(u.emitted_at)), el("span", "badge " + u.event_type, u.event_type), " ", orderButton(u.order_id), " ", el("span", "msg", u.message));
+    ol.insertBefore(li, ol.firstChild);
+    while (ol.children.length > FEED_MAX) ol.lastChild.remove();
+    $("feed-empty").hidden = true;
+    if (u.order_id === shown) loadOrder(shown, false);
+  }
+
+  function follow() {
+    if (events) events.close();
+    const url = "/api/events" + (token ? "?access_token=" + encodeURIComponent(token) : "");
+    events = new EventSource(url);
+    events.onopen = () => connState("live", "live");
+    events.onerror = () => connState("down", "reconnecting…");
+    events.onmessage = (m) => { try { addFeed(JSON.parse(m.data), m.lastEventId); } catch (e) { /* not an output */ } };
+  }
+
+  async function loadOrder(id, focus) {
+    shown = id;
+    setText($("order-id"), id);
+    try {
+      const v = await api("/api/orders/" + encodeURIComponent(id));
+      if (shown !== id) return;
+      renderOrder(v);
+      $("order-msg").hidden = true;
+      $("order-view").hidden = false;
+    } catch (e) {
+      if (e.message === "unauthorized") return;
+      setText($("order-msg"), e.status === 404 ? "Order " + id + " not found." : "Could not read order " + id + ": " + e.message);
+      $("order-msg").hidden = false;
+      $("order-view").hidden = true;
+    }
+    if (focus) $("order-panel").focus();
+  }
+
+  function renderOrder(v) {
+    const s = v.order;
+    const facts = [["status", s.status], ["customer", s.customer_id], ["tenant", s.tenant_id], ["item", s.item_name],
+      ["rule", s.sla_rule], ["breaches", (s.breaches || []).join(", ") || "none"], ["retracted", (s.retracted || []).join(", ")], ["updated", fmtTime(s.updated_at)]];
+    const dl = $("order-facts");
+    const frag = [];
+    for (const [k, val] of facts) if (val) frag.push(el("dt", "", k), el("dd", "", val));
+    const text = frag.map((n) => n.textContent).join("|");
+    if (dl.dataset.text !== text) { dl.replaceChildren(...frag); dl.dataset.text = text; }
+    const stages = [["ORDER", "placed_at"], ["PROCESSING", "processing_at"], ["SHIPPED", "shipped_at"], ["DELIVERED", "delivered_at"], ["CANCELLED", "cancelled_at"]];
+    const ol = $("stages");
+    stages.forEach(([name, key], i) => {
+      let li = ol.children[i];
+      if (!li) { li = el("li"); li.dataset.stage = name; li.append(el("span", "name", name), el("time")); ol.appendChild(li); }
+      const at = s[key];
+      li.className = at ? (name === "CANCELLED" ? "cancelled" : "done") : "";
+      setText(li.lastChild, at ? fmtTime(at) : "–");
+      if (at) setAttr(li.lastChild, "datetime", at);
+    });
+    const slas = ["processing", "shipping", "delivery"].map((k) => Object.assign({ sla: k }, (v.slas || {})[k] || {}));
+    syncRows($("slas"), slas, (x) => x.sla, 3, (tr, x) => {
+      tr.dataset.sla = x.sla;
+      setText(tr.cells[0], x.sla);
+      setText(tr.cells[1], x.deadline ? fmtTime(x.deadline, x.zone) : "–");
+      if (x.deadline) setAttr(tr.cells[1], "title", x.deadline);
+      let b = tr.cells[2].firstChild;
+      if (!b) { b = el("span"); tr.cells[2].appendChild(b); }
+      b.className = "badge state " + x.state;
+      setText(b, x.state);
+    });
+    const hist = (v.history || []).map((u, i) => Object.assign({ i }, u));
+    syncRows($("history"), hist, (u) => u.event_type + "/" + (u.sla || "") + "/" + (u.threshold || "") + "/" + u.emitted_at, 4, (tr, u) => {
+      tr.dataset.type = u.event_type;
+      setText(tr.cells[0], fmtTime(u.emitted_at));
+      setText(tr.cells[1], u.event_type);
+      setText(tr.cells[2], u.status);
+      tr.cells[3].className = "msg";
+      setText(tr.cells[3], u.message);
+    });
+  }
+
+  let tick = 0;
+  async function poll() {
+    try {
+      const [st, rates, risk] = await Promise.all([api("/api/status"), api("/api/rates"), api("/api/at-risk?limit=15")]);
+      renderStatus(st);
+      renderChart(rates);
+      renderAtRisk(risk);
+      if (tick % 3 === 0) {
+        const [a, b] = await Promise.all([api("/api/attainment?by=sla"), api("/api/attainment?by=tenant")]);
+        renderAttainment(a, b);
+      }
+      if (shown && tick % 2 === 1) loadOrder(shown, false);
+      tick++;
+    } catch (e) {
+      if (e.message === "unauthorized") return;
+      connState("down", e.status === 503 ? "starting…" : "offline");
+    }
+    timer = setTimeout(poll, 2000);
+  }
+
+  function start() {
+    $("login").hidden = true;
+    $("main").hidden = false;
+    follow();
+    poll();
+    const m = /^#order=([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (m) { $("q").value = m[1]; loadOrder(m[1], false); }
+  }
+
+  $("login").addEventListener("submit", (e) => {
+    e.preventDefault();
+    token = $("token").value.trim();
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $("token").value = "";
+    start();
+  });
+  $("search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const id = $("q").value.trim();
+    if (!id) return;
+    history.replaceState(null, "", "#order=" + id);
+    loadOrder(id, true);
+  });
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-order]");
+    if (!b) return;
+    $("q").value = b.dataset.order;
+    history.replaceState(null, "", "#order=" + b.dataset.order);
+    loadOrder(b.dataset.order, true);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "/" && document.activeElement.tagName !== "INPUT") { e.preventDefault(); $("q").focus(); }
+  });
+
+  if (needsToken && !token) askToken("");
+  else start();
+})();

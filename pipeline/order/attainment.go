@@ -1,0 +1,152 @@
+package order
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// RetractedSLA reports whether a breach of the SLA was withdrawn: the late
+// event proved the stage in time, so OutcomeOf says met.
+func (s State) RetractedSLA(sla SLA) bool { return slices.Contains(s.Retracted, sla) }
+
+// Grouping names how attainment rows are grouped.
+type Grouping string
+
+// The groupings of attainment.
+const (
+	BySLA    Grouping = "sla"    // one group, "all"
+	ByTenant Grouping = "tenant" // tenant_id; "none" when the order has none
+)
+
+// Group returns the group an order falls in under g.
+func (g Grouping) Group(s State) string {
+	if g == ByTenant {
+		return cmp.Or(s.TenantID, "none")
+	}
+	return "all"
+}
+
+// AttainmentRow counts the outcomes of one SLA over one group of orders.
+// Retracted is a subset of Met; OnTimeRate is Met / (Met + Breached) (0
+// when neither) and CancelRate is Cancelled / Orders, both to 4 decimals.
+type AttainmentRow struct {
+	Group      string  `json:"group"`
+	SLA        SLA     `json:"sla"`
+	Orders     uint64  `json:"orders"`
+	Met        uint64  `json:"met"`
+	Breached   uint64  `json:"breached"`
+	Retracted  uint64  `json:"retracted"`
+	Cancelled  uint64  `json:"cancelled"`
+	Pending    uint64  `json:"pending"`
+	OnTimeRate float64 `json:"on_time_rate"`
+	CancelRate float64 `json:"cancel_rate"`
+}
+
+// Attainment is the SLA attainment of a set of orders: the body of
+// /api/attainment and of report --json.
+type Attainment struct {
+	Since *time.Time      `json:"since,omitempty"`
+	By    Grouping        `json:"by"`
+	Rows  []AttainmentRow `json:"rows"`
+}
+
+// Tally counts SLA outcomes over orders fed to it one by one, in memory
+// proportional to the number of groups (not of orders). The zero value
+// is not usable: call NewTally.
+type Tally struct {
+	by    Grouping
+	since time.Time
+	rows  map[tallyKey]*AttainmentRow
+}
+
+type tallyKey struct {
+	group string
+	sla   SLA
+}
+
+// NewTally counts by g the orders placed at or after since (zero: all).
+func NewTally(g Grouping, since time.Time) *Tally {
+	return &Tally{by: g, since: since, rows: map[tallyKey]*AttainmentRow{}}
+}
+
+// Add counts every SLA of one order; unknown orders and orders placed
+// before since are skipped. An order's time is placed_at, or updated_at
+// while placement is unknown.
+func (t *Tally) Add(s State) {
+	if !s.Known() {
+		return
+	}
+	at := s.UpdatedAt
+	if s.PlacedAt != nil {
+		at = *s.PlacedAt
+	}
+	if !t.since.IsZero() && at.Before(t.since) {
+		return
+	}
+	g := t.by.Group(s)
+	for _, sla := range SLAs {
+		k := tallyKey{g, sla}
+		r := t.rows[k]
+		if r == nil {
+			r = &AttainmentRow{Group: g, SLA: sla}
+			t.rows[k] = r
+		}
+		r.Orders++
+		switch OutcomeOf(s, sla) {
+		case OutcomeMet:
+			r.Met++
+		case OutcomeBreached:
+			r.Breached++
+		case OutcomeCancelled:
+			r.Cancelled++
+		default:
+			r.Pending++
+		}
+		if s.RetractedSLA(sla) {
+			r.Retracted++
+		}
+	}
+}
+
+// Result returns the rows sorted by group, then by SLA in the order of
+// SLAs, with their rates.
+func (t *Tally) Result() Attainment {
+	a := Attainment{By: t.by, Rows: make([]AttainmentRow, 0, len(t.rows))}
+	if !t.since.IsZero() {
+		since := t.since
+		a.Since = &since
+	}
+	for _, r := range t.rows {
+		row := *r
+		row.OnTimeRate = ratio(row.Met, row.Met+row.Breached)
+		row.CancelRate = ratio(row.Cancelled, row.Orders)
+		a.Rows = append(a.Rows, row)
+	}
+	slices.SortFunc(a.Rows, func(x, y AttainmentRow) int {
+		return cmp.Or(cmp.Compare(x.Group, y.Group), cmp.Compare(slices.Index(SLAs, x.SLA), slices.Index(SLAs, y.SLA)))
+	})
+	return a
+}
+
+// ratio is n/d rounded to 4 decimals, 0 when d is 0.
+func ratio(n, d uint64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return math.Round(float64(n)/float64(d)*1e4) / 1e4
+}
+
+// NextDeadline returns the earliest deadline of the order that is still
+// pending (see Rules.Pending), and false when none is.
+func (r Rules) NextDeadline(s State) (Deadline, bool) {
+	var next Deadline
+	found := false
+	for _, d := range r.Pending(s) {
+		if !found || d.At.Before(next.At) {
+			next, found = d, true
+		}
+	}
+	return next, found
+}

@@ -1,0 +1,96 @@
+package order
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestOutcomeOf(t *testing.T) {
+	at := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		s    State
+		want map[SLA]Outcome
+	}{
+		{"placed only", State{Status: StageOrder, PlacedAt: &at},
+			map[SLA]Outcome{SLAProcessing: OutcomePending, SLAShipping: OutcomePending, SLADelivery: OutcomePending}},
+		{"processing breached, then processed", State{Status: StageProcessing, PlacedAt: &at, ProcessingAt: &at, Breaches: []SLA{SLAProcessing}},
+			map[SLA]Outcome{SLAProcessing: OutcomeBreached, SLAShipping: OutcomePending, SLADelivery: OutcomePending}},
+		{"delivered", State{Status: StageDelivered, PlacedAt: &at, ProcessingAt: &at, ShippedAt: &at, DeliveredAt: &at},
+			map[SLA]Outcome{SLAProcessing: OutcomeMet, SLAShipping: OutcomeMet, SLADelivery: OutcomeMet}},
+		{"cancelled after processing", State{Status: StageCancelled, PlacedAt: &at, ProcessingAt: &at, CancelledAt: &at},
+			map[SLA]Outcome{SLAProcessing: OutcomeMet, SLAShipping: OutcomeCancelled, SLADelivery: OutcomeCancelled}},
+		{"retracted is met", State{Status: StageProcessing, PlacedAt: &at, ProcessingAt: &at, Retracted: []SLA{SLAProcessing}},
+			map[SLA]Outcome{SLAProcessing: OutcomeMet, SLAShipping: OutcomePending, SLADelivery: OutcomePending}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for sla, want := range tt.want {
+				if got := OutcomeOf(tt.s, sla); got != want {
+					t.Errorf("OutcomeOf(%s) = %s, want %s", sla, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTally(t *testing.T) {
+	at := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	old := at.Add(-48 * time.Hour)
+	orders := []State{
+		{Status: StageDelivered, TenantID: "acme", PlacedAt: &at, ProcessingAt: &at, ShippedAt: &at, DeliveredAt: &at},
+		{Status: StageOrder, TenantID: "acme", PlacedAt: &at, Breaches: []SLA{SLAProcessing}},
+		{Status: StageProcessing, TenantID: "acme", PlacedAt: &at, ProcessingAt: &at, Retracted: []SLA{SLAProcessing}},
+		{Status: StageCancelled, PlacedAt: &at, CancelledAt: &at},
+		{Status: StageOrder, TenantID: "acme", PlacedAt: &old}, // before since: skipped
+		{}, // unknown: skipped
+	}
+	tally := NewTally(ByTenant, at.Add(-time.Hour))
+	for _, s := range orders {
+		tally.Add(s)
+	}
+	got := tally.Result()
+	since := at.Add(-time.Hour)
+	want := Attainment{Since: &since, By: ByTenant, Rows: []AttainmentRow{
+		{Group: "acme", SLA: SLAProcessing, Orders: 3, Met: 2, Breached: 1, Retracted: 1, OnTimeRate: 0.6667},
+		{Group: "acme", SLA: SLAShipping, Orders: 3, Met: 1, Pending: 2, OnTimeRate: 1},
+		{Group: "acme", SLA: SLADelivery, Orders: 3, Met: 1, Pending: 2, OnTimeRate: 1},
+		{Group: "none", SLA: SLAProcessing, Orders: 1, Cancelled: 1, CancelRate: 1},
+		{Group: "none", SLA: SLAShipping, Orders: 1, Cancelled: 1, CancelRate: 1},
+		{Group: "none", SLA: SLADelivery, Orders: 1, Cancelled: 1, CancelRate: 1},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Result() =\n%+v\nwant\n%+v", got, want)
+	}
+	all := NewTally(BySLA, time.Time{})
+	all.Add(orders[4])
+	if r := all.Result(); r.Since != nil || len(r.Rows) != 3 || r.Rows[0].Group != "all" || r.Rows[0].Pending != 1 {
+		t.Errorf("BySLA Result() = %+v", r)
+	}
+}
+
+func TestNextDeadline(t *testing.T) {
+	at := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
+	r := Rules{Processing: time.Hour, Shipping: time.Hour, Delivery: 90 * time.Minute, Clock: ClockEvent}
+	proc := at.Add(10 * time.Minute)
+	tests := []struct {
+		name string
+		s    State
+		want Deadline
+		ok   bool
+	}{
+		{"placed: processing first", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{}}, Deadline{SLAProcessing, at.Add(time.Hour)}, true},
+		{"processing breached: delivery next", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{SLAProcessing}}, Deadline{SLADelivery, at.Add(90 * time.Minute)}, true},
+		{"processing: shipping before delivery", State{Status: StageProcessing, PlacedAt: &at, ProcessingAt: &proc}, Deadline{SLAShipping, proc.Add(time.Hour)}, true},
+		{"delivered: none", State{Status: StageDelivered, PlacedAt: &at, DeliveredAt: &at}, Deadline{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := r.NextDeadline(tt.s)
+			if ok != tt.ok || !got.At.Equal(tt.want.At) || got.SLA != tt.want.SLA {
+				t.Errorf("NextDeadline = %v %v, want %v %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
