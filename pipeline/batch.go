@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,10 +53,13 @@ type batch struct {
 	rules  order.Rules // in force for the whole batch
 	groups []*group
 	byID   map[string]*group
-	dead   []jetstream.Msg // dead-lettered inputs, acked once the letter is stored
+	dead   []delivery // dead-lettered inputs, acked once the letter is stored
 	em     emitter
-	// emitErr is the first failed publish of the batch, if any.
-	emitErr error
+	// deadErr is the first failed publish of a dead letter, if any.
+	deadErr error
+	// transient is set when part of the batch failed on a transient fault
+	// and is held for a retry.
+	transient bool
 }
 
 // newBatch classifies the deliveries of a batch; ctx bounds the batch until
@@ -106,9 +111,9 @@ func (b *batch) add(d delivery) {
 		b.deadLetter(d.msg, order.ReasonInvalidJSON, "message has no JetStream metadata")
 		return
 	}
-	if int(md.NumDelivered) > b.w.p.cfg.Streaming.MaxDeliver {
-		b.deadLetter(d.msg, order.ReasonMaxDeliveries,
-			fmt.Sprintf("failed %d deliveries (streaming.max_deliver %d)", md.NumDelivered-1, b.w.p.cfg.Streaming.MaxDeliver))
+	if d.exhausted != "" {
+		b.deadLetter(d.msg, order.ReasonMaxDeliveries, d.exhausted)
+		b.dead[len(b.dead)-1].exhausted = d.exhausted
 		return
 	}
 	if d.timer {
@@ -145,7 +150,7 @@ func (b *batch) group(id string) *group {
 
 func (b *batch) deadLetter(msg jetstream.Msg, r order.Reason, detail string) {
 	b.em.deadLetter(msg, r, detail)
-	b.dead = append(b.dead, msg)
+	b.dead = append(b.dead, delivery{msg: msg, timer: isTimer(msg)})
 	b.w.p.metrics.deadLetter(r)
 }
 
@@ -265,16 +270,22 @@ func (b *batch) publish() {
 	}
 }
 
-// await waits for the publishes; if any failed, every group fails.
+// await waits for the publishes. A group fails only if one of its own
+// publishes failed (its error names that publish); dead letters fail
+// apart.
 func (b *batch) await(ctx context.Context) {
-	if err := b.em.wait(ctx); err != nil {
-		b.emitErr = err
-		for _, g := range b.groups {
-			if g.err == nil {
-				g.err = err
-			}
+	if b.em.wait(ctx) == nil {
+		return
+	}
+	dlq := b.w.p.topo.Prefix + ".dlq."
+	for subj, err := range b.em.takeFailed() {
+		if strings.HasPrefix(subj, dlq) {
+			b.deadErr = cmp.Or(b.deadErr, err)
+			continue
 		}
-		b.w.p.log.Warn("publishing batch outputs failed; inputs will be redelivered", "partition", b.w.part, "err", err)
+		if g := b.byID[OrderFromSubject(subj)]; g != nil && g.err == nil {
+			g.err = err
+		}
 	}
 }
 
@@ -306,12 +317,16 @@ func (b *batch) emitGroup(g *group) {
 // Dead-lettered inputs are acked only if the batch's publishes (their dead
 // letters among them) were all stored.
 func (b *batch) finish() {
-	for _, m := range b.dead {
-		if b.emitErr != nil {
-			_ = m.NakWithDelay(backoff(1))
-			continue
+	for _, d := range b.dead {
+		switch {
+		case b.deadErr == nil:
+			b.ack(d.msg)
+		case transient(b.deadErr):
+			b.faultOf(OrderFromSubject(d.msg.Subject()), b.deadErr)
+			b.w.held.add(d)
+		default:
+			_ = d.msg.NakWithDelay(backoff(1))
 		}
-		b.ack(m)
 	}
 	var out []order.Update
 	done := b.groups[:0:0]
@@ -331,16 +346,40 @@ func (b *batch) finish() {
 	if len(out) > 0 && b.w.p.onUpdates != nil {
 		b.w.p.onUpdates(out)
 	}
+	b.w.afterBatch(b.transient)
 }
 
-// fail leaves the group's inputs for redelivery with backoff and forgets the
-// cached state, which may no longer match KV.
+// fail forgets the group's cached state, which may no longer match KV, and
+// leaves its inputs for another try: held by the worker on a transient
+// fault (no delivery used up); otherwise NAKed with backoff, and on their
+// last allowed delivery held to be dead-lettered.
 func (b *batch) fail(g *group) {
 	b.w.cache.drop(g.id)
-	b.w.p.log.Warn("order not processed; will retry", "partition", b.w.part, "order", g.id, "err", g.err)
-	for _, in := range g.inputs {
-		_ = in.msg.NakWithDelay(backoff(in.md.NumDelivered))
+	if transient(g.err) {
+		b.faultOf(g.id, g.err)
+		for _, in := range g.inputs {
+			b.w.held.add(delivery{msg: in.msg, timer: in.md.Stream == SLAStream})
+		}
+		return
 	}
+	maxDeliver := uint64(b.w.p.cfg.Streaming.MaxDeliver)
+	for _, in := range g.inputs {
+		n := in.md.NumDelivered
+		b.w.p.log.Warn("order not processed; will retry", "partition", b.w.part, "order", g.id,
+			"delivery", n, "max_deliver", maxDeliver, "err", g.err)
+		if n >= maxDeliver {
+			b.w.held.add(delivery{msg: in.msg, timer: in.md.Stream == SLAStream,
+				exhausted: fmt.Sprintf("failed %d deliveries (streaming.max_deliver %d): %v", n, maxDeliver, g.err)})
+			continue
+		}
+		_ = in.msg.NakWithDelay(backoff(n))
+	}
+}
+
+// faultOf records a transient fault of the batch.
+func (b *batch) faultOf(orderID string, err error) {
+	b.transient = true
+	b.w.p.faults.failed(b.w.part, orderID, err)
 }
 
 // backoff is the redelivery delay after n failed deliveries: 100ms doubling

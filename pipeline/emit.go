@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -31,15 +32,20 @@ type emitter struct {
 	topo    Topology
 	futures []jetstream.PubAckFuture
 	err     error
+	// failed holds, by subject, the error of each publish that failed or
+	// was not sent.
+	failed map[string]error
 }
 
 func (e *emitter) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
 	if e.err != nil {
+		e.fail(m.Subject, fmt.Errorf("publish to %s: not sent after an earlier failure: %w", m.Subject, e.err))
 		return
 	}
 	f, err := e.js.PublishMsgAsync(m, append(opts, jetstream.WithStallWait(kv.StallWait))...)
 	if err != nil {
 		e.err = fmt.Errorf("publish to %s: %w", m.Subject, err)
+		e.fail(m.Subject, e.err)
 		return
 	}
 	e.futures = append(e.futures, f)
@@ -100,21 +106,45 @@ func (e *emitter) deadLetter(msg jetstream.Msg, reason order.Reason, detail stri
 	e.publish(m)
 }
 
-// wait blocks until every publish is stored and returns the first error.
+// wait blocks until every publish is stored and returns the first error;
+// takeFailed then says which publishes failed.
 func (e *emitter) wait(ctx context.Context) error {
-	for _, f := range e.futures {
+	for i, f := range e.futures {
 		select {
 		case <-f.Ok():
+			continue
 		case err := <-f.Err():
-			if e.err == nil {
-				e.err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
-			}
+			err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
+			e.err = cmp.Or(e.err, err)
+			e.fail(f.Msg().Subject, err)
+			continue
 		case <-ctx.Done():
-			return ctx.Err()
 		}
+		for _, f := range e.futures[i:] {
+			err := fmt.Errorf("publish to %s: no acknowledgement: %w", f.Msg().Subject, ctx.Err())
+			e.err = cmp.Or(e.err, err)
+			e.fail(f.Msg().Subject, err)
+		}
+		break
 	}
 	e.futures = e.futures[:0]
 	err := e.err
 	e.err = nil
 	return err
+}
+
+func (e *emitter) fail(subject string, err error) {
+	if e.failed == nil {
+		e.failed = map[string]error{}
+	}
+	if _, ok := e.failed[subject]; !ok {
+		e.failed[subject] = err
+	}
+}
+
+// takeFailed returns and forgets the failed publishes by subject.
+func (e *emitter) takeFailed() map[string]error {
+	f := e.failed
+	e.failed = nil
+	return f
 }

@@ -48,6 +48,7 @@ type Pipeline struct {
 	cacheLimit int
 	metrics    *Stats
 	slots      chan struct{} // bounds batches processed at once
+	faults     *faultLog
 }
 
 // New returns a pipeline over provisioned objects.
@@ -67,6 +68,7 @@ func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
+	p.faults = &faultLog{log: p.log}
 	if p.now == nil {
 		p.now = time.Now
 	}

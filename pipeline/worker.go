@@ -23,6 +23,9 @@ const finishBudget = 5 * time.Second
 type delivery struct {
 	msg   jetstream.Msg
 	timer bool // a fired SLA check rather than an input event
+	// exhausted, when set, says why the message failed for good on its
+	// last allowed delivery: the next batch dead-letters it.
+	exhausted string
 }
 
 // worker owns one partition: it consumes the partition's events and fired
@@ -37,6 +40,8 @@ type worker struct {
 	// pending is the batch whose publishes are in flight (run, not yet
 	// confirmed), or nil.
 	pending *batch
+	// held are deliveries kept to run again (transient faults).
+	held held
 }
 
 func newWorker(p *Pipeline, part int) *worker {
@@ -131,6 +136,8 @@ func (w *worker) loop(ctx context.Context) {
 		if ds == nil && ctx.Err() != nil {
 			return
 		}
+		w.held.touch(w.p.cfg.Streaming.AckWait)
+		ds = w.held.take(ds, w.p.cfg.Streaming.MaxBatch)
 		if len(ds) == 0 {
 			continue
 		}
@@ -177,6 +184,18 @@ func (w *worker) settle() {
 	w.p.metrics.batch(b.size, time.Since(b.now))
 }
 
+// afterBatch schedules the held deliveries after a batch is confirmed:
+// backing off while a transient fault lasts, at once otherwise.
+func (w *worker) afterBatch(transientFault bool) {
+	if !transientFault {
+		w.held.recovered()
+		w.p.faults.ok(w.part)
+	}
+	if w.held.len() > 0 {
+		w.held.backoff(transientFault)
+	}
+}
+
 // finish processes the messages delivered before the stop, for at most
 // finishBudget. Processing them beats handing them back: a NAK is lost if
 // the embedded server stops right after (its redelivery queue is not
@@ -214,9 +233,13 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 	if !block {
 		return w.collectUpTo(max)
 	}
+	wake, stop := w.held.wake(w.p.cfg.Streaming.AckWait)
+	defer stop()
 	select {
 	case d := <-w.in:
 		return append([]delivery{d}, w.collectUpTo(max-1)...)
+	case <-wake:
+		return []delivery{}
 	case <-ctx.Done():
 		return nil
 	}
@@ -257,6 +280,7 @@ func (w *worker) release(ctx context.Context, running []jetstream.ConsumeContext
 	}
 	w.finish(ctx)
 	w.nakBuffered()
+	w.held.nakAll()
 	uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, u := range []struct {

@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/kv"
+)
+
+// Retry policy for transient faults (docs/faults.md): a batch that failed
+// because NATS could not answer keeps its deliveries and runs them again
+// after retryFirst, doubling up to retryCap, for as long as the fault
+// lasts. The deliveries are held (InProgress), never NAKed, so a fault
+// never counts as a failed delivery of the event.
+const (
+	retryFirst = 100 * time.Millisecond
+	retryCap   = time.Second
+)
+
+// JetStream API error codes that mean "the cluster cannot answer right
+// now" (nats-server's JSClusterNotAvailErr, JSClusterNoPeersErr,
+// JSClusterNotLeaderErr, JSStreamOfflineErr, JSInsufficientResourcesErr).
+var transientCodes = map[jetstream.ErrorCode]bool{10008: true, 10005: true, 10009: true, 10118: true, 10023: true}
+
+// transient reports whether err is a fault of NATS rather than of the
+// message: timeouts, no responders, a connection down or reconnecting, a
+// leader election, a compare-and-set lost against another writer. Such
+// errors are retried for as long as they last; any other error counts as
+// a failed delivery of the message (streaming.max_deliver). This is the
+// one place that classifies errors.
+func transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, t := range []error{
+		context.DeadlineExceeded, nats.ErrTimeout, nats.ErrNoResponders, jetstream.ErrNoStreamResponse,
+		jetstream.ErrAsyncPublishTimeout, jetstream.ErrTooManyStalledMsgs, jetstream.ErrServerShutdown,
+		nats.ErrConnectionClosed, nats.ErrConnectionDraining, nats.ErrConnectionReconnecting,
+		nats.ErrDisconnected, nats.ErrStaleConnection, jetstream.ErrJetStreamNotEnabled, kv.ErrConflict,
+	} {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code >= 500 || apiErr.Code == 408 || transientCodes[apiErr.ErrorCode]
+	}
+	return false
+}
+
+// faultLog turns a burst of transient failures across partitions into
+// one WARN when it starts and one INFO when every partition has recovered,
+// instead of a line per failed order and batch.
+type faultLog struct {
+	log     *slog.Logger
+	mu      sync.Mutex
+	since   time.Time // start of the current burst; zero when none
+	failing map[int]bool
+	retries int
+}
+
+// failed records a transient failure of a batch of partition part; order
+// is the order the error belongs to ("" for a batch-wide error).
+func (f *faultLog) failed(part int, orderID string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.retries++
+	if f.failing == nil {
+		f.failing = map[int]bool{}
+	}
+	f.failing[part] = true
+	if !f.since.IsZero() {
+		f.log.Debug("transient fault; retrying", "partition", part, "order", orderID, "err", err)
+		return
+	}
+	f.since = time.Now()
+	f.log.Warn("NATS is not answering (transient fault); holding the affected events and retrying until it does, without using up their deliveries",
+		"partition", part, "order", orderID, "err", err)
+}
+
+// ok records a batch of partition part that had no transient failure.
+func (f *faultLog) ok(part int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.failing[part] {
+		return
+	}
+	delete(f.failing, part)
+	if len(f.failing) == 0 && !f.since.IsZero() {
+		f.log.Info("NATS answers again; processing resumed", "fault_lasted", time.Since(f.since).Round(time.Millisecond), "batch_retries", f.retries)
+		f.since, f.retries = time.Time{}, 0
+	}
+}
