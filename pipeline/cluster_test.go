@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,12 +91,41 @@ func TestClusterNodeLoss(t *testing.T) {
 	if info, err := e.prov.Updates.Info(context.Background()); err != nil || int(info.State.Msgs) != len(outs) {
 		t.Fatalf("read %d outputs of ORDER_UPDATES, which holds %d (%v)", len(outs), info.State.Msgs, err)
 	}
+	// A publish lost in a leader change and retried can land after a later
+	// output of the same order (each still once): judge the final status
+	// by the most advanced output, not the last stored.
+	if k := inStageOrder(lifecycles); k > 0 {
+		t.Logf("%d outputs stored after a later output of the same order", k)
+	}
 	checkExactlyOnce(t, lifecycles, n, func(id string) order.State { return states[id] })
 	checkBreachesOnce(t, breaches, breachIDs)
 	if dl := e.deadLetters(); len(dl) != 0 {
 		t.Errorf("%d dead letters, first %s from %s: %s", len(dl), dl[0].Subject,
 			dl[0].Header.Get(pipeline.HeaderSourceSubject), dl[0].Header.Get(pipeline.HeaderError))
 	}
+}
+
+var stageRank = map[order.Stage]int{order.StageOrder: 0, order.StageProcessing: 1, order.StageShipped: 2,
+	order.StageDelivered: 3, order.StageCancelled: 3}
+
+// inStageOrder sorts outs by order id and status, stably, and returns how
+// many were out of that order.
+func inStageOrder(outs []output) int {
+	moved := 0
+	last := map[string]int{}
+	for _, o := range outs {
+		if r, ok := last[o.OrderID]; ok && stageRank[o.Status] < r {
+			moved++
+		}
+		last[o.OrderID] = max(last[o.OrderID], stageRank[o.Status])
+	}
+	sort.SliceStable(outs, func(i, j int) bool {
+		if outs[i].OrderID != outs[j].OrderID {
+			return outs[i].OrderID < outs[j].OrderID
+		}
+		return stageRank[outs[i].Status] < stageRank[outs[j].Status]
+	})
+	return moved
 }
 
 // clusterEnv is an env on a cluster: provisioned through a connection that
