@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,33 +33,60 @@ type Provisioned struct {
 // conflicts: the four streams, the ORDERS bucket and two durable consumers
 // per partition. It is idempotent.
 func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
-	t := Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
+	t := TopologyOf(cfg)
 	p := &Provisioned{Topology: t}
+	dst := map[string]*jetstream.Stream{EventsStream: &p.Events, SLAStream: &p.Timers, UpdatesStream: &p.Updates, DLQStream: &p.DLQ}
 	var err error
-	for _, s := range []struct {
-		dst *jetstream.Stream
-		cfg jetstream.StreamConfig
-	}{
-		{&p.Events, eventsStream(t, cfg)}, {&p.Timers, timersStream(t, cfg)},
-		{&p.Updates, updatesStream(t, cfg)}, {&p.DLQ, dlqStream(t, cfg)},
-	} {
-		if *s.dst, err = ensureStream(ctx, js, s.cfg, log); err != nil {
+	for _, want := range Streams(cfg) {
+		if *dst[want.Name], err = ensureStream(ctx, js, want, log); err != nil {
 			return nil, err
 		}
 	}
-	p.Orders, err = kv.Open(ctx, js, kv.Options{Bucket: OrdersBucket, Replicas: cfg.NATS.Replicas})
+	p.Orders, err = kv.Open(ctx, js, bucketOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
-	for i := 0; i < t.Partitions; i++ {
-		if err := ensureConsumer(ctx, p.Events, consumerConfig(t.EventsConsumer(i), t.PartitionFilter(i), cfg)); err != nil {
-			return nil, err
-		}
-		if err := ensureConsumer(ctx, p.Timers, consumerConfig(t.TimersConsumer(i), t.FiredFilter(i), cfg)); err != nil {
+	for _, c := range Consumers(cfg) {
+		if err := ensureConsumer(ctx, *dst[c.Stream], c.Config); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// TopologyOf is the topology of a configuration.
+func TopologyOf(cfg config.Config) Topology {
+	return Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
+}
+
+// Streams are the configurations of the four streams as Provision creates
+// them and Verify expects them: the one statement of their shape.
+func Streams(cfg config.Config) []jetstream.StreamConfig {
+	t := TopologyOf(cfg)
+	return []jetstream.StreamConfig{eventsStream(t, cfg), timersStream(t, cfg), updatesStream(t, cfg), dlqStream(t, cfg)}
+}
+
+// Consumer is a durable consumer Provision creates on a stream.
+type Consumer struct {
+	Stream string
+	Config jetstream.ConsumerConfig
+}
+
+// Consumers are the two durable consumers of every partition, as Provision
+// creates them and Verify expects them.
+func Consumers(cfg config.Config) []Consumer {
+	t := TopologyOf(cfg)
+	var out []Consumer
+	for i := 0; i < t.Partitions; i++ {
+		out = append(out,
+			Consumer{EventsStream, consumerConfig(t.EventsConsumer(i), t.PartitionFilter(i), cfg)},
+			Consumer{SLAStream, consumerConfig(t.TimersConsumer(i), t.FiredFilter(i), cfg)})
+	}
+	return out
+}
+
+func bucketOptions(cfg config.Config) kv.Options {
+	return kv.Options{Bucket: OrdersBucket, Replicas: cfg.NATS.Replicas}
 }
 
 func eventsStream(t Topology, cfg config.Config) jetstream.StreamConfig {
@@ -135,7 +163,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	if err := compareStream(have, want); err != nil {
 		return nil, err
 	}
-	if have.MaxAge != want.MaxAge || have.Duplicates != want.Duplicates {
+	if limitsDiffer(have, want) {
 		log.Warn("updating stream limits to match the configuration", "stream", want.Name,
 			"max_age", want.MaxAge, "was_max_age", have.MaxAge, "duplicate_window", want.Duplicates, "was_duplicate_window", have.Duplicates)
 		have.MaxAge, have.Duplicates = want.MaxAge, want.Duplicates
@@ -146,11 +174,16 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	return s, nil
 }
 
+// limitsDiffer reports a difference Provision corrects by updating the
+// stream: its max age and duplicate window.
+func limitsDiffer(have, want jetstream.StreamConfig) bool {
+	return have.MaxAge != want.MaxAge || have.Duplicates != want.Duplicates
+}
+
 // compareStream refuses differences that would change what the stream means.
 func compareStream(have, want jetstream.StreamConfig) error {
 	fail := func(what, h, w, fix string) error {
-		return fmt.Errorf("%w: stream %s has %s %s but the configuration needs %s; %s",
-			ErrConflict, want.Name, what, h, w, fix)
+		return conflict(fix, "stream %s has %s %s but the configuration needs %s", want.Name, what, h, w)
 	}
 	recreate := "delete it (nats stream rm " + want.Name + ") or change the configuration"
 	switch {
@@ -165,6 +198,10 @@ func compareStream(have, want jetstream.StreamConfig) error {
 		return fail("retention", have.Retention.String(), want.Retention.String(), recreate)
 	case have.AllowMsgSchedules != want.AllowMsgSchedules:
 		return fail("allow_msg_schedules", fmt.Sprint(have.AllowMsgSchedules), fmt.Sprint(want.AllowMsgSchedules), recreate)
+	case want.AllowMsgTTL && !have.AllowMsgTTL:
+		return fail("allow_msg_ttl", "false", "true", "enable it (nats stream edit "+want.Name+" --allow-msg-ttl) or "+recreate)
+	case want.AllowRollup && !have.AllowRollup:
+		return fail("allow_rollup_hdrs", "false", "true", "enable it (nats stream edit "+want.Name+" --allow-rollup) or "+recreate)
 	}
 	return nil
 }
@@ -189,16 +226,33 @@ func ensureConsumer(ctx context.Context, s jetstream.Stream, want jetstream.Cons
 		return fmt.Errorf("look up consumer %s: %w", want.Durable, err)
 	}
 	have := c.CachedInfo().Config
-	if have.FilterSubject != want.FilterSubject || have.PriorityPolicy != want.PriorityPolicy {
-		return fmt.Errorf("%w: consumer %s filters %q (policy %v) but the configuration needs %q (pinned); delete it (nats consumer rm %s %s)",
-			ErrConflict, want.Durable, have.FilterSubject, have.PriorityPolicy, want.FilterSubject, c.CachedInfo().Stream, want.Durable)
+	if err := compareConsumer(c.CachedInfo().Stream, have, want); err != nil {
+		return err
 	}
-	if have.AckWait != want.AckWait || have.PinnedTTL != want.PinnedTTL || have.MaxAckPending != want.MaxAckPending {
+	if consumerLimitsDiffer(have, want) {
 		if _, err := s.UpdateConsumer(ctx, want); err != nil {
 			return fmt.Errorf("update consumer %s: %w", want.Durable, err)
 		}
 	}
 	return nil
+}
+
+// compareConsumer refuses a consumer that filters other subjects or is
+// not in the pinned priority group.
+func compareConsumer(stream string, have, want jetstream.ConsumerConfig) error {
+	if have.FilterSubject != want.FilterSubject || have.PriorityPolicy != want.PriorityPolicy ||
+		!slices.Equal(have.PriorityGroups, want.PriorityGroups) {
+		return conflict(fmt.Sprintf("delete it (nats consumer rm %s %s) and run 'ordertrack run', which recreates it", stream, want.Durable),
+			"consumer %s filters %q (policy %v, groups %v) but the configuration needs %q (pinned, group %q)",
+			want.Durable, have.FilterSubject, have.PriorityPolicy, have.PriorityGroups, want.FilterSubject, PriorityGroup)
+	}
+	return nil
+}
+
+// consumerLimitsDiffer reports a difference Provision corrects by updating
+// the consumer.
+func consumerLimitsDiffer(have, want jetstream.ConsumerConfig) bool {
+	return have.AckWait != want.AckWait || have.PinnedTTL != want.PinnedTTL || have.MaxAckPending != want.MaxAckPending
 }
 
 // pinRenewal is how often an idle pinned client must pull to keep its pin.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -91,11 +90,14 @@ func healthFailed(names []string) error {
 // report prints one check's line, and for a failure how to fix it.
 func report(w io.Writer, name, detail string, err error) {
 	var f *failure
+	var p *pipeline.Problem
 	switch {
 	case errors.Is(err, errSkipped):
 		fmt.Fprintf(w, "[skip] %s: %v\n", name, err)
 	case errors.As(err, &f):
 		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, f.what, f.fix)
+	case errors.As(err, &p):
+		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, p.What, p.Fix)
 	case err != nil:
 		fmt.Fprintf(w, "[FAIL] %s: %v\n", name, err)
 	default:
@@ -128,8 +130,8 @@ func (h *health) checks(m *Main) []healthCheck {
 		{"JetStream", h.jetStream},
 		{"Server version", h.version},
 	}
-	for _, s := range h.streams() {
-		cs = append(cs, healthCheck{"Stream " + s.name, func(ctx context.Context) (string, error) { return h.stream(ctx, s) }})
+	for _, s := range pipeline.Streams(h.cfg) {
+		cs = append(cs, healthCheck{"Stream " + s.Name, func(ctx context.Context) (string, error) { return h.stream(ctx, s) }})
 	}
 	return append(cs,
 		healthCheck{"Bucket " + pipeline.OrdersBucket, h.bucket},
@@ -176,82 +178,21 @@ func atLeast(v string, major, minor int) bool {
 	return x > major || (x == major && y >= minor)
 }
 
-// wantStream is what the configuration implies for one stream.
-type wantStream struct {
-	name      string
-	subjects  []string
-	transform string // destination, "" for none
-	workQueue bool
-	schedules bool
-}
-
-func (h *health) streams() []wantStream {
-	p := h.topo.Prefix
-	return []wantStream{
-		{name: pipeline.EventsStream, subjects: []string{h.topo.EventsWildcard()}, transform: h.topo.EventsTransform()},
-		{name: pipeline.SLAStream, subjects: []string{p + ".sla.>"}, workQueue: true, schedules: true},
-		{name: pipeline.UpdatesStream, subjects: []string{p + ".updates.>", p + ".alerts.>"}},
-		{name: pipeline.DLQStream, subjects: []string{p + ".dlq.>"}},
-	}
-}
-
-func (h *health) stream(ctx context.Context, w wantStream) (string, error) {
-	s, err := h.c.js.Stream(ctx, w.name)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		return "", fail("run 'ordertrack run' once to create it", "stream %s does not exist", w.name)
-	}
+// stream verifies one stream as provisioning creates it.
+func (h *health) stream(ctx context.Context, want jetstream.StreamConfig) (string, error) {
+	info, err := pipeline.VerifyStream(ctx, h.c.js, want)
 	if err != nil {
-		return "", fmt.Errorf("look up stream %s: %w", w.name, err)
-	}
-	info := s.CachedInfo()
-	if err := h.compareStream(info.Config, w); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("matches the configuration (%s, %d messages)", strings.Join(w.subjects, " "), info.State.Msgs), nil
-}
-
-func (h *health) compareStream(have jetstream.StreamConfig, w wantStream) error {
-	recreate := fmt.Sprintf("fix the configuration or delete the stream (nats stream rm %s) and run 'ordertrack run'", w.name)
-	transform := ""
-	if have.SubjectTransform != nil {
-		transform = have.SubjectTransform.Destination
-	}
-	switch {
-	case !slices.Equal(have.Subjects, w.subjects):
-		return fail("check subjects.prefix; "+recreate, "stream %s has subjects %v, the configuration needs %v", w.name, have.Subjects, w.subjects)
-	case transform != w.transform:
-		return fail("set streaming.partitions to the count the stream was created with (changing it remaps every order); "+recreate,
-			"stream %s partitions by %q, the configuration needs %q", w.name, transform, w.transform)
-	case have.Replicas != h.cfg.NATS.Replicas:
-		return fail("set nats.replicas accordingly; "+recreate, "stream %s has %d replicas, nats.replicas is %d", w.name, have.Replicas, h.cfg.NATS.Replicas)
-	case w.workQueue != (have.Retention == jetstream.WorkQueuePolicy):
-		return fail(recreate, "stream %s has retention %s", w.name, have.Retention)
-	case w.schedules && !have.AllowMsgSchedules:
-		return fail(recreate, "stream %s does not allow message schedules (SLA timers)", w.name)
-	case w.schedules && have.MaxAge != 0:
-		return fail("set the stream's max age to 0 (nats stream edit "+w.name+" --max-age 0)",
-			"stream %s has max age %s, which deletes pending SLA timers", w.name, have.MaxAge)
-	}
-	return nil
+	return fmt.Sprintf("matches the configuration (%s, %d messages)", strings.Join(want.Subjects, " "), info.State.Msgs), nil
 }
 
 func (h *health) bucket(ctx context.Context) (string, error) {
-	kv, err := h.c.js.KeyValue(ctx, pipeline.OrdersBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		return "", fail("run 'ordertrack run' once to create it", "bucket %s does not exist", pipeline.OrdersBucket)
-	}
+	st, err := pipeline.VerifyBucket(ctx, h.c.js, h.cfg)
 	if err != nil {
-		return "", fmt.Errorf("open bucket %s: %w", pipeline.OrdersBucket, err)
+		return "", err
 	}
-	st, err := kv.Status(ctx)
-	if err != nil {
-		return "", fmt.Errorf("inspect bucket %s: %w", pipeline.OrdersBucket, err)
-	}
-	if st.LimitMarkerTTL() == 0 {
-		return "", fail("recreate it (nats kv rm "+pipeline.OrdersBucket+") and run 'ordertrack run'",
-			"bucket %s has no limit markers, needed for per-order TTLs", pipeline.OrdersBucket)
-	}
-	return fmt.Sprintf("present (%d stored values)", st.Values()), nil
+	return fmt.Sprintf("present (%d stored values)", st.Values), nil
 }
 
 func (h *health) consumers(ctx context.Context) (string, error) {
@@ -259,28 +200,20 @@ func (h *health) consumers(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var bad []string
-	for _, p := range parts {
-		bad = append(bad, checkConsumer(p.Events, h.topo.EventsConsumer(p.Index), h.topo.PartitionFilter(p.Index))...)
-		bad = append(bad, checkConsumer(p.Timers, h.topo.TimersConsumer(p.Index), h.topo.FiredFilter(p.Index))...)
+	have := func(stream, name string) *jetstream.ConsumerInfo {
+		for _, p := range parts {
+			for _, ci := range []*jetstream.ConsumerInfo{p.Events, p.Timers} {
+				if ci != nil && ci.Stream == stream && ci.Name == name {
+					return ci
+				}
+			}
+		}
+		return nil
 	}
-	if len(bad) > 0 {
-		return "", fail("run 'ordertrack run' to create missing consumers; delete conflicting ones (nats consumer rm STREAM NAME) first",
-			"%s", strings.Join(bad, "; "))
+	if err := pipeline.VerifyConsumers(h.cfg, have); err != nil {
+		return "", err
 	}
 	return fmt.Sprintf("%d of %d present (2 per partition, pinned priority group %q)", 2*len(parts), 2*len(parts), pipeline.PriorityGroup), nil
-}
-
-func checkConsumer(ci *jetstream.ConsumerInfo, name, filter string) []string {
-	switch {
-	case ci == nil:
-		return []string{"consumer " + name + " is missing"}
-	case ci.Config.FilterSubject != filter:
-		return []string{fmt.Sprintf("consumer %s filters %q, needs %q", name, ci.Config.FilterSubject, filter)}
-	case ci.Config.PriorityPolicy != jetstream.PriorityPolicyPinned || !slices.Contains(ci.Config.PriorityGroups, pipeline.PriorityGroup):
-		return []string{fmt.Sprintf("consumer %s is not in the pinned priority group %q", name, pipeline.PriorityGroup)}
-	}
-	return nil
 }
 
 // progress samples every consumer twice, stallSample (plus one trigger
