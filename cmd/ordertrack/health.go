@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
@@ -34,11 +36,19 @@ func fail(fix, format string, args ...any) *failure {
 }
 
 // healthCheck is one line of the report: a name, and a run that returns
-// the detail shown on success.
+// the detail shown on success. Once JetStream fails or does not answer,
+// the later checks that need it are skipped: each would wait for its own
+// timeout.
 type healthCheck struct {
-	name string
-	run  func(ctx context.Context) (string, error)
+	name    string
+	run     func(ctx context.Context) (string, error)
+	needsJS bool
 }
+
+const (
+	checkNATS      = "NATS reachable"
+	checkJetStream = "JetStream"
+)
 
 func (m *Main) healthCommand() *cobra.Command {
 	var load configLoader
@@ -62,13 +72,20 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 	defer h.close()
 	var failed []string
 	for _, c := range h.checks(m) {
-		if len(failed) > 0 && h.c == nil {
-			report(out, c.name, "", errSkipped)
+		if skip := h.skip(c); skip != nil {
+			report(out, c.name, "", skip)
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, healthTimeout+stallSample+cfg.Streaming.TriggerInterval)
 		detail, err := c.run(cctx)
 		cancel()
+		if err != nil && ctx.Err() == nil && timedOut(err) {
+			err = fail(monitor.NoAnswerFix, "no answer within %s: %v", healthTimeout, err)
+			h.jsDown = true
+		}
+		if err != nil && c.name == checkJetStream {
+			h.jsDown = true
+		}
 		report(out, c.name, detail, err)
 		if err != nil {
 			failed = append(failed, c.name)
@@ -81,7 +98,27 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 	return nil
 }
 
-var errSkipped = errors.New("skipped: NATS is not reachable")
+var (
+	errSkipped     = errors.New("skipped")
+	errNoNATS      = fmt.Errorf("%w: NATS is not reachable", errSkipped)
+	errNoJetStream = fmt.Errorf("%w: JetStream is not available", errSkipped)
+)
+
+// skip returns why check c is skipped after an earlier failure, or nil.
+func (h *health) skip(c healthCheck) error {
+	switch {
+	case h.c == nil && c.name != checkNATS:
+		return errNoNATS
+	case h.jsDown && c.needsJS:
+		return errNoJetStream
+	}
+	return nil
+}
+
+// timedOut reports whether err is a request that got no answer in time.
+func timedOut(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout)
+}
 
 func healthFailed(names []string) error {
 	return fmt.Errorf("%d health check(s) failed: %s", len(names), strings.Join(names, ", "))
@@ -113,9 +150,10 @@ func configSummary(cfg config.Config) string {
 
 // health holds what the checks share: the configuration and the connection.
 type health struct {
-	cfg  config.Config
-	topo pipeline.Topology
-	c    *conn
+	cfg    config.Config
+	topo   pipeline.Topology
+	c      *conn
+	jsDown bool // JetStream failed or did not answer: skip what needs it
 }
 
 func (h *health) close() {
@@ -126,17 +164,17 @@ func (h *health) close() {
 
 func (h *health) checks(m *Main) []healthCheck {
 	cs := []healthCheck{
-		{"NATS reachable", func(context.Context) (string, error) { return h.connect(m) }},
-		{"JetStream", h.jetStream},
-		{"Server version", h.version},
+		{name: checkNATS, run: func(context.Context) (string, error) { return h.connect(m) }},
+		{name: checkJetStream, run: h.jetStream, needsJS: true},
+		{name: "Server version", run: h.version},
 	}
 	for _, s := range pipeline.Streams(h.cfg) {
-		cs = append(cs, healthCheck{"Stream " + s.Name, func(ctx context.Context) (string, error) { return h.stream(ctx, s) }})
+		cs = append(cs, healthCheck{name: "Stream " + s.Name, run: func(ctx context.Context) (string, error) { return h.stream(ctx, s) }, needsJS: true})
 	}
 	return append(cs,
-		healthCheck{"Bucket " + pipeline.OrdersBucket, h.bucket},
-		healthCheck{"Consumers", h.consumers},
-		healthCheck{"Consumer progress", h.progress},
+		healthCheck{name: "Bucket " + pipeline.OrdersBucket, run: h.bucket, needsJS: true},
+		healthCheck{name: "Consumers", run: h.consumers, needsJS: true},
+		healthCheck{name: "Consumer progress", run: h.progress, needsJS: true},
 	)
 }
 
@@ -155,6 +193,9 @@ func (h *health) connect(m *Main) (string, error) {
 
 func (h *health) jetStream(ctx context.Context) (string, error) {
 	info, err := h.c.js.AccountInfo(ctx)
+	if timedOut(err) {
+		return "", err // reported as no answer, with its fix
+	}
 	if err != nil {
 		return "", fail("enable JetStream on the server (nats-server -js) or for this account", "JetStream is not available: %v", err)
 	}
@@ -248,6 +289,20 @@ func (h *health) progress(ctx context.Context) (string, error) {
 		if p.Served() {
 			served++
 		}
+	}
+	stuck, err := monitor.Stuck(ctx, h.c.js, h.topo, second, time.Now())
+	if err != nil {
+		return "", err
+	}
+	if len(stuck) > 0 {
+		var whats, fixes []string
+		for _, p := range stuck {
+			whats = append(whats, p.What)
+			if !slices.Contains(fixes, p.Fix) {
+				fixes = append(fixes, p.Fix)
+			}
+		}
+		return "", fail(strings.Join(fixes, "; "), "%s", strings.Join(whats, "; "))
 	}
 	if len(stalled) > 0 {
 		return "", fail(fmt.Sprintf("%d/%d partitions have a consuming instance: start 'ordertrack run' if none is running, otherwise check its logs", served, len(second)),

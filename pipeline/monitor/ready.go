@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -16,17 +17,22 @@ import (
 var ErrNotReady = errors.New("not ready")
 
 // Ready reports whether the pipeline can do its work: the connection is up,
-// the streams and every partition's consumers exist, and each partition is
-// served by an instance (pinned, or waiting for messages). The error says
-// which of these failed.
+// the streams and every partition's consumers exist and answer, each
+// partition is served by an instance (pinned, or waiting for messages) and
+// none is Stuck. The error says which of these failed and, where there is
+// one, the fix.
 func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipeline.Topology) error {
 	if st := nc.Status(); st != nats.CONNECTED {
 		return fmt.Errorf("%w: NATS connection is %s", ErrNotReady, strings.ToLower(st.String()))
 	}
 	parts, err := Partitions(ctx, js, topo)
+	if timedOut(err) {
+		return fmt.Errorf("%w: JetStream did not answer: %v\nfix: %s", ErrNotReady, err, NoAnswerFix)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: not provisioned: %v", ErrNotReady, err)
 	}
+	var lines []string
 	var missing, idle []string
 	for _, p := range parts {
 		switch {
@@ -39,10 +45,23 @@ func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipe
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: consumers missing: %s", ErrNotReady, strings.Join(missing, ", "))
+		lines = append(lines, "consumers missing: "+strings.Join(missing, ", ")+"\nfix: run 'ordertrack run', which creates them")
 	}
 	if len(idle) > 0 {
-		return fmt.Errorf("%w: no instance consumes partitions %s", ErrNotReady, strings.Join(idle, ", "))
+		lines = append(lines, "no instance consumes partitions "+strings.Join(idle, ", "))
+	}
+	stuck, err := Stuck(ctx, js, topo, parts, time.Now())
+	if timedOut(err) {
+		return fmt.Errorf("%w: JetStream did not answer: %v\nfix: %s", ErrNotReady, err, NoAnswerFix)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNotReady, err)
+	}
+	for _, p := range stuck {
+		lines = append(lines, p.What+"\nfix: "+p.Fix)
+	}
+	if len(lines) > 0 {
+		return fmt.Errorf("%w: %s", ErrNotReady, strings.Join(lines, "\n"))
 	}
 	return nil
 }

@@ -32,11 +32,15 @@ type JetStream struct {
 type Option func(*jsSetup)
 
 type jsSetup struct {
+	noJS       bool
 	storeDir   string
 	user, pass string
 	conn       []nats.Option
 	js         []jetstream.JetStreamOpt
 }
+
+// WithoutJetStream runs a plain server, JetStream disabled.
+func WithoutJetStream() Option { return func(s *jsSetup) { s.noJS = true } }
 
 // Auth makes the server require user and password; the kit's own client
 // connects with them.
@@ -83,7 +87,7 @@ func RunJetStream(t testing.TB, opts ...Option) *JetStream {
 	if s.storeDir == "" {
 		s.storeDir = t.TempDir()
 	}
-	j := &JetStream{t: t, user: s.user, pass: s.pass, Server: runServer(t, s.storeDir, -1, s.user, s.pass)}
+	j := &JetStream{t: t, user: s.user, pass: s.pass, Server: runServer(t, s.storeDir, -1, s.user, s.pass, !s.noJS)}
 	t.Cleanup(j.Shutdown)
 	j.Conn, j.JS = Connect(t, j.Server.ClientURL(), s.conn, s.js...)
 	return j
@@ -110,21 +114,21 @@ func (j *JetStream) Restart() {
 	dir := strings.TrimSuffix(j.Server.StoreDir(), "/jetstream")
 	j.Server.Shutdown()
 	j.Server.WaitForShutdown()
-	j.Server = runServer(j.t, dir, port, j.user, j.pass)
+	j.Server = runServer(j.t, dir, port, j.user, j.pass, true)
 }
 
 // RunServer starts an embedded JetStream server on the loopback port (-1:
 // random) with its store in dir, and shuts it down when the test ends.
 func RunServer(t testing.TB, dir string, port int) *server.Server {
 	t.Helper()
-	return runServer(t, dir, port, "", "")
+	return runServer(t, dir, port, "", "", true)
 }
 
-func runServer(t testing.TB, dir string, port int, user, pass string) *server.Server {
+func runServer(t testing.TB, dir string, port int, user, pass string, js bool) *server.Server {
 	t.Helper()
 	opts := natstest.DefaultTestOptions // a copy: never share the global value
 	opts.Port = port
-	opts.JetStream = true
+	opts.JetStream = js
 	opts.StoreDir = dir
 	opts.Username, opts.Password = user, pass
 	srv, err := server.NewServer(&opts)

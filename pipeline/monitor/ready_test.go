@@ -1,0 +1,128 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// provisioned is a server with the pipeline's objects and a monitor, but
+// no pipeline: each test makes the state it needs.
+func provisioned(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) (*pipelinetest.JetStream, string) {
+	t.Helper()
+	srv := pipelinetest.RunJetStream(t, opts...)
+	if _, err := pipeline.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	return srv, startMonitor(t, srv, cfg)
+}
+
+func startMonitor(t *testing.T, srv *pipelinetest.JetStream, cfg config.Config) string {
+	t.Helper()
+	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
+		Topology: pipeline.TopologyOf(cfg), OrdersEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mon.Stop(context.Background()) })
+	return "http://" + mon.Addr()
+}
+
+func readyCfg() config.Config {
+	cfg := config.Default()
+	cfg.Streaming.Partitions = 2
+	cfg.Streaming.AckWait = time.Second
+	return cfg
+}
+
+// TestReadyzFailsWhenConsumerAheadOfStream: a consumer that believes it
+// delivered sequence 99 of a stream that ends at 1 skips every new event;
+// /readyz must say so, with the fix (issue 11.2).
+func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
+	t.Parallel()
+	cfg := readyCfg()
+	srv, base := provisioned(t, cfg)
+	if _, err := srv.JS.Publish(context.Background(), "orders.events.A1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	pipelinetest.ConsumerAhead(t, srv.JS, pipeline.EventsStream, pipeline.Consumers(cfg)[0].Config, 100)
+	code, body := pipelinetest.Get(t, base+"/readyz")
+	want := "consumer ordertrack-p0 has delivered up to sequence 99 but stream ORDER_EVENTS ends at 1"
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, want) || !strings.Contains(body, "fix: stop every ordertrack") {
+		t.Errorf("/readyz %d: %s\nwant 503 with %q and its fix", code, body, want)
+	}
+}
+
+// TestReadyzFailsWhenPartitionStuck: an instance holds partition 0's
+// events (it is pinned, so the partition counts as served) and never acks;
+// once that lasts longer than ack_wait /readyz must fail naming the
+// partition (issue 11.2).
+func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
+	t.Parallel()
+	cfg := readyCfg()
+	srv, base := provisioned(t, cfg)
+	topo := pipeline.TopologyOf(cfg)
+	id := "STUCK-0"
+	for i := 0; topo.Partition(id) != 0; i++ {
+		id = fmt.Sprintf("STUCK-%d", i)
+	}
+	if _, err := srv.JS.Publish(context.Background(), topo.EventSubject(id), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	held := time.Now()
+	if n := pipelinetest.HoldMessages(t, srv.JS, pipeline.EventsStream, topo.EventsConsumer(0), pipeline.PriorityGroup, 1); n != 1 {
+		t.Fatalf("the stuck instance got %d messages, want 1", n)
+	}
+	want := "partition 0: 1 messages wait on ordertrack-p0, and no batch was acknowledged for"
+	var body string
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		var code int
+		code, body = pipelinetest.Get(t, base+"/readyz")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, want) {
+			return fmt.Errorf("/readyz %d does not report the stuck partition: %s", code, body)
+		}
+		return nil
+	})
+	if since := time.Since(held); since < cfg.Streaming.AckWait {
+		t.Errorf("stuck reported %v after the hold, before ack_wait %v", since, cfg.Streaming.AckWait)
+	}
+	if !strings.Contains(body, "pinned client") || !strings.Contains(body, "fix: check the logs of the instance") {
+		t.Errorf("/readyz does not name the owner and the fix: %s", body)
+	}
+}
+
+// TestReadyzFailsWhenJetStreamDoesNotAnswer: requests to JetStream time
+// out (here a server without JetStream whose API subjects a client
+// swallows, as a stream without a leader would): /readyz fails within its
+// timeout saying so, with the fix (issue 11.2).
+func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
+	t.Parallel()
+	srv := pipelinetest.RunJetStream(t, pipelinetest.WithoutJetStream())
+	_, err := srv.Conn.Subscribe("$JS.API.>", func(*nats.Msg) {}) // never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	base := startMonitor(t, srv, readyCfg())
+	began := time.Now()
+	code, body := pipelinetest.Get(t, base+"/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "JetStream did not answer") || !strings.Contains(body, "fix: check that the NATS server is up") {
+		t.Errorf("/readyz %d: %s\nwant 503 saying JetStream did not answer, with the fix", code, body)
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("/readyz took %v", took)
+	}
+}
