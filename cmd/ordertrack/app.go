@@ -94,8 +94,20 @@ func command(use, short string, run func(cmd *cobra.Command, args []string) erro
 type configLoader func() (config.Config, error)
 
 // configFlags registers --config and one flag per configuration key on cmd
-// and returns a configLoader for the resulting configuration.
+// and returns a loader of the configuration in force (config.Config.Resolve:
+// demo SLAs applied), the one place where a command's configuration is
+// resolved.
 func (m *Main) configFlags(cmd *cobra.Command) configLoader {
+	raw := m.rawConfigFlags(cmd)
+	return func() (config.Config, error) {
+		cfg, err := raw()
+		return cfg.Resolve(), err
+	}
+}
+
+// rawConfigFlags is configFlags without Resolve, for a command that changes
+// the configuration before it is resolved (bench turns the generator off).
+func (m *Main) rawConfigFlags(cmd *cobra.Command) configLoader {
 	fs := cmd.Flags()
 	file := fs.String("config", "", "configuration file (default: ./config.yaml if present)")
 	config.AddFlags(fs)

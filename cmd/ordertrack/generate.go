@@ -95,12 +95,8 @@ func (o generateOpts) withConfig(cfg config.Config, set func(flag string) bool) 
 // newLoadGenerator builds the generator of o. Its virtual clock starts now:
 // with a rate, each emission's At is the wall time to publish it; at full
 // speed (rate 0) order starts are spaced as if at fastVirtualRate. The SLAs
-// are the pipeline's (demo SLAs when the run command would use them).
+// are cfg's, resolved as for run (demo SLAs when run would use them).
 func newLoadGenerator(cfg config.Config, o generateOpts, now time.Time) (*generator.Generator, time.Time, error) {
-	if cfg.DemoSLA() {
-		demo := config.DemoSLAs()
-		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
-	}
 	rate := o.rate
 	if rate == 0 {
 		rate = fastVirtualRate

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -45,7 +44,6 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 	if err != nil {
 		return err
 	}
-	cfg = withDemoSLAs(cfg)
 	c, err := dial(cfg, "ordertrack get", false, m.logger(cfg))
 	if err != nil {
 		return err
@@ -66,16 +64,6 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 	}
 	printOrder(m.Stdout, v)
 	return nil
-}
-
-// withDemoSLAs applies the demo SLAs as run does, so that deadlines match
-// those of a demo pipeline.
-func withDemoSLAs(cfg config.Config) config.Config {
-	if cfg.DemoSLA() {
-		demo := config.DemoSLAs()
-		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
-	}
-	return cfg
 }
 
 func printOrder(w io.Writer, v monitor.OrderStory) {

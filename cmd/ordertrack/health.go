@@ -67,7 +67,7 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 		report(out, "Configuration", "", err)
 		return healthFailed([]string{"Configuration"})
 	}
-	report(out, "Configuration", configSummary(withDemoSLAs(cfg)), nil)
+	report(out, "Configuration", configSummary(cfg), nil)
 	h := &health{cfg: cfg, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}}
 	defer h.close()
 	var failed []string

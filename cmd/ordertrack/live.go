@@ -66,18 +66,10 @@ type reloadSource struct {
 	file string       // watched; "" for none
 }
 
-// runConfig loads the configuration of run: with the demo SLAs when the
-// demo runs (generator.demo_sla), at start and at every reload alike.
+// runConfig loads the configuration of run, at start and at every reload
+// alike: resolved by the loader (config.Config.Resolve, demo SLAs applied).
 func runConfig(load configLoader) (config.Config, error) {
-	cfg, err := load()
-	if err != nil {
-		return cfg, err
-	}
-	if cfg.DemoSLA() {
-		demo := config.DemoSLAs()
-		cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
-	}
-	return cfg, nil
+	return load()
 }
 
 // watchedFile is the configuration file run watches: --config, or

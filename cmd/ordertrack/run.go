@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
+	"net"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +40,27 @@ func (m *Main) runCmd(ctx context.Context, load configLoader, file string) error
 	return m.run(ctx, cfg, reloadSource{load: func() (config.Config, error) { return runConfig(load) }, file: file})
 }
 
+// run runs the pipeline of cfg (resolved). Its parts are one group of
+// actors (runActors): the monitor, the console, the notifier, the
+// reloader, the pipeline and the demo feed start in this order; when the
+// stop signal comes or any of them fails they stop one at a time in the
+// reverse order: the feed stops publishing, the pipeline finishes and hands
+// back its partitions, the reloader and the notifier stop, the console
+// prints the last outputs and the monitor answers until the end. Then the
+// connection is drained and the embedded server stops (the defers).
 func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) error {
 	log := m.logger(cfg)
+	var monLn net.Listener
+	if cfg.Monitor.Listen != "" {
+		// Bound first, so that a port clash is reported at once, before the
+		// embedded server touches its store.
+		ln, err := monitor.Listen(cfg.Monitor.Listen)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		monLn = ln
+	}
 	c, err := dial(cfg, "ordertrack run", true, log)
 	if err != nil {
 		return err
@@ -62,46 +81,53 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	live := newLiveParts(cfg, console, &m.level, nt)
 	reloader := &config.Reloader{Live: live.cfg, Load: src.load, File: src.file, Apply: live.apply, Log: log}
 	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules})
-	if cfg.Monitor.Listen != "" {
-		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Conn: c.nc, JS: c.js,
+	if err := nt.Start(ctx); err != nil {
+		return err
+	}
+	var actors []actor
+	if monLn != nil {
+		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.nc, JS: c.js,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Collectors: []prometheus.Collector{notifyMetrics, newReloadCollector(reloader)}})
 		if err != nil {
 			return err
 		}
-		defer mon.Close()
-	}
-
-	if err := nt.Start(ctx); err != nil {
-		return err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); console.Run(runCtx, max(cfg.Streaming.TriggerInterval, time.Second)) }()
-	go func() { defer wg.Done(); _ = nt.Run(runCtx) }()
-	go func() { defer wg.Done(); m.reloadOnSignal(runCtx, reloader) }()
-	if cfg.GeneratorOn() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := feedDemo(runCtx, c.js, prov.Topology, cfg, log); err != nil {
-				log.Error("demo generator stopped", "err", err)
+		actors = append(actors, actor{"monitor", func(ctx context.Context) error {
+			select {
+			case <-ctx.Done():
+				return mon.Close()
+			case err := <-mon.Err():
+				_ = mon.Close()
+				return err
 			}
-		}()
+		}})
+	}
+	actors = append(actors,
+		actor{"console", func(ctx context.Context) error {
+			console.Run(ctx, max(cfg.Streaming.TriggerInterval, time.Second))
+			return nil
+		}},
+		actor{"notifier", nt.Run},
+		actor{"reloader", func(ctx context.Context) error { m.reloadOnSignal(ctx, reloader); return nil }},
+		actor{"pipeline", p.Run})
+	if cfg.GeneratorOn() {
+		actors = append(actors, actor{"demo generator", func(ctx context.Context) error {
+			return feedDemo(ctx, c.js, prov.Topology, cfg, log)
+		}})
 	}
 	if m.Ready != nil {
-		select { // tests edit the file once Ready: it must be watched
-		case <-reloader.Watching():
-		case <-runCtx.Done():
-		}
-		m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.cfg})
+		actors = append(actors, actor{"ready", func(ctx context.Context) error {
+			select { // tests edit the file once Ready: it must be watched
+			case <-reloader.Watching():
+				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.cfg})
+			case <-ctx.Done():
+			}
+			<-ctx.Done()
+			return nil
+		}})
 	}
-	err = p.Run(runCtx)
-	cancel()
-	wg.Wait()
+	err = runActors(ctx, actors...)
 	fmt.Fprintln(m.Stdout, "Order tracking system stopped.")
 	return err
 }

@@ -50,7 +50,7 @@ func (m *Main) whatifCommand() *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("--config %s: %w", o.newFile, err)
 		}
-		return m.whatif(cmd.Context(), withDemoSLAs(base), withDemoSLAs(next), o)
+		return m.whatif(cmd.Context(), base.Resolve(), next.Resolve(), o)
 	}
 	return cmd
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// Listen is the host:port to serve on (monitor.listen); port 0 picks a
 	// free port (see Server.Addr).
 	Listen string
+	// Listener, if set, is served instead of listening on Listen (so a
+	// caller can bind early and report a port clash at once).
+	Listener net.Listener
 	// Conn and JS reach the NATS server the pipeline uses.
 	Conn *nats.Conn
 	JS   jetstream.JetStream
@@ -71,6 +74,7 @@ type Server struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 	once sync.Once
+	fail chan error // the HTTP server's failure, at most one
 	now  func() time.Time
 
 	rules   func() order.Rules
@@ -105,14 +109,17 @@ func Start(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	ln, err := net.Listen("tcp", o.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("monitor.listen %s: %w", o.Listen, err)
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		if ln, err = Listen(o.Listen); err != nil {
+			return nil, err
+		}
 	}
 	if o.Rules == nil {
 		o.Rules = order.DefaultRules
 	}
-	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules}
+	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
 	s.sampler = &sampler{reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery, counting: &s.counting}
 	s.feed = newFeed(s.log, s.output)
 	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
@@ -128,6 +135,7 @@ func Start(o Options) (*Server, error) {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("monitor server stopped", "err", err)
+			s.fail <- fmt.Errorf("monitor.listen %s: %w", s.Addr(), err)
 		}
 	}()
 	if o.OrdersEvery > 0 {
@@ -138,6 +146,19 @@ func Start(o Options) (*Server, error) {
 		"endpoints", "/metrics /healthz /readyz /api/", "auth", o.AuthToken != "")
 	return s, nil
 }
+
+// Listen binds monitor.listen; the error names the key and the address.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("monitor.listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Err receives the error of an HTTP server that stopped serving on its
+// own (not by Stop).
+func (s *Server) Err() <-chan error { return s.fail }
 
 // Addr returns the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
