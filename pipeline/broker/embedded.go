@@ -49,6 +49,10 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := portFree(host, port); err != nil {
+		lock.release()
+		return nil, err
+	}
 	opts := &server.Options{
 		ServerName: "ordertrack-embedded", Host: host, Port: port,
 		JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
@@ -68,6 +72,21 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 	}
 	log.Info("embedded NATS server started", "url", srv.ClientURL(), "store_dir", dir)
 	return &Embedded{srv: srv, lock: lock}, nil
+}
+
+// portFree fails at once, naming nats.embedded.listen, when the port is
+// taken: nats-server itself only stops accepting and would leave
+// ReadyForConnections waiting its whole timeout (15 s, issue 11.13).
+func portFree(host string, port int) error {
+	if port == server.RANDOM_PORT {
+		return nil
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("nats.embedded.listen %s: %w (another ordertrack run or nats-server? set nats.embedded.listen to a free host:port)", addr, err)
+	}
+	return ln.Close()
 }
 
 // ClientURL is where clients reach the server.

@@ -105,3 +105,38 @@ func TestStoreLockReleasedOnShutdown(t *testing.T) {
 	}
 	again.Shutdown()
 }
+
+// TestEmbeddedPortInUseFailsAtOnce: a taken nats.embedded.listen fails the
+// start at once naming the key and the address (nats-server alone left
+// ReadyForConnections waiting 15s, issue 11.13), and releases the store.
+func TestEmbeddedPortInUseFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir, addr := t.TempDir(), ln.Addr().String()
+	done := make(chan error, 1)
+	go func() {
+		e, err := broker.StartEmbedded(embeddedConfig(dir, addr), slog.New(slog.DiscardHandler))
+		if err == nil {
+			e.Shutdown()
+		}
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("a taken port was not reported within 3s")
+	}
+	if err == nil || !strings.Contains(err.Error(), "nats.embedded.listen "+addr) {
+		t.Fatalf("err %v, want one naming nats.embedded.listen %s", err, addr)
+	}
+	// The store is free again: a server on another port starts.
+	e, err := broker.StartEmbedded(embeddedConfig(dir, "127.0.0.1:0"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("the store stayed locked after the failed start: %v", err)
+	}
+	e.Shutdown()
+}
