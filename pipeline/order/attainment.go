@@ -139,11 +139,15 @@ func ratio(n, d uint64) float64 {
 }
 
 // NextDeadline returns the earliest deadline of the order that is still
-// pending (see Rules.Pending), and false when none is.
+// pending (see Rules.Pending; its breach check, not a warning time), and
+// false when none is.
 func (r Rules) NextDeadline(s State) (Deadline, bool) {
 	var next Deadline
 	found := false
 	for _, d := range r.Pending(s) {
+		if d.Threshold != 0 {
+			continue
+		}
 		if !found || d.At.Before(next.At) {
 			next, found = d, true
 		}

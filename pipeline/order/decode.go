@@ -157,7 +157,7 @@ func decodeFields(e *Event, w *fields) error {
 		dst  *string
 	}{
 		{"event_id", &e.EventID}, {"customer_id", &e.CustomerID}, {"item_name", &e.ItemName},
-		{"item_category", &e.ItemCategory}, {"tenant_id", &e.TenantID},
+		{"item_category", &e.ItemCategory}, {"tenant_id", &e.TenantID}, {"service_level", &e.ServiceLevel},
 	}
 	for _, f := range texts {
 		if err := text(f.name, w.get(f.name), f.dst); err != nil {

@@ -26,6 +26,9 @@ func (u Update) AppendJSON(b []byte) []byte {
 		b = appendKey(b, ',', "deadline")
 		b = appendTime(b, *u.Deadline)
 	}
+	b = appendOptString(b, "rule", u.Rule)
+	b = appendOptFloat(b, "threshold", u.Threshold)
+	b = appendOptFloat(b, "remaining_seconds", u.RemainingSeconds)
 	b = appendKey(b, ',', "event_time")
 	b = appendTime(b, u.EventTime)
 	b = appendKey(b, ',', "emitted_at")
@@ -59,10 +62,13 @@ func (s State) AppendJSON(b []byte) []byte {
 	}
 	b = appendKey(b, ',', "breaches")
 	b = appendStrings(b, s.Breaches)
-	if len(s.Retracted) > 0 {
-		b = appendKey(b, ',', "retracted")
-		b = appendStrings(b, s.Retracted)
+	b = appendKey(b, ',', "retracted")
+	b = appendStrings(b, s.Retracted)
+	if len(s.Warnings) > 0 {
+		b = appendKey(b, ',', "warnings")
+		b = appendWarnings(b, s.Warnings)
 	}
+	b = appendOptString(b, "sla_rule", s.SLARule)
 	b = appendOptString(b, "customer_id", s.CustomerID)
 	b = appendOptString(b, "item_name", s.ItemName)
 	b = appendOptString(b, "item_category", s.ItemCategory)
@@ -75,6 +81,7 @@ func (s State) AppendJSON(b []byte) []byte {
 		b = appendFloat(b, s.Price)
 	}
 	b = appendOptString(b, "tenant_id", s.TenantID)
+	b = appendOptString(b, "service_level", s.ServiceLevel)
 	b = appendKey(b, ',', "updated_at")
 	b = appendTime(b, s.UpdatedAt)
 	if !s.Arrived.IsZero() {
@@ -90,6 +97,28 @@ func (s State) AppendJSON(b []byte) []byte {
 		b = appendStrings(b, s.EventIDs)
 	}
 	return append(b, '}')
+}
+
+func appendWarnings(b []byte, ws []Warning) []byte {
+	for i, w := range ws {
+		b = append(b, "[,"[min(i, 1)])
+		b = appendKey(b, '{', "sla")
+		b = appendString(b, string(w.SLA))
+		b = appendKey(b, ',', "threshold")
+		b = appendFloat(b, w.Threshold)
+		if w.Missed {
+			b = append(b, `,"missed":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendOptFloat(b []byte, key string, f float64) []byte {
+	if f == 0 {
+		return b
+	}
+	return appendFloat(appendKey(b, ',', key), f)
 }
 
 // appendKey appends sep and "key":.

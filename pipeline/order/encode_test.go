@@ -37,6 +37,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{OrderID: "ORD-4", Price: 1e21, UpdatedAt: time.Time{}},
 		{OrderID: "ORD-5", Price: 123456789.125, EventIDs: []string{}},
 		{OrderID: "ORD-6", Price: math.SmallestNonzeroFloat64},
+		{OrderID: "ORD-7", Breaches: []SLA{SLADelivery}, Retracted: []SLA{SLAProcessing}, SLARule: "acme-express", ServiceLevel: "express",
+			Warnings: []Warning{{SLAProcessing, 0.5, false}, {SLADelivery, 0.75, true}, {SLAShipping, 1e-7, false}}},
 	}
 	for _, s := range states {
 		checkEncoding(t, s)
@@ -49,6 +51,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			SLABreach: true, SLA: SLAShipping, Deadline: &at, EventTime: at, EmittedAt: at, CustomerID: "C", ItemName: "Ünïcode",
 			TenantID: "t", Late: true, Key: "shipping",
 		},
+		{OrderID: "ORD-1", Type: UpdateAtRisk, SLA: SLAProcessing, Deadline: &at, Rule: "r", Threshold: 0.75, RemainingSeconds: 21600.125},
+		{OrderID: "ORD-1", Type: UpdateRetracted, SLA: SLAProcessing, Deadline: &at, Rule: "default", RemainingSeconds: 1e-7},
 	}
 	for _, u := range updates {
 		checkEncoding(t, u)

@@ -26,6 +26,7 @@ type Event struct {
 	Price        float64   `json:"price,omitempty"`
 	Timestamp    time.Time `json:"timestamp"`
 	TenantID     string    `json:"tenant_id,omitempty"`
+	ServiceLevel string    `json:"service_level,omitempty"`
 
 	// Arrived is when JetStream stored the event (its arrival time). It is not
 	// part of the JSON input; the pipeline sets it from the message metadata.

@@ -28,10 +28,11 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 		return next, []Update{rejection(next, e, stage, reason, now)}
 	}
 	next.absorb(e)
+	next.chooseRule(r, stage)
 	next.setAt(stage, e.Timestamp)
 	next.Arrived.set(stage, e.Arrived)
 	u := advance(&next, s, stage, e, now)
-	out := []Update{u}
+	out := append([]Update{u}, r.retract(&next, stage, now)...)
 	if next.Status == StageCancelled {
 		return next, out
 	}
@@ -46,9 +47,13 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 // is due, unmet by its deadline, not yet breached and not on a cancelled
 // order becomes a breach. It returns the state unchanged and no update when
 // there is nothing to report (a stale or early timer).
+//
+// Check also emits the SLA_AT_RISK warnings whose time has come (SPEC
+// section 11): before the deadline, on an open order whose SLA is unmet. A
+// warning whose time came only after the deadline is recorded as missed.
 func Check(s State, r Rules, now time.Time) (State, []Update) {
 	due := r.overdue(s, now)
-	if len(due) == 0 {
+	if len(due) == 0 && !r.warningDue(s, now) {
 		return s, nil
 	}
 	next := s.Clone()
@@ -58,6 +63,7 @@ func Check(s State, r Rules, now time.Time) (State, []Update) {
 		next.Breaches = append(next.Breaches, d.SLA)
 		out = append(out, breach(next, d, r, now))
 	}
+	out = append(out, r.warn(&next, now)...)
 	return next, out
 }
 
@@ -147,9 +153,10 @@ func rejection(s State, e Event, stage Stage, reason string, now time.Time) Upda
 func breach(s State, d Deadline, r Rules, now time.Time) Update {
 	u := newUpdate(s, UpdateBreach, d.At, now)
 	at := d.At
-	u.Key, u.SLA, u.Deadline, u.SLABreach = string(d.SLA), d.SLA, &at, true
+	t := r.Terms(s)
+	u.Key, u.SLA, u.Deadline, u.SLABreach, u.Rule = string(d.SLA), d.SLA, &at, true, t.Rule
 	u.Message = fmt.Sprintf("SLA BREACH: Order %s not %s within %s - Item: %s",
-		s.OrderID, breachVerb[d.SLA], HumanDuration(r.Duration(d.SLA)), item(s))
+		s.OrderID, breachVerb[d.SLA], HumanDuration(t.Duration(d.SLA)), item(s))
 	return u
 }
 

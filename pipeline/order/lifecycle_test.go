@@ -82,7 +82,7 @@ func msgID(w wantUpd, id string) wantUpd { w.msgID = id; return w }
 func breachUpd(sla SLA, status Stage, deadline, emitted time.Time, msg string) wantUpd {
 	d := deadline
 	return wantUpd{Update: Update{OrderID: "ORD-1", Type: UpdateBreach, Status: status, Message: msg,
-		SLABreach: true, SLA: sla, Deadline: &d, EventTime: deadline, EmittedAt: emitted,
+		SLABreach: true, SLA: sla, Deadline: &d, Rule: DefaultRule, EventTime: deadline, EmittedAt: emitted,
 		CustomerID: "CUST-1", ItemName: "Blue Jeans", TenantID: "acme", Key: string(sla)}}
 }
 
@@ -457,6 +457,12 @@ func FuzzApply(f *testing.F) {
 		if clock&1 == 1 {
 			r.Clock = ClockArrival
 		}
+		if clock&2 != 0 {
+			r.WarnAt = []float64{0.5, 0.75}
+		}
+		if clock&4 != 0 {
+			r.Grace = 3 * time.Hour
+		}
 		ops := fuzzOps(data)
 		checkSequence(t, r, ops)
 		checkPermutations(t, r, ops)
@@ -466,7 +472,7 @@ func FuzzApply(f *testing.F) {
 // checkSequence applies ops in order and checks the invariants after each step.
 func checkSequence(t *testing.T, r Rules, ops []fuzzOp) {
 	s := NewState("ORD-1")
-	breaches := map[SLA]int{}
+	breaches, retracted, warned := map[SLA]int{}, map[SLA]int{}, map[string]int{}
 	for i, op := range ops {
 		now := t0.Add(time.Duration(i) * time.Minute)
 		prev := s.Clone()
@@ -476,7 +482,7 @@ func checkSequence(t *testing.T, r Rules, ops []fuzzOp) {
 		} else {
 			s, us = Apply(s, op.event, r, now)
 		}
-		if len(us) == 0 && !reflect.DeepEqual(prev, s) {
+		if len(us) == 0 && !reflect.DeepEqual(prev, withoutMissed(s, prev)) {
 			t.Fatalf("step %d %+v: state changed without output:\n before %+v\n after  %+v", i, op, prev, s)
 		}
 		checkStatusMove(t, i, prev.Status, s.Status)
@@ -484,14 +490,26 @@ func checkSequence(t *testing.T, r Rules, ops []fuzzOp) {
 		for _, u := range us {
 			checkEncoding(t, u)
 			checkFuzzUpdate(t, r, i, op, s, u)
-			if u.Type == UpdateBreach {
+			switch u.Type {
+			case UpdateBreach:
 				breaches[u.SLA]++
-				if breaches[u.SLA] > 1 {
+				if breaches[u.SLA] > 1 || prev.RetractedSLA(u.SLA) {
 					t.Fatalf("step %d: second SLA_BREACH for %s", i, u.SLA)
+				}
+			case UpdateRetracted:
+				if !prev.Breached(u.SLA) || !s.RetractedSLA(u.SLA) || s.Breached(u.SLA) {
+					t.Fatalf("step %d: retraction of %s without its breach: before %v/%v after %v/%v",
+						i, u.SLA, prev.Breaches, prev.Retracted, s.Breaches, s.Retracted)
+				}
+				retracted[u.SLA]++
+			case UpdateAtRisk:
+				warned[u.Key]++
+				if warned[u.Key] > 1 || prev.decided(u.SLA) || s.Closed() {
+					t.Fatalf("step %d: warning %s again, or on a decided SLA or closed order", i, u.Key)
 				}
 			}
 		}
-		if len(s.Breaches) != len(breaches) {
+		if len(s.Breaches)+len(s.Retracted) != len(breaches) || len(s.Retracted) != len(retracted) {
 			t.Fatalf("step %d: state breaches %v, emitted %v", i, s.Breaches, breaches)
 		}
 
@@ -529,6 +547,14 @@ func checkFuzzUpdate(t *testing.T, r Rules, step int, op fuzzOp, s State, u Upda
 	if u.OrderID != "ORD-1" || u.Status != s.Status || u.Message == "" {
 		t.Fatalf("step %d: update %+v for state %s", step, u, s.Status)
 	}
+	switch u.Type {
+	case UpdateRetracted:
+		checkFuzzRetraction(t, r, step, op, s, u)
+		return
+	case UpdateAtRisk:
+		checkFuzzWarning(t, r, step, op, s, u)
+		return
+	}
 	if u.Type == UpdateBreach {
 		if !u.SLABreach || u.Deadline == nil || !u.EventTime.Equal(*u.Deadline) || u.Key != string(u.SLA) ||
 			!strings.HasPrefix(u.Message, "SLA BREACH: Order ORD-1 not ") || s.Status == StageCancelled {
@@ -537,13 +563,53 @@ func checkFuzzUpdate(t *testing.T, r Rules, step int, op fuzzOp, s State, u Upda
 		if want, ok := r.Deadline(s, u.SLA); !ok || !want.Equal(*u.Deadline) {
 			t.Fatalf("step %d: breach deadline %v, want %v", step, *u.Deadline, want)
 		}
-		if op.check && u.Deadline.After(op.at) {
+		if op.check && u.Deadline.Add(r.grace()).After(op.at) {
 			t.Fatalf("step %d: Check at %v reported a breach due %v", step, op.at, *u.Deadline)
 		}
 		return
 	}
 	if op.check || u.SLABreach || u.Deadline != nil || u.SLA != "" || !u.EventTime.Equal(op.event.Timestamp) {
 		t.Fatalf("step %d: bad lifecycle update %s for %+v", step, fmtUpdate(u), op)
+	}
+}
+
+// withoutMissed returns s with the missed warnings it added to prev
+// dropped: recording a missed warning is the one change without output.
+func withoutMissed(s, prev State) State {
+	if len(s.Warnings) == len(prev.Warnings) {
+		return s
+	}
+	for _, w := range s.Warnings[len(prev.Warnings):] {
+		if !w.Missed {
+			return s
+		}
+	}
+	s.Warnings = prev.Warnings
+	s.UpdatedAt = prev.UpdatedAt
+	return s
+}
+
+// checkFuzzRetraction checks a retraction: event clock, from the applied
+// event, which reached a stage meeting the SLA by its deadline.
+func checkFuzzRetraction(t *testing.T, r Rules, step int, op fuzzOp, s State, u Update) {
+	t.Helper()
+	if op.check || r.Clock != ClockEvent || u.SLABreach || u.Deadline == nil || u.Key != string(u.SLA) ||
+		!u.EventTime.Equal(op.event.Timestamp) || u.EventTime.After(*u.Deadline) ||
+		!strings.HasPrefix(u.Message, "SLA BREACH RETRACTED: Order ORD-1 ") {
+		t.Fatalf("step %d: bad retraction %s for %+v", step, fmtUpdate(u), op)
+	}
+	if want, ok := r.Deadline(s, u.SLA); !ok || !want.Equal(*u.Deadline) {
+		t.Fatalf("step %d: retraction deadline %v, want %v", step, *u.Deadline, want)
+	}
+}
+
+// checkFuzzWarning checks a warning: from a Check at or after its time and
+// before the deadline.
+func checkFuzzWarning(t *testing.T, r Rules, step int, op fuzzOp, s State, u Update) {
+	t.Helper()
+	if !op.check || u.Deadline == nil || u.Threshold <= 0 || u.EventTime.After(op.at) || !op.at.Before(*u.Deadline) ||
+		u.Key != string(u.SLA)+":"+FormatThreshold(u.Threshold) || !s.Warned(u.SLA, u.Threshold) {
+		t.Fatalf("step %d: bad warning %s for %+v", step, fmtUpdate(u), op)
 	}
 }
 

@@ -31,12 +31,27 @@ const (
 	ClockArrival Clock = "processing"
 )
 
-// Rules are the SLA durations and the clock they are measured on.
+// Rules are the SLA terms in force: the default durations, calendar and
+// warnings, the clock, the grace period and the segment rules (sla.rules)
+// that override the defaults for the orders they match (SPEC section 11).
 type Rules struct {
 	Processing time.Duration // placed -> processing started; default 24h
 	Shipping   time.Duration // processing started -> shipped; default 3d
 	Delivery   time.Duration // placed -> delivered; default 7d
 	Clock      Clock         // default ClockEvent
+	// Grace delays a breach by that long past its deadline (event clock
+	// only), so that late events can still prove the stage in time;
+	// default 0.
+	Grace time.Duration
+	// WarnAt are the fractions of an SLA's time at which SLA_AT_RISK is
+	// emitted, ascending, each in (0, 1); default none.
+	WarnAt []float64
+	// Calendar counts the default durations in open hours; default nil
+	// (round the clock).
+	Calendar *Calendar
+	// Segments are the rules of sla.rules in order: the first whose match
+	// fits an order is chosen for it; default none.
+	Segments []Rule
 }
 
 // DefaultRules are the SLAs of the original system: 24h, 3d, 7d on event time.
@@ -56,10 +71,13 @@ func (r Rules) Duration(s SLA) time.Duration {
 	}
 }
 
-// Deadline is the moment an SLA falls due.
+// Deadline is an instant at which an order's SLA must be checked: the
+// breach check (Threshold 0: the deadline, plus sla.grace) or the warning
+// time of one warn_at fraction (Threshold > 0).
 type Deadline struct {
-	SLA SLA
-	At  time.Time
+	SLA       SLA
+	At        time.Time
+	Threshold float64
 }
 
 // startStage is the stage whose time starts each SLA.
@@ -117,14 +135,27 @@ func (r Rules) reached(s State, st Stage) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Deadline returns when an SLA of the order falls due, and false while its
-// start is unknown.
+// Deadline returns when an SLA of the order falls due under the order's
+// terms (its rule's duration, counted in its calendar's open hours), and
+// false while its start is unknown.
 func (r Rules) Deadline(s State, sla SLA) (time.Time, bool) {
+	return r.Terms(s).deadline(r, s, sla)
+}
+
+func (t Terms) deadline(r Rules, s State, sla SLA) (time.Time, bool) {
 	start, ok := r.reached(s, startStage(sla))
 	if !ok {
 		return time.Time{}, false
 	}
-	return start.Add(r.Duration(sla)), true
+	return t.Calendar.Add(start, t.Duration(sla)), true
+}
+
+// grace is the breach delay: sla.grace on the event clock, none on arrival.
+func (r Rules) grace() time.Duration {
+	if r.Clock == ClockArrival {
+		return 0
+	}
+	return r.Grace
 }
 
 // metAt returns the earliest time a stage meeting the SLA was reached.
@@ -139,23 +170,28 @@ func (r Rules) metAt(s State, sla SLA) (time.Time, bool) {
 	return first, found
 }
 
-// Pending returns the deadlines that still need a timer: the SLA's start is
-// known, it is neither met nor breached, and the order is not closed. They
-// are sorted by SLA in the order of SLAs.
+// Pending returns the instants at which the order must be checked: for
+// every SLA whose start is known, that is neither met, breached nor
+// retracted, on an order not closed, the warning time of each warn_at
+// fraction not yet warned (Threshold f) and then the breach check (the
+// deadline plus sla.grace, Threshold 0). They are sorted by SLA in the order
+// of SLAs, warnings first by threshold.
 func (r Rules) Pending(s State) []Deadline {
 	if s.Closed() {
 		return nil
 	}
 	var out []Deadline
+	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := r.Deadline(s, sla)
-		if !ok || s.Breached(sla) {
+		at, ok := t.deadline(r, s, sla)
+		if !ok || s.decided(sla) {
 			continue
 		}
 		if _, met := r.metAt(s, sla); met {
 			continue
 		}
-		out = append(out, Deadline{SLA: sla, At: at})
+		out = t.appendWarnings(out, r, s, sla)
+		out = append(out, Deadline{SLA: sla, At: at.Add(r.grace())})
 	}
 	return out
 }
@@ -164,9 +200,10 @@ func (r Rules) Pending(s State) []Deadline {
 // not yet recorded as breached: a late transition is a breach too.
 func (r Rules) lateMet(s State) []Deadline {
 	var out []Deadline
+	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := r.Deadline(s, sla)
-		if !ok || s.Breached(sla) {
+		at, ok := t.deadline(r, s, sla)
+		if !ok || s.decided(sla) {
 			continue
 		}
 		if met, ok := r.metAt(s, sla); ok && met.After(at) {
@@ -176,16 +213,18 @@ func (r Rules) lateMet(s State) []Deadline {
 	return out
 }
 
-// overdue returns the SLAs whose deadline is at or before now, unmet by the
-// deadline and not yet breached; cancelled orders have none.
+// overdue returns the SLAs whose deadline plus grace is at or before now,
+// unmet by the deadline and neither breached nor retracted; cancelled orders
+// have none. At is the deadline itself.
 func (r Rules) overdue(s State, now time.Time) []Deadline {
 	if s.Status == StageCancelled {
 		return nil
 	}
 	var out []Deadline
+	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := r.Deadline(s, sla)
-		if !ok || s.Breached(sla) || now.Before(at) {
+		at, ok := t.deadline(r, s, sla)
+		if !ok || s.decided(sla) || now.Before(at.Add(r.grace())) {
 			continue
 		}
 		if met, ok := r.metAt(s, sla); ok && !met.After(at) {

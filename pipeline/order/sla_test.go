@@ -8,7 +8,7 @@ import (
 
 func TestDefaultRules(t *testing.T) {
 	want := Rules{Processing: 24 * time.Hour, Shipping: 72 * time.Hour, Delivery: 168 * time.Hour, Clock: ClockEvent}
-	if got := DefaultRules(); got != want {
+	if got := DefaultRules(); !reflect.DeepEqual(got, want) {
 		t.Errorf("DefaultRules() = %+v, want %+v", got, want)
 	}
 }
@@ -92,17 +92,17 @@ func TestRulesPending(t *testing.T) {
 	}{
 		{"new order", r, func(t *testing.T) State { return NewState("ORD-1") }, nil},
 		{"placed", r, func(t *testing.T) State { return build(t, r, placed) },
-			[]Deadline{{SLAProcessing, hours(24)}, {SLADelivery, hours(168)}}},
+			[]Deadline{{SLAProcessing, hours(24), 0}, {SLADelivery, hours(168), 0}}},
 		{"processing", r, func(t *testing.T) State { return build(t, r, placed, proc) },
-			[]Deadline{{SLAShipping, hours(74)}, {SLADelivery, hours(168)}}},
+			[]Deadline{{SLAShipping, hours(74), 0}, {SLADelivery, hours(168), 0}}},
 		{"shipped", r, func(t *testing.T) State { return build(t, r, placed, proc, ship) },
-			[]Deadline{{SLADelivery, hours(168)}}},
+			[]Deadline{{SLADelivery, hours(168), 0}}},
 		{"shipped without processing", r, func(t *testing.T) State { return build(t, r, placed, ship) },
-			[]Deadline{{SLADelivery, hours(168)}}},
+			[]Deadline{{SLADelivery, hours(168), 0}}},
 		{"processing without placed", r, func(t *testing.T) State { return build(t, r, proc) },
-			[]Deadline{{SLAShipping, hours(74)}}},
+			[]Deadline{{SLAShipping, hours(74), 0}}},
 		{"sub-second start", r, func(t *testing.T) State { return build(t, r, placedEvent(t0.Add(time.Millisecond+7))) },
-			[]Deadline{{SLAProcessing, t0.Add(24*time.Hour + time.Millisecond + 7)}, {SLADelivery, t0.Add(168*time.Hour + time.Millisecond + 7)}}},
+			[]Deadline{{SLAProcessing, t0.Add(24*time.Hour + time.Millisecond + 7), 0}, {SLADelivery, t0.Add(168*time.Hour + time.Millisecond + 7), 0}}},
 		{"delivered", r, func(t *testing.T) State { return build(t, r, placed, proc, ship, bare(ItemDelivered, hours(50))) }, nil},
 		{"delivered late", r, func(t *testing.T) State { return build(t, r, placed, bare(ItemDelivered, hours(500))) }, nil},
 		{"cancelled", r, func(t *testing.T) State { return build(t, r, placed, bare(OrderCancelled, hours(1))) }, nil},
@@ -113,14 +113,14 @@ func TestRulesPending(t *testing.T) {
 				t.Fatalf("Check: %d updates, want 1", len(us))
 			}
 			return s
-		}, []Deadline{{SLADelivery, hours(168)}}},
+		}, []Deadline{{SLADelivery, hours(168), 0}}},
 		{"processing and delivery breached", r, func(t *testing.T) State {
 			s, _ := Check(build(t, r, placed), r, hours(168))
 			return s
 		}, nil},
 		{"arrival clock", arrival, func(t *testing.T) State {
 			return build(t, arrival, arrivedAt(placed, hours(5)), arrivedAt(proc, hours(6)))
-		}, []Deadline{{SLAShipping, hours(78)}, {SLADelivery, hours(173)}}},
+		}, []Deadline{{SLAShipping, hours(78), 0}, {SLADelivery, hours(173), 0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

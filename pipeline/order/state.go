@@ -19,14 +19,23 @@ type State struct {
 	DeliveredAt  *time.Time `json:"delivered_at,omitempty"`
 	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
 	Breaches     []SLA      `json:"breaches"`
-	Retracted    []SLA      `json:"retracted,omitempty"` // breaches later withdrawn (SPEC 11)
-	CustomerID   string     `json:"customer_id,omitempty"`
-	ItemName     string     `json:"item_name,omitempty"`
-	ItemCategory string     `json:"item_category,omitempty"`
-	Quantity     int        `json:"quantity,omitempty"`
-	Price        float64    `json:"price,omitempty"`
-	TenantID     string     `json:"tenant_id,omitempty"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	// Retracted lists breaches a late event withdrew (SPEC section 11); an
+	// SLA is in Breaches or Retracted, never both, and never breached again.
+	Retracted []SLA `json:"retracted"`
+	// Warnings records the SLA_AT_RISK warnings sent (and those missed), so
+	// each is sent at most once per SLA and threshold.
+	Warnings []Warning `json:"warnings,omitempty"`
+	// SLARule names the rule of sla.rules chosen for the order, DefaultRule
+	// when none matched, "" until chosen.
+	SLARule      string    `json:"sla_rule,omitempty"`
+	CustomerID   string    `json:"customer_id,omitempty"`
+	ItemName     string    `json:"item_name,omitempty"`
+	ItemCategory string    `json:"item_category,omitempty"`
+	Quantity     int       `json:"quantity,omitempty"`
+	Price        float64   `json:"price,omitempty"`
+	TenantID     string    `json:"tenant_id,omitempty"`
+	ServiceLevel string    `json:"service_level,omitempty"`
+	UpdatedAt    time.Time `json:"updated_at"`
 
 	// Arrived holds when each stage's event was stored by JetStream; with
 	// sla.clock "processing" deadlines are computed from these.
@@ -40,7 +49,7 @@ type State struct {
 
 // NewState returns the empty state of an order not seen before.
 func NewState(orderID string) State {
-	return State{OrderID: orderID, Breaches: []SLA{}}
+	return State{OrderID: orderID, Breaches: []SLA{}, Retracted: []SLA{}}
 }
 
 // Known reports whether any event of the order has been seen.
@@ -83,8 +92,32 @@ func (s *State) setAt(st Stage, t time.Time) {
 	}
 }
 
-// Breached reports whether an SLA breach was already recorded.
+// Breached reports whether an SLA breach was already recorded (and not
+// retracted).
 func (s State) Breached(sla SLA) bool { return slices.Contains(s.Breaches, sla) }
+
+// decided reports whether an SLA was breached, retracted or not: it is never
+// breached or warned again.
+func (s State) decided(sla SLA) bool { return s.Breached(sla) || s.RetractedSLA(sla) }
+
+// Warning is one SLA_AT_RISK of an order: sent, or missed when the order's
+// deadline had passed by the time its warning was checked.
+type Warning struct {
+	SLA       SLA     `json:"sla"`
+	Threshold float64 `json:"threshold"`
+	Missed    bool    `json:"missed,omitempty"`
+}
+
+// Warned reports whether the warning of an SLA at a threshold was sent (or
+// missed).
+func (s State) Warned(sla SLA, threshold float64) bool {
+	for _, w := range s.Warnings {
+		if w.SLA == sla && w.Threshold == threshold {
+			return true
+		}
+	}
+	return false
+}
 
 // seenEvent reports whether an event id was already applied or rejected.
 func (s State) seenEvent(id string) bool {
@@ -109,6 +142,7 @@ func (s *State) absorb(e Event) {
 	setIf(&s.ItemName, e.ItemName)
 	setIf(&s.ItemCategory, e.ItemCategory)
 	setIf(&s.TenantID, e.TenantID)
+	setIf(&s.ServiceLevel, e.ServiceLevel)
 	if e.Quantity != 0 {
 		s.Quantity = e.Quantity
 	}
@@ -131,6 +165,11 @@ func (s State) Clone() State {
 	if c.Breaches == nil {
 		c.Breaches = []SLA{}
 	}
+	c.Retracted = slices.Clone(s.Retracted)
+	if c.Retracted == nil {
+		c.Retracted = []SLA{}
+	}
+	c.Warnings = slices.Clone(s.Warnings)
 	c.Rejected = slices.Clone(s.Rejected)
 	c.EventIDs = slices.Clone(s.EventIDs)
 	return c

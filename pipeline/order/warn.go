@@ -1,0 +1,116 @@
+package order
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// warnTimes calls f with each warning of an SLA not yet sent or missed, and
+// its time: when the fraction of the SLA's duration has passed, counted as
+// the deadline is (in open hours under a calendar).
+func (t Terms) warnTimes(r Rules, s State, sla SLA, f func(threshold float64, at time.Time)) {
+	if len(t.WarnAt) == 0 {
+		return
+	}
+	start, ok := r.reached(s, startStage(sla))
+	if !ok {
+		return
+	}
+	d := t.Duration(sla)
+	for _, th := range t.WarnAt {
+		if !s.Warned(sla, th) {
+			f(th, t.Calendar.Add(start, time.Duration(math.Round(th*float64(d)))))
+		}
+	}
+}
+
+// appendWarnings appends the pending warning checks of an SLA.
+func (t Terms) appendWarnings(out []Deadline, r Rules, s State, sla SLA) []Deadline {
+	t.warnTimes(r, s, sla, func(th float64, at time.Time) {
+		out = append(out, Deadline{SLA: sla, At: at, Threshold: th})
+	})
+	return out
+}
+
+// atRisk calls f with every SLA that can still be warned about: its start
+// known, neither met, breached nor retracted, on an open order.
+func (r Rules) atRisk(s State, f func(t Terms, sla SLA, deadline time.Time)) {
+	if s.Closed() {
+		return
+	}
+	t := r.Terms(s)
+	if len(t.WarnAt) == 0 {
+		return
+	}
+	for _, sla := range SLAs {
+		at, ok := t.deadline(r, s, sla)
+		if !ok || s.decided(sla) {
+			continue
+		}
+		if _, met := r.metAt(s, sla); !met {
+			f(t, sla, at)
+		}
+	}
+}
+
+// warningDue reports whether a warning's time has come by now.
+func (r Rules) warningDue(s State, now time.Time) bool {
+	due := false
+	r.atRisk(s, func(t Terms, sla SLA, _ time.Time) {
+		t.warnTimes(r, s, sla, func(_ float64, at time.Time) { due = due || !now.Before(at) })
+	})
+	return due
+}
+
+// warn records and returns the warnings whose time has come by now. One
+// whose deadline has passed too (inside sla.grace, or after downtime) is
+// recorded as missed: a warning after the deadline would say nothing.
+func (r Rules) warn(s *State, now time.Time) []Update {
+	var out []Update
+	r.atRisk(*s, func(t Terms, sla SLA, deadline time.Time) {
+		t.warnTimes(r, *s, sla, func(th float64, at time.Time) {
+			switch {
+			case now.Before(at):
+			case !now.Before(deadline):
+				s.Warnings = append(s.Warnings, Warning{SLA: sla, Threshold: th, Missed: true})
+			default:
+				s.Warnings = append(s.Warnings, Warning{SLA: sla, Threshold: th})
+				out = append(out, warning(*s, t, sla, th, at, deadline, now))
+			}
+		})
+	})
+	return out
+}
+
+// warning is the SLA_AT_RISK update of one SLA at one threshold. Its event
+// time is the warning time; remaining_seconds counts from now to the
+// deadline, and the message says the open time left.
+func warning(s State, t Terms, sla SLA, th float64, at, deadline, now time.Time) Update {
+	u := newUpdate(s, UpdateAtRisk, at, now)
+	d := deadline
+	u.Key = string(sla) + ":" + FormatThreshold(th)
+	u.SLA, u.Deadline, u.Rule, u.Threshold = sla, &d, t.Rule, th
+	u.RemainingSeconds = max(math.Round(float64(deadline.Sub(now))/1e6)/1e3, 0.001)
+	left := HumanDuration(roundLeft(t.Calendar.Open(now, deadline)))
+	if t.Calendar != nil {
+		left += " of open time"
+	}
+	u.Message = fmt.Sprintf("SLA AT RISK: Order %s has %s left to be %s (%s%% of %s used) - Item: %s",
+		s.OrderID, left, breachVerb[sla], strconv.FormatFloat(th*100, 'f', -1, 64),
+		HumanDuration(t.Duration(sla)), item(s))
+	return u
+}
+
+// FormatThreshold writes a warn_at fraction as in Msg-Ids: 0.75, 0.5.
+func FormatThreshold(th float64) string { return strconv.FormatFloat(th, 'f', -1, 64) }
+
+// roundLeft rounds the time left for a message: to the second from ten
+// seconds up, else to a tenth of a second.
+func roundLeft(d time.Duration) time.Duration {
+	if d >= 10*time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
+}
