@@ -116,7 +116,7 @@ func timersStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 func updatesStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name: UpdatesStream, Description: "ordertrack lifecycle updates and SLA alerts",
-		Subjects: []string{t.Prefix + ".updates.>", t.Prefix + ".alerts.>"},
+		Subjects: t.OutputSubjects(),
 		Storage:  jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
 		MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow,
 	}
@@ -160,6 +160,10 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 		return nil, fmt.Errorf("look up stream %s: %w", want.Name, err)
 	}
 	have := s.CachedInfo().Config
+	if s, err = addSubjects(ctx, js, s, want, log); err != nil {
+		return nil, err
+	}
+	have = s.CachedInfo().Config
 	if err := compareStream(have, want); err != nil {
 		return nil, err
 	}
@@ -178,6 +182,35 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 // stream: its max age and duplicate window.
 func limitsDiffer(have, want jetstream.StreamConfig) bool {
 	return have.MaxAge != want.MaxAge || have.Duplicates != want.Duplicates
+}
+
+// addSubjects updates a stream in place when it has a subset of the
+// subjects wanted, as a stream created by an older ordertrack (without
+// orders.warnings.> on ORDER_UPDATES): adding subjects drops no message.
+// Any other difference is left to compareStream.
+func addSubjects(ctx context.Context, js jetstream.JetStream, s jetstream.Stream, want jetstream.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
+	have := s.CachedInfo().Config
+	var missing []string
+	for _, w := range want.Subjects {
+		if !slices.Contains(have.Subjects, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, h := range have.Subjects {
+		if !slices.Contains(want.Subjects, h) {
+			return s, nil // not a subset: a conflict, reported by compareStream
+		}
+	}
+	if len(missing) == 0 {
+		return s, nil
+	}
+	have.Subjects = want.Subjects
+	updated, err := js.UpdateStream(ctx, have)
+	if err != nil {
+		return nil, fmt.Errorf("update stream %s to add subjects %v: %w", want.Name, missing, err)
+	}
+	log.Info("added subjects to stream", "stream", want.Name, "subjects", missing)
+	return updated, nil
 }
 
 // compareStream refuses differences that would change what the stream means.

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 )
@@ -53,5 +57,49 @@ func TestPartitionMatchesServerTransform(t *testing.T) {
 		if got := m.Subject; got != fmt.Sprintf("orders.events.%d.%s", want, id) {
 			t.Errorf("order %s stored as %s, Topology says partition %d", id, got, want)
 		}
+	}
+}
+
+// TestProvisionAddsWarningsSubject starts from an ORDER_UPDATES stream as an
+// older ordertrack created it (no orders.warnings.>) holding a message:
+// provisioning adds the subject in place and keeps the message (SPEC 2).
+func TestProvisionAddsWarningsSubject(t *testing.T) {
+	srv := startServer(t, t.TempDir())
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	cfg := testConfig()
+	old := jetstream.StreamConfig{Name: pipeline.UpdatesStream, Subjects: []string{"orders.updates.>", "orders.alerts.>"},
+		Storage: jetstream.FileStorage, MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow}
+	if _, err := js.CreateStream(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "orders.alerts.processing.ORD-1", []byte(`{"order_id":"ORD-1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	prov, err := pipeline.Provision(ctx, js, cfg, log)
+	if err != nil {
+		t.Fatalf("provisioning over an older ORDER_UPDATES: %v", err)
+	}
+	info, err := prov.Updates.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"orders.updates.>", "orders.alerts.>", "orders.warnings.>"}
+	if fmt.Sprint(info.Config.Subjects) != fmt.Sprint(want) || info.State.Msgs != 1 {
+		t.Errorf("ORDER_UPDATES subjects %v with %d messages, want %v with the 1 message kept", info.Config.Subjects, info.State.Msgs, want)
+	}
+	if !strings.Contains(logs.String(), "added subjects to stream") || !strings.Contains(logs.String(), "orders.warnings.>") {
+		t.Errorf("update not logged: %s", logs.String())
+	}
+	if _, err := js.Publish(ctx, "orders.warnings.processing.ORD-1", []byte(`{}`)); err != nil {
+		t.Errorf("publish a warning after the update: %v", err)
 	}
 }

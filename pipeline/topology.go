@@ -61,12 +61,26 @@ func (t Topology) OrderAlerts(orderID string) string { return t.Prefix + ".alert
 // OrderWarnings matches one order's warnings of every SLA.
 func (t Topology) OrderWarnings(orderID string) string { return t.Prefix + ".warnings.*." + orderID }
 
-// OutputSubject is where an update goes: alerts for breaches, updates otherwise.
+// WarningSubject carries an order's at-risk warnings of one SLA.
+func (t Topology) WarningSubject(sla order.SLA, orderID string) string {
+	return t.Prefix + ".warnings." + string(sla) + "." + orderID
+}
+
+// OutputSubject is where an update goes: alerts for breaches and their
+// retractions, warnings for SLA_AT_RISK, updates otherwise.
 func (t Topology) OutputSubject(u order.Update) string {
-	if u.Type == order.UpdateBreach {
+	switch u.Type {
+	case order.UpdateBreach, order.UpdateRetracted:
 		return t.AlertSubject(u.SLA, u.OrderID)
+	case order.UpdateAtRisk:
+		return t.WarningSubject(u.SLA, u.OrderID)
 	}
 	return t.UpdateSubject(u.OrderID)
+}
+
+// OutputSubjects are the subjects of the ORDER_UPDATES stream.
+func (t Topology) OutputSubjects() []string {
+	return []string{t.Prefix + ".updates.>", t.Prefix + ".alerts.>", t.Prefix + ".warnings.>"}
 }
 
 // DLQSubject carries dead letters of one reason.
