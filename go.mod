@@ -3,6 +3,7 @@ module github.com/ordertrack/ordertrack
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/go-viper/mapstructure/v2 v2.4.0
 	github.com/knadh/koanf/parsers/yaml v1.1.1
 	github.com/knadh/koanf/providers/confmap v1.0.1

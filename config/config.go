@@ -9,12 +9,15 @@ type Config struct {
 	Subjects  Subjects  `koanf:"subjects"`
 	Streaming Streaming `koanf:"streaming"`
 	SLA       SLA       `koanf:"sla"`
-	Retention Retention `koanf:"retention"`
-	Generator Generator `koanf:"generator"`
-	Output    Output    `koanf:"output"`
-	Notify    Notify    `koanf:"notify"`
-	Monitor   Monitor   `koanf:"monitor"`
-	Log       Log       `koanf:"log"`
+	// Calendars are the business calendars by name (calendars.<name>.*),
+	// used by sla.calendar and sla.rules[].calendar; default none.
+	Calendars map[string]Calendar `koanf:"calendars"`
+	Retention Retention           `koanf:"retention"`
+	Generator Generator           `koanf:"generator"`
+	Output    Output              `koanf:"output"`
+	Notify    Notify              `koanf:"notify"`
+	Monitor   Monitor             `koanf:"monitor"`
+	Log       Log                 `koanf:"log"`
 }
 
 // NATS says which NATS server to use and how to authenticate to it.
@@ -104,6 +107,61 @@ type SLA struct {
 	// MaxClockSkew is how far event time may run ahead of the local
 	// clock; default 5m.
 	MaxClockSkew time.Duration `koanf:"max_clock_skew"`
+	// Grace is how long after a deadline the breach waits, so that late
+	// events can still prove the stage in time (event clock only);
+	// default 0s.
+	Grace time.Duration `koanf:"grace"`
+	// WarnAt are the fractions of an SLA's time used at which SLA_AT_RISK
+	// is emitted, each in (0, 1), e.g. [0.5, 0.75]; default none.
+	WarnAt []float64 `koanf:"warn_at"`
+	// Calendar names the calendar of the default durations; default ""
+	// (round the clock).
+	Calendar string `koanf:"calendar"`
+	// Rules are the segment rules, first match wins; default none.
+	Rules []Rule `koanf:"rules"`
+}
+
+// Rule is one entry of sla.rules: SLA terms for the orders it matches. A
+// duration left 0, a calendar left "" or a warn_at left out falls back to
+// the defaults of sla.*.
+type Rule struct {
+	// Name identifies the rule (state sla_rule, output rule); required,
+	// unique, not "default".
+	Name string `koanf:"name"`
+	// Match lists the order fields the rule matches; at least one.
+	Match Match `koanf:"match"`
+	// Processing, Shipping and Delivery override sla.*; 0 = the default.
+	Processing time.Duration `koanf:"processing"`
+	Shipping   time.Duration `koanf:"shipping"`
+	Delivery   time.Duration `koanf:"delivery"`
+	// Calendar names a calendar of calendars.*; "" = sla.calendar.
+	Calendar string `koanf:"calendar"`
+	// WarnAt overrides sla.warn_at; absent = sla.warn_at, [] = none.
+	WarnAt []float64 `koanf:"warn_at"`
+}
+
+// Match is what a rule matches on; a field left "" matches any order.
+type Match struct {
+	TenantID     string `koanf:"tenant_id"`
+	ItemCategory string `koanf:"item_category"`
+	ServiceLevel string `koanf:"service_level"`
+}
+
+// Calendar is a business calendar (calendars.<name>).
+type Calendar struct {
+	// Timezone is an IANA zone name such as "Europe/Berlin"; default "UTC".
+	Timezone string `koanf:"timezone"`
+	// Hours are the open hours per weekday (mon..sun) such as
+	// "08:00-18:00", several comma-separated; a day not listed is closed.
+	Hours map[string]string `koanf:"hours"`
+	// Holidays are dates (YYYY-MM-DD) closed all day; default none.
+	Holidays []string `koanf:"holidays"`
+	// HolidaysFile is an iCalendar (.ics) file whose all-day events are
+	// holidays; default "" (none).
+	HolidaysFile string `koanf:"holidays_file"`
+	// FileHolidays are the dates read from HolidaysFile by Load (not a
+	// configuration key).
+	FileHolidays []string `koanf:"-"`
 }
 
 // Retention configures how long state and output are kept.

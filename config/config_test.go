@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -38,7 +39,7 @@ func TestResolvers(t *testing.T) {
 func TestDemoSLAs(t *testing.T) {
 	want := SLA{Processing: 10 * time.Second, Shipping: 10 * time.Second, Delivery: 30 * time.Second,
 		Clock: ClockEvent, MaxClockSkew: 5 * time.Minute}
-	if got := DemoSLAs(); got != want {
+	if got := DemoSLAs(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("DemoSLAs() = %+v, want %+v", got, want)
 	}
 }

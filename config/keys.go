@@ -20,12 +20,31 @@ type Key struct {
 
 // Keys lists every configuration key with its default and help text,
 // sorted by name. The command line registers one flag per key from it.
+//
+// Keys under a named entry, such as calendars.<name>.timezone, are not
+// listed: they have no default and no flag (see PatternKeys).
 func Keys() []Key {
 	def := reflect.ValueOf(Default())
 	help := keyHelp()
 	var out []Key
 	for _, f := range fields() {
+		if f.pattern || f.container {
+			continue
+		}
 		out = append(out, Key{Name: f.name, Default: render(def.FieldByIndex(f.index)), Help: help[f.name]})
+	}
+	return out
+}
+
+// PatternKeys lists the keys under named entries, with "*" for the name
+// (calendars.*.timezone) and their help text, sorted by name.
+func PatternKeys() []Key {
+	help := patternHelp()
+	var out []Key
+	for _, f := range fields() {
+		if f.pattern {
+			out = append(out, Key{Name: f.name, Help: help[f.name]})
+		}
 	}
 	return out
 }
@@ -41,6 +60,15 @@ func render(v reflect.Value) string {
 		return x
 	case bool:
 		return strconv.FormatBool(x)
+	case []float64:
+		parts := make([]string, len(x))
+		for i, f := range x {
+			parts[i] = strconv.FormatFloat(f, 'g', -1, 64)
+		}
+		return strings.Join(parts, ",")
+	}
+	if v.Kind() == reflect.Slice {
+		return "" // lists of entries (sla.rules) have no default
 	}
 	if k := v.Kind(); k == reflect.Slice || k == reflect.Map {
 		return "" // lists and maps are set in the file
@@ -48,42 +76,118 @@ func render(v reflect.Value) string {
 	return strconv.FormatInt(v.Int(), 10)
 }
 
-// field is one leaf of Config: its dotted key, position and type.
+// field is one leaf of Config: its dotted key, position and type. A leaf
+// under a map of named entries (calendars.<name>.timezone) is a pattern:
+// its name has "*" for the entry's name and it has no index.
 type field struct {
-	name  string
-	index []int
-	typ   reflect.Type
+	name    string
+	index   []int
+	typ     reflect.Type
+	pattern bool
+	// container marks the map holding pattern leaves (calendars): it has an
+	// index, so reloads compare and swap it whole, but it is set through its
+	// pattern leaves only.
+	container bool
 }
 
 // fields lists the leaves of Config sorted by key, from the koanf tags.
 func fields() []field {
 	var out []field
-	walk(reflect.TypeFor[Config](), "", nil, &out)
+	walk(reflect.TypeFor[Config](), "", nil, false, &out)
 	slices.SortFunc(out, func(a, b field) int { return strings.Compare(a.name, b.name) })
 	return out
 }
 
-// walk appends the leaves of struct type t to out.
-func walk(t reflect.Type, prefix string, index []int, out *[]field) {
+// walk appends the leaves of struct type t to out. Structs nest; a map of
+// structs (calendars) nests under a "*" token, a map of scalars (hours) is
+// one pattern leaf per entry; a list (warn_at, holidays, rules) is one leaf
+// whose value is the whole list, converted with the paths of its elements.
+func walk(t reflect.Type, prefix string, index []int, pattern bool, out *[]field) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := prefix + f.Tag.Get("koanf")
-		idx := append(slices.Clone(index), i)
-		if f.Type.Kind() == reflect.Struct {
-			walk(f.Type, name+".", idx, out)
+		tag := f.Tag.Get("koanf")
+		if tag == "-" {
 			continue
 		}
-		*out = append(*out, field{name: name, index: idx, typ: f.Type})
+		name := prefix + tag
+		idx := append(slices.Clone(index), i)
+		if pattern {
+			idx = nil
+		}
+		switch {
+		case f.Type.Kind() == reflect.Struct && f.Type != durationType:
+			walk(f.Type, name+".", idx, pattern, out)
+		case f.Type.Kind() == reflect.Map && f.Type.Elem().Kind() == reflect.Struct:
+			*out = append(*out, field{name: name, index: idx, typ: f.Type, container: true})
+			walk(f.Type.Elem(), name+".*.", nil, true, out)
+		case f.Type.Kind() == reflect.Map:
+			*out = append(*out, field{name: name + ".*", typ: f.Type.Elem(), pattern: true})
+		default:
+			*out = append(*out, field{name: name, index: idx, typ: f.Type, pattern: pattern})
+		}
 	}
 }
 
-// fieldsByName indexes fields by dotted key.
+// fieldsByName indexes fields by dotted key; pattern keys are indexed with
+// their "*" tokens (see lookupField).
 func fieldsByName() map[string]field {
 	m := map[string]field{}
 	for _, f := range fields() {
 		m[f.name] = f
 	}
 	return m
+}
+
+// lookupField finds the field of a dotted key: by name, else the pattern
+// whose tokens match the key's ("*" matching any one token).
+func lookupField(known map[string]field, key string) (field, bool) {
+	if f, ok := known[key]; ok && !f.container {
+		return f, true
+	}
+	for name, f := range known {
+		if f.pattern && matchPattern(name, key) {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+// matchPattern reports whether key has the tokens of pattern, "*" matching
+// any one token.
+func matchPattern(pattern, key string) bool {
+	p, k := strings.Split(pattern, "."), strings.Split(key, ".")
+	if len(p) != len(k) {
+		return false
+	}
+	for i := range p {
+		if p[i] != "*" && p[i] != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// instantiate writes pattern with its "*" tokens taken from key, for
+// suggestions: calendars.*.timezone against calendars.acme.timzone gives
+// calendars.acme.timezone.
+func instantiate(pattern, key string) string {
+	p, k := strings.Split(pattern, "."), strings.Split(key, ".")
+	for i := range p {
+		if p[i] == "*" && i < len(k) {
+			p[i] = k[i]
+		}
+	}
+	return strings.Join(p, ".")
+}
+
+// patternHelp returns the one-line help of every pattern key.
+func patternHelp() map[string]string {
+	return map[string]string{
+		"calendars.*.timezone":      `IANA time zone of the calendar, e.g. "Europe/Berlin"; default UTC`,
+		"calendars.*.hours.*":       `open hours of a weekday (mon..sun), e.g. "08:00-18:00"; unlisted days are closed`,
+		"calendars.*.holidays":      "dates (YYYY-MM-DD) closed all day",
+		"calendars.*.holidays_file": "iCalendar (.ics) file whose all-day events are holidays",
+	}
 }
 
 // keyHelp returns the one-line help of every key.
@@ -114,6 +218,10 @@ func keyHelp() map[string]string {
 		"sla.delivery":               "time allowed from order placed to delivered",
 		"sla.clock":                  "deadline clock: event (event timestamps) or processing (arrival)",
 		"sla.max_clock_skew":         "how far event time may run ahead of the local clock",
+		"sla.grace":                  "time a breach waits after its deadline for late events (event clock)",
+		"sla.warn_at":                "fractions of an SLA's time at which SLA_AT_RISK fires, e.g. 0.5,0.75",
+		"sla.calendar":               `calendar of the default SLAs; "" = round the clock`,
+		"sla.rules":                  "SLA rules per tenant, category or service level; first match wins",
 		"retention.completed_orders": "how long finished orders are kept; 0 = forever",
 		"retention.updates":          "how long output updates and alerts are kept; 0 = forever",
 		"generator.enabled":          "built-in event generator: auto (on with the embedded server), true, false",

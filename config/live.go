@@ -32,6 +32,9 @@ func Merge(running, next Config) (Config, []string) {
 	rv, nv, ov := reflect.ValueOf(running), reflect.ValueOf(next), reflect.ValueOf(&out).Elem()
 	var restart []string
 	for _, f := range fields() {
+		if f.pattern {
+			continue // compared as part of its container (calendars)
+		}
 		a, b := rv.FieldByIndex(f.index), nv.FieldByIndex(f.index)
 		if reflect.DeepEqual(a.Interface(), b.Interface()) {
 			continue

@@ -70,7 +70,7 @@ func load(file string, environ []string, flags *layer) (Config, error) {
 	if err := k.UnmarshalWithConf("", &c, unmarshalConf()); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	if err := c.Validate(); err != nil {
+	if err := errors.Join(c.readHolidayFiles(), c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil
@@ -178,7 +178,7 @@ func (l *layer) check(known map[string]field) (map[string]any, []error) {
 	var errs []error
 	for _, key := range slices.Sorted(maps.Keys(l.values)) {
 		raw := l.values[key]
-		f, ok := known[key]
+		f, ok := lookupField(known, key)
 		if !ok {
 			if err := l.unknown(key, raw, known); err != nil {
 				errs = append(errs, err)
@@ -216,9 +216,17 @@ func (l *layer) unknown(key string, raw any, known map[string]field) error {
 // sectionKeys lists the known keys under section, sorted.
 func sectionKeys(section string, known map[string]field) []string {
 	var out []string
-	for k := range known {
+	depth := strings.Count(section, ".") + 1
+	for k, f := range known {
 		if strings.HasPrefix(k, section+".") {
 			out = append(out, k)
+			continue
+		}
+		// A pattern such as calendars.*.timezone has sections calendars and
+		// calendars.<name>.
+		if tok := strings.Split(k, "."); f.pattern && len(tok) > depth &&
+			matchPattern(strings.Join(tok[:depth], "."), section) {
+			out = append(out, instantiate(k, section))
 		}
 	}
 	slices.Sort(out)
@@ -231,7 +239,11 @@ func suggest(key string, known map[string]field) string {
 		return strings.NewReplacer("_", "", ".", "", "-", "").Replace(strings.ToLower(s))
 	}
 	best, bestDist := "", 3 // suggest only within an edit distance of 2
-	for _, k := range slices.Sorted(maps.Keys(known)) {
+	for _, name := range slices.Sorted(maps.Keys(known)) {
+		k := name
+		if known[name].pattern {
+			k = instantiate(name, key)
+		}
 		if norm(k) == norm(key) {
 			return k
 		}
@@ -276,7 +288,9 @@ func defaultValues() map[string]any {
 	def := reflect.ValueOf(Default())
 	out := map[string]any{}
 	for _, f := range fields() {
-		out[f.name] = def.FieldByIndex(f.index).Interface()
+		if !f.pattern && !f.container {
+			out[f.name] = def.FieldByIndex(f.index).Interface()
+		}
 	}
 	return out
 }

@@ -154,7 +154,7 @@ func TestLoadErrors(t *testing.T) {
 			name:     "section given a value",
 			yaml:     "sla: 1h\n",
 			wantKind: ErrUnknownKey,
-			want:     []string{`config key "sla": is a section, not a value`, "such as sla.clock"},
+			want:     []string{`config key "sla": is a section, not a value`, "such as sla.calendar"},
 		},
 		{
 			name:     "unknown env key",

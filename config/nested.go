@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -61,6 +62,12 @@ func decodeSlice(t reflect.Type, raw any) (reflect.Value, error) {
 	if empty(raw) {
 		return reflect.Zero(t), nil
 	}
+	if text, ok := raw.(string); ok {
+		var err error
+		if raw, err = listFromText(t, text); err != nil {
+			return reflect.Value{}, err
+		}
+	}
 	list, ok := raw.([]any)
 	if len(list) == 0 && ok {
 		return reflect.Zero(t), nil
@@ -115,14 +122,21 @@ func decodeStruct(t reflect.Type, raw any) (reflect.Value, error) {
 		i, ok := byTag[k]
 		if !ok {
 			reason := "unknown key"
+			if t == reflect.TypeFor[Match]() {
+				reason = "unknown match field (known: item_category, service_level, tenant_id)"
+			}
 			if s := closest(k, slices.Collect(maps.Keys(byTag))); s != "" {
 				reason += "; did you mean " + s + "?"
 			}
 			return reflect.Value{}, &pathError{path: "." + k, reason: reason}
 		}
-		v, err := decodeNested(t.Field(i).Type, m[k])
+		ft := t.Field(i).Type
+		v, err := decodeNested(ft, m[k])
 		if err != nil {
 			return reflect.Value{}, atPath("."+k, err)
+		}
+		if keepEmpty[t] && ft.Kind() == reflect.Slice && m[k] != nil && v.IsNil() {
+			v = reflect.MakeSlice(ft, 0, 0) // a rule's warn_at: [] is "none", not "the default"
 		}
 		out.Field(i).Set(v)
 	}
@@ -147,7 +161,7 @@ func nestedKeyError(key string, err error, source string) error {
 	e := &keyError{key: key, reason: err.Error(), source: source, kind: ErrInvalidValue}
 	if pe, ok := err.(*pathError); ok {
 		e.key, e.reason = key+pe.path, pe.reason
-		if strings.HasPrefix(pe.reason, "unknown key") {
+		if strings.HasPrefix(pe.reason, "unknown key") || strings.HasPrefix(pe.reason, "unknown match field") {
 			e.kind = ErrUnknownKey
 		}
 	}
@@ -157,3 +171,28 @@ func nestedKeyError(key string, err error, source string) error {
 // empty reports a value that stands for an empty list or map: nothing
 // written in YAML, or "" (a flag left at its default).
 func empty(raw any) bool { return raw == nil || raw == "" }
+
+// keepEmpty lists the entry types whose empty lists differ from absent ones.
+var keepEmpty = map[reflect.Type]bool{reflect.TypeFor[Rule](): true}
+
+// listFromText reads a list given as text by the environment or a flag:
+// "0.5,0.75" or "[0.5, 0.75]", or JSON for lists of entries (sla.rules).
+func listFromText(t reflect.Type, text string) (any, error) {
+	text = strings.TrimSpace(text)
+	if t.Elem().Kind() == reflect.Struct {
+		var items []any
+		if err := json.Unmarshal([]byte(text), &items); err != nil {
+			return nil, fmt.Errorf("must be a list: YAML in the file, JSON text here (%v)", err)
+		}
+		return items, nil
+	}
+	text = strings.TrimSuffix(strings.TrimPrefix(text, "["), "]")
+	items := []any{}
+	if strings.TrimSpace(text) == "" {
+		return items, nil
+	}
+	for part := range strings.SplitSeq(text, ",") {
+		items = append(items, strings.Trim(strings.TrimSpace(part), `"'`))
+	}
+	return items, nil
+}

@@ -204,6 +204,9 @@ func changedKeys(a, b Config) []string {
 	av, bv := reflect.ValueOf(a), reflect.ValueOf(b)
 	var out []string
 	for _, f := range fields() {
+		if f.pattern {
+			continue // compared as part of its container (calendars)
+		}
 		if !reflect.DeepEqual(av.FieldByIndex(f.index).Interface(), bv.FieldByIndex(f.index).Interface()) {
 			out = append(out, f.name)
 		}

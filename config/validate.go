@@ -18,6 +18,7 @@ func (c Config) Validate() error {
 	c.validateNATS(&p)
 	c.validateStreaming(&p)
 	c.validateSLA(&p)
+	c.validateCalendars(&p)
 	c.validateRest(&p)
 	c.validateNotify(&p)
 	return errors.Join(p...)
@@ -145,6 +146,8 @@ func (c Config) validateSLA(p *problems) {
 	p.positive("sla.delivery", s.Delivery)
 	p.oneOf("sla.clock", s.Clock, ClockEvent, ClockProcessing)
 	p.atLeast("sla.max_clock_skew", s.MaxClockSkew, 0)
+	p.atLeast("sla.grace", s.Grace, 0)
+	c.validateSLATerms(p)
 }
 
 func (c Config) validateRest(p *problems) {

@@ -79,12 +79,30 @@ func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 	return p
 }
 
-// RulesFrom returns the SLA rules of a configuration.
+// RulesFrom returns the SLA rules of a validated configuration: the
+// defaults, grace, warn_at and calendar of sla.*, and sla.rules with their
+// calendars compiled from calendars.*. A calendar that does not compile
+// (impossible once Validate passed) counts round the clock.
 func RulesFrom(cfg config.Config) order.Rules {
-	return order.Rules{
-		Processing: cfg.SLA.Processing, Shipping: cfg.SLA.Shipping, Delivery: cfg.SLA.Delivery,
-		Clock: order.Clock(cfg.SLA.Clock),
+	s := cfg.SLA
+	cals := map[string]*order.Calendar{}
+	for name, c := range cfg.Calendars {
+		if cal, err := c.Compile(name); err == nil {
+			cals[name] = cal
+		}
 	}
+	r := order.Rules{
+		Processing: s.Processing, Shipping: s.Shipping, Delivery: s.Delivery,
+		Clock: order.Clock(s.Clock), Grace: s.Grace, WarnAt: s.WarnAt, Calendar: cals[s.Calendar],
+	}
+	for _, x := range s.Rules {
+		r.Segments = append(r.Segments, order.Rule{
+			Name: x.Name, Match: order.Match(x.Match),
+			Processing: x.Processing, Shipping: x.Shipping, Delivery: x.Delivery,
+			Calendar: cals[x.Calendar], WarnAt: x.WarnAt,
+		})
+	}
+	return r
 }
 
 // Stats returns the pipeline's running counters.
