@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 func TestProvisionIsIdempotentAndRefusesConflicts(t *testing.T) {
@@ -64,14 +64,7 @@ func TestPartitionMatchesServerTransform(t *testing.T) {
 // older ordertrack created it (no orders.warnings.>) holding a message:
 // provisioning adds the subject in place and keeps the message (SPEC 2).
 func TestProvisionAddsWarningsSubject(t *testing.T) {
-	srv := startServer(t, t.TempDir())
-	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := pipelinetest.RunJetStream(t).JS
 	ctx := context.Background()
 	cfg := testConfig()
 	old := jetstream.StreamConfig{Name: pipeline.UpdatesStream, Subjects: []string{"orders.updates.>", "orders.alerts.>"},
