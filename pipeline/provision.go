@@ -31,9 +31,13 @@ type Provisioned struct {
 
 // Provision creates what is missing, accepts what matches and refuses what
 // conflicts: the four streams, the ORDERS bucket and two durable consumers
-// per partition. It is idempotent.
+// per partition. It is idempotent. It first checks that the connection's
+// user has every permission of Grants, and fails naming those it lacks.
 func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
 	t := TopologyOf(cfg)
+	if err := CheckPermissions(ctx, js.Conn(), Grants(t)); err != nil {
+		return nil, err
+	}
 	p := &Provisioned{Topology: t}
 	dst := map[string]*jetstream.Stream{EventsStream: &p.Events, SLAStream: &p.Timers, UpdatesStream: &p.Updates, DLQStream: &p.DLQ}
 	var err error

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -44,6 +45,10 @@ func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, e
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("reconnected to NATS", "url", nc.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrPermissionViolation) {
+				log.Error("NATS denied a permission; see docs/permissions.md", "err", RedactError(err))
+				return
+			}
 			log.Debug("nats async error", "err", RedactError(err))
 		}),
 	}

@@ -1,0 +1,146 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Grant is one NATS permission that `ordertrack run` (and the read-only
+// commands) need. scripts/deploy/nats/accounts.conf ships them as the
+// ordertrack user and docs/permissions.md explains them; a test checks that
+// the file grants exactly these.
+type Grant struct {
+	Subscribe bool   // a subscribe permission; otherwise publish
+	Subject   string // as granted, wildcards included
+	Why       string
+	// probe is a concrete subject under Subject that CheckPermissions
+	// publishes (or subscribes) to at start. It must be harmless: output
+	// subjects carry a Nats-Expected-Stream no stream has, so nothing is
+	// stored; API requests carry no reply and a body that is not JSON, and
+	// consumer-level ones name a consumer that does not exist.
+	probe string
+}
+
+// probeName is an order id and a consumer name that never exist.
+const probeName = "ordertrack-permission-probe"
+
+// Grants lists the permissions ordertrack needs on topology t: its output,
+// timer, dead-letter and KV subjects, the JetStream API calls on its own
+// streams and consumers, acks, flow control and reply inboxes. Whoever adds
+// a NATS call adds its grant here (and to the shipped config).
+func Grants(t Topology) []Grant {
+	p := t.Prefix
+	g := []Grant{
+		pub(p+".updates.>", "lifecycle updates and rejections", p+".updates."+probeName),
+		pub(p+".alerts.>", "SLA breaches and retractions", p+".alerts.processing."+probeName),
+		pub(p+".warnings.>", "SLA at-risk warnings", p+".warnings.processing."+probeName),
+		pub(p+".sla.>", "SLA timers (message schedules) and their cancellation", p+".sla.sched.0.processing."+probeName),
+		pub(p+".dlq.>", "dead letters", p+".dlq.invalid_json"),
+		pub("$KV."+OrdersBucket+".>", "order state writes (compare-and-set)", "$KV."+OrdersBucket+"."+probeName),
+		pub("$JS.API.INFO", "health: JetStream account info", ""),
+	}
+	kvStream := "KV_" + OrdersBucket
+	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream}
+	for _, s := range all {
+		g = append(g,
+			pub("$JS.API.STREAM.INFO."+s, "look up and verify "+s, ""),
+			pub("$JS.API.STREAM.CREATE."+s, "create "+s+" when missing", ""),
+			pub("$JS.API.STREAM.UPDATE."+s, "update "+s+"'s limits and subjects in place", ""),
+			pub("$JS.API.STREAM.MSG.GET."+s, "read one message of "+s, ""),
+			pub("$JS.API.DIRECT.GET."+s, "direct get on "+s, ""),
+			pub("$JS.API.DIRECT.GET."+s+".>", "direct get of the last message of a subject on "+s, "$JS.API.DIRECT.GET."+s+"."+p+"."+probeName),
+			pub("$JS.API.CONSUMER.CREATE."+s+".>", "create or update consumers on "+s, "$JS.API.CONSUMER.CREATE."+s+"."+probeName+"."+p+".x"),
+			pub("$JS.API.CONSUMER.INFO."+s+".*", "verify consumers on "+s, "$JS.API.CONSUMER.INFO."+s+"."+probeName),
+		)
+	}
+	// Pull consumers: the partition durables, the notifiers' and the
+	// readers' ordered consumers; the KV watch is a push consumer.
+	for _, s := range []string{EventsStream, SLAStream, UpdatesStream, DLQStream} {
+		g = append(g, pub("$JS.API.CONSUMER.MSG.NEXT."+s+".*", "pull from consumers on "+s, "$JS.API.CONSUMER.MSG.NEXT."+s+"."+probeName))
+	}
+	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream} {
+		g = append(g, pub("$JS.API.CONSUMER.DELETE."+s+".*", "remove the short-lived readers' consumers on "+s, "$JS.API.CONSUMER.DELETE."+s+"."+probeName))
+	}
+	for _, s := range []string{EventsStream, SLAStream} {
+		g = append(g, pub("$JS.API.CONSUMER.LIST."+s, "per-partition progress (status, metrics, health)", ""))
+	}
+	for _, s := range []string{EventsStream, SLAStream, UpdatesStream} {
+		g = append(g,
+			pub("$JS.API.CONSUMER.UNPIN."+s+".*", "hand a partition over on stop", "$JS.API.CONSUMER.UNPIN."+s+"."+probeName),
+			pub("$JS.ACK."+s+".>", "acknowledge messages of "+s, "$JS.ACK."+s+"."+probeName+".1.1.1.1.0"),
+		)
+	}
+	return append(g,
+		pub("$JS.FC."+kvStream+".>", "flow control of the order watch", "$JS.FC."+kvStream+"."+probeName),
+		Grant{Subscribe: true, Subject: "_INBOX.>", Why: "replies: JetStream API, publish acks, pulled messages"},
+	)
+}
+
+func pub(subject, why, probe string) Grant {
+	if probe == "" {
+		probe = subject
+	}
+	return Grant{Subject: subject, Why: why, probe: probe}
+}
+
+// ErrPermissionDenied is returned when NATS denies a permission ordertrack
+// needs.
+var ErrPermissionDenied = errors.New("NATS denied a permission ordertrack needs")
+
+// CheckPermissions tries every grant once and fails naming each one the
+// server denied. NATS reports a denied publish or subscribe asynchronously
+// (-ERR before the reply to the next PING), so each probe is followed by a
+// flush; a denied API request would otherwise just time out later.
+func CheckPermissions(ctx context.Context, nc *nats.Conn, grants []Grant) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	var denied []string
+	for _, g := range grants {
+		before := nc.LastError()
+		if err := probe(nc, g); err != nil {
+			return fmt.Errorf("check permission %s: %w", g.Subject, err)
+		}
+		if err := nc.FlushWithContext(ctx); err != nil {
+			return fmt.Errorf("check permission %s: %w", g.Subject, err)
+		}
+		if err := nc.LastError(); err != before && errors.Is(err, nats.ErrPermissionViolation) {
+			verb := "publish to"
+			if g.Subscribe {
+				verb = "subscribe to"
+			}
+			denied = append(denied, fmt.Sprintf("%s %q (%s)", verb, g.Subject, g.Why))
+		}
+	}
+	if len(denied) > 0 {
+		return fmt.Errorf("%w: %s; grant them to this user as in scripts/deploy/nats/accounts.conf (see docs/permissions.md)",
+			ErrPermissionDenied, strings.Join(denied, ", "))
+	}
+	return nil
+}
+
+func probe(nc *nats.Conn, g Grant) error {
+	subject := g.probe
+	if subject == "" {
+		subject = g.Subject
+	}
+	if g.Subscribe {
+		sub, err := nc.SubscribeSync(strings.Replace(subject, ">", nats.NewInbox()[len("_INBOX."):], 1))
+		if err != nil {
+			return err
+		}
+		defer sub.Unsubscribe()
+		return nil
+	}
+	m := nats.NewMsg(subject)
+	m.Header.Set("Nats-Expected-Stream", probeName)
+	m.Data = []byte(probeName)
+	return nc.PublishMsg(m)
+}
