@@ -78,6 +78,7 @@ func Grants(t Topology) []Grant {
 	return append(g,
 		pub("$JS.FC."+kvStream+".>", "flow control of the order watch", "$JS.FC."+kvStream+"."+probeName),
 		Grant{Subscribe: true, Subject: "_INBOX.>", Why: "replies: JetStream API, publish acks, pulled messages"},
+		Grant{Subscribe: true, Subject: p + ".updates.*", Why: "the dashboard's at-risk list follows lifecycle updates"},
 	)
 }
 
