@@ -91,6 +91,11 @@ func (t Topology) ScheduleSubject(orderID string, sla order.SLA) string {
 	return fmt.Sprintf("%s.sla.sched.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
 }
 
+// ScheduleFilter matches the pending timers of one SLA of every order.
+func (t Topology) ScheduleFilter(sla order.SLA) string {
+	return fmt.Sprintf("%s.sla.sched.*.%s.*", t.Prefix, sla)
+}
+
 // FiredSubject is where a timer's check lands when it fires.
 func (t Topology) FiredSubject(orderID string, sla order.SLA) string {
 	return fmt.Sprintf("%s.sla.fired.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
@@ -120,6 +125,9 @@ func (t Topology) parseFired(subject string) (order.SLA, string, bool) {
 	}
 	return order.SLA(parts[len(parts)-2]), parts[len(parts)-1], true
 }
+
+// AlertFilter matches the breaches (and retractions) of one SLA.
+func (t Topology) AlertFilter(sla order.SLA) string { return t.Prefix + ".alerts." + string(sla) + ".*" }
 
 // AlertsWildcard matches every breach and retraction on ORDER_UPDATES.
 func (t Topology) AlertsWildcard() string { return t.Prefix + ".alerts.>" }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,4 +117,28 @@ func TestStatusWatchRefreshes(t *testing.T) {
 	if strings.Contains(out.String(), "Open orders") {
 		t.Error("--orders=false still scanned the bucket")
 	}
+}
+
+// TestConcurrentStatus runs several status commands at once, with dlq list
+// and get beside them: every one succeeds (issue 11.3: three at once
+// failed with "filtered consumer not unique on workqueue stream").
+func TestConcurrentStatus(t *testing.T) {
+	t.Parallel()
+	tr := startTracked(t)
+	tr.sendKnown(t)
+	cmds := [][]string{{"dlq", "list"}, {"get", "A"}}
+	for range 6 {
+		cmds = append(cmds, []string{"status", "--interval", "100ms"})
+	}
+	var wg sync.WaitGroup
+	for _, args := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, out, errs := tr.cmd(t, args...); code != 0 {
+				t.Errorf("%v (one of %d at once): exit %d: %s%s", args, len(cmds), code, errs, out)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -17,17 +17,13 @@ import (
 // A timer cancelled within the last second still counts: the pipeline
 // cancels by replacing the schedule with a tombstone that expires after 1s.
 func CountTimers(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
-	return countBySLA(ctx, js, pipeline.SLAStream, func(sla order.SLA) string {
-		return fmt.Sprintf("%s.sla.sched.*.%s.*", topo.Prefix, sla)
-	})
+	return countBySLA(ctx, js, pipeline.SLAStream, topo.ScheduleFilter)
 }
 
 // CountBreaches returns the SLA breaches stored in ORDER_UPDATES (within
 // retention.updates) by SLA: messages on <prefix>.alerts.<sla>.*.
 func CountBreaches(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
-	return countBySLA(ctx, js, pipeline.UpdatesStream, func(sla order.SLA) string {
-		return fmt.Sprintf("%s.alerts.%s.*", topo.Prefix, sla)
-	})
+	return countBySLA(ctx, js, pipeline.UpdatesStream, topo.AlertFilter)
 }
 
 func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filter func(order.SLA) string) (map[order.SLA]uint64, error) {
@@ -37,7 +33,11 @@ func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filt
 	}
 	out := map[order.SLA]uint64{}
 	for _, sla := range order.SLAs {
-		n, err := countMessages(ctx, s, filter(sla))
+		count := countMessages
+		if s.CachedInfo().Config.Retention == jetstream.WorkQueuePolicy {
+			count = countSubjects
+		}
+		n, err := count(ctx, s, filter(sla))
 		if err != nil {
 			return nil, err
 		}
@@ -46,11 +46,30 @@ func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filt
 	return out, nil
 }
 
+// countSubjects counts a stream's messages on a filter from the stream's
+// per-subject counts. It creates nothing, so any number of readers count
+// at once; on a work-queue stream (ORDER_SLA) that is the only way, since
+// two consumers with one filter are refused there ("filtered consumer not
+// unique"). The reply lists every matching subject (one per pending timer),
+// paged by the client.
+func countSubjects(ctx context.Context, s jetstream.Stream, filter string) (uint64, error) {
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return 0, fmt.Errorf("count %s in %s: %w", filter, s.CachedInfo().Config.Name, err)
+	}
+	var n uint64
+	for _, c := range info.State.Subjects {
+		n += c
+	}
+	return n, nil
+}
+
 // countMessages counts a stream's messages on a filter: the pending count of
 // a short-lived consumer that never fetches, which the server computes from
 // its subject index (the cost does not grow with what the reply carries,
-// unlike a stream info listing every subject). Explicit ack is what a
-// work-queue stream requires; nothing is delivered, so nothing is removed.
+// unlike a stream info listing every subject). Consumers on a stream that
+// is not a work queue may overlap, so readers do not collide; it is not
+// used on work-queue streams (see countSubjects).
 func countMessages(ctx context.Context, s jetstream.Stream, filter string) (uint64, error) {
 	c, err := s.CreateConsumer(ctx, jetstream.ConsumerConfig{
 		FilterSubject: filter, AckPolicy: jetstream.AckExplicitPolicy,
