@@ -127,7 +127,9 @@ func (t Topology) parseFired(subject string) (order.SLA, string, bool) {
 }
 
 // AlertFilter matches the breaches (and retractions) of one SLA.
-func (t Topology) AlertFilter(sla order.SLA) string { return t.Prefix + ".alerts." + string(sla) + ".*" }
+func (t Topology) AlertFilter(sla order.SLA) string {
+	return t.Prefix + ".alerts." + string(sla) + ".*"
+}
 
 // AlertsWildcard matches every breach and retraction on ORDER_UPDATES.
 func (t Topology) AlertsWildcard() string { return t.Prefix + ".alerts.>" }
