@@ -120,7 +120,7 @@ func Start(o Options) (*Server, error) {
 		o.Rules = order.DefaultRules
 	}
 	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
-	s.sampler = &sampler{reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery, counting: &s.counting}
+	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery, counting: &s.counting}
 	s.feed = newFeed(s.log, s.output)
 	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -209,9 +209,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 // scanLoop counts orders and timers now and every OrdersEvery.
 // scanShare bounds the time spent counting: after a scan that took d, the
-// next starts no sooner than scanShare x d later (about 5% of the time), so
+// next starts no sooner than scanShare x d later (about 10% of the time), so
 // a bucket of millions of orders is not re-read every OrdersEvery.
-const scanShare = 20
+const scanShare = 10
 
 func (s *Server) scanLoop(ctx context.Context) {
 	for {
