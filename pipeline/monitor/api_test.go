@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -231,5 +232,33 @@ func TestAPIPageServed(t *testing.T) {
 	}
 	if code, _ := pipelinetest.Get(t, e.base+"/nothing-here"); code != http.StatusNotFound {
 		t.Errorf("/nothing-here: %d, want 404", code)
+	}
+}
+
+// TestAPIOrderStoryCalendarZone checks that an SLA counted in a calendar
+// names the calendar and its zone (a calendar open round the clock, so the
+// deadline is still placed + 1s).
+func TestAPIOrderStoryCalendarZone(t *testing.T) {
+	t.Parallel()
+	allDay := map[string]string{}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		allDay[d] = "00:00-24:00"
+	}
+	e := setup(t, withConfig(func(c *config.Config) {
+		c.Calendars = map[string]config.Calendar{"berlin-ops": {Timezone: "Europe/Berlin", Hours: allDay}}
+		c.SLA.Calendar = "berlin-ops"
+	}))
+	k := e.sendKnown(t)
+	var v monitor.OrderStory
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		v = monitor.OrderStory{}
+		if code := getJSON(t, e.base+"/api/orders/C?history=false", "", &v); code != http.StatusOK || !v.Order.Breached(order.SLAProcessing) {
+			return fmt.Errorf("/api/orders/C: %d, breaches %v (want processing)", code, v.Order.Breaches)
+		}
+		return nil
+	})
+	p := v.Deadlines[order.SLAProcessing]
+	if p.Calendar != "berlin-ops" || p.Zone != "Europe/Berlin" || !p.Deadline.Equal(k.placedC.Add(time.Second)) {
+		t.Errorf("processing SLA %+v, want calendar berlin-ops in Europe/Berlin due %s", p, k.placedC.Add(time.Second))
 	}
 }

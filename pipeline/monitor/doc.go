@@ -4,13 +4,25 @@
 // that it works from any machine: per-partition consumer state (pending,
 // ack-pending, redelivered, pinned owner) with Partitions, SLA timers,
 // breaches and dead letters with the Count* functions, open orders with
-// OrdersByStatus, and readiness with Ready. The status and health commands
-// and the HTTP server use it.
+// OrdersByStatus and ScanOrders, and readiness with Ready. On top of them
+// sit the views, each computed in one place and shown by the CLI, the JSON
+// API and the page alike: Status (StatusReader; status --json and
+// /api/status) and OrderStory (Stories; get --json and /api/orders/<id>).
 //
 // The second is the HTTP server of monitor.listen (Server): /metrics in the
 // Prometheus text format, built from the instance's pipeline.Stats and from
 // NATS at scrape time; /healthz (the process is alive) and /readyz
-// (connected, provisioned, every partition served).
+// (connected, provisioned, every partition served); the dashboard at /
+// (web/, embedded) and its APIs: /api/status, /api/rates, /api/orders/<id>,
+// /api/attainment, /api/at-risk and /api/events (Server-Sent Events). With
+// Options.AuthToken every path but /healthz and /readyz needs the token.
+//
+// Dashboard data flow: a sampler computes Status every StatusEvery (and
+// keeps the rate history); the periodic ORDERS scan feeds the order counts,
+// the attainment tally (order.Tally) and the at-risk heap; one ordered
+// consumer on the alert and warning subjects feeds the SSE subscribers and
+// drops breached orders from the at-risk list, as a core subscription to
+// the lifecycle updates does for orders that advanced.
 //
 // Data flow: the pipeline counts into pipeline.Stats from its batches; a
 // Prometheus scrape calls the collector, which snapshots Stats and asks

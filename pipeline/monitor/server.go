@@ -42,9 +42,9 @@ type Options struct {
 	// configuration reloads).
 	Collectors []prometheus.Collector
 	// OrdersEvery is how often the ORDERS bucket and the SLA timers are
-	// counted for ordertrack_open_orders and ordertrack_sla_timers_pending;
-	// default 30s, negative turns the scan off. A scan that takes long (a
-	// big bucket) spaces the next one out to 20 times its duration.
+	// read for ordertrack_open_orders, ordertrack_sla_timers_pending and
+	// the dashboard's order counts, attainment and at-risk list; default 5s, negative turns the scan off. A scan that takes long (a
+	// big bucket) spaces the next one out to 10 times its duration.
 	OrdersEvery time.Duration
 	// StatusEvery is how often the dashboard's status and rate chart are
 	// sampled; default 2s.

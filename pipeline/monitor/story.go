@@ -35,11 +35,14 @@ type OrderStory struct {
 // SLAStatus is where one SLA of an order stands.
 type SLAStatus struct {
 	Deadline *time.Time `json:"deadline,omitempty"`
-	// State is met, breached, pending, overdue, not_started or cancelled.
+	// State is met, breached, retracted (a breach withdrawn: met in time
+	// after all), pending, overdue, not_started or cancelled.
 	State string `json:"state"`
-	// Zone is the IANA time zone of the SLA's calendar, when it has one,
-	// so that readers can show the deadline in the calendar's local time.
-	Zone string `json:"zone,omitempty"`
+	// Calendar and Zone name the calendar the SLA's time is counted in and
+	// its IANA time zone, when the order's terms have one, so that readers
+	// can show the deadline in the calendar's local time.
+	Calendar string `json:"calendar,omitempty"`
+	Zone     string `json:"zone,omitempty"`
 }
 
 // Stories reads order stories. Rules are the SLAs in force (deadlines are
@@ -90,14 +93,20 @@ func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory
 // SLAStatuses returns where each SLA of an order stands at now.
 func SLAStatuses(s order.State, r order.Rules, now time.Time) map[order.SLA]*SLAStatus {
 	out := map[order.SLA]*SLAStatus{}
+	cal := r.Terms(s).Calendar
 	for _, sla := range order.SLAs {
 		v := &SLAStatus{}
+		if cal != nil {
+			v.Calendar, v.Zone = cal.Name(), cal.Location().String()
+		}
 		if at, ok := r.Deadline(s, sla); ok {
 			v.Deadline = &at
 		}
 		switch {
 		case s.Breached(sla):
 			v.State = "breached"
+		case s.RetractedSLA(sla):
+			v.State = "retracted"
 		case s.Met(sla):
 			v.State = "met"
 		case s.Status == order.StageCancelled:

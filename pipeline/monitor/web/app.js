@@ -219,7 +219,7 @@
 
   function renderOrder(v) {
     const s = v.order;
-    const facts = [["status", s.status], ["customer", s.customer_id], ["tenant", s.tenant_id], ["item", s.item_name],
+    const facts = [["status", s.status], ["customer", s.customer_id], ["tenant", s.tenant_id], ["service level", s.service_level], ["item", s.item_name],
       ["rule", s.sla_rule], ["breaches", (s.breaches || []).join(", ") || "none"], ["retracted", (s.retracted || []).join(", ")], ["updated", fmtTime(s.updated_at)]];
     const dl = $("order-facts");
     const frag = [];
@@ -240,7 +240,7 @@
     syncRows($("slas"), slas, (x) => x.sla, 3, (tr, x) => {
       tr.dataset.sla = x.sla;
       setText(tr.cells[0], x.sla);
-      setText(tr.cells[1], x.deadline ? fmtTime(x.deadline, x.zone) : "–");
+      setText(tr.cells[1], x.deadline ? fmtTime(x.deadline, x.zone) + (x.calendar ? ", calendar " + x.calendar : "") : "–");
       if (x.deadline) setAttr(tr.cells[1], "title", x.deadline);
       let b = tr.cells[2].firstChild;
       if (!b) { b = el("span"); tr.cells[2].appendChild(b); }
