@@ -120,3 +120,24 @@ func sampleAlert(now time.Time) notify.Alert {
 	a.ID = "notify-test:" + now.Format("20060102T150405.000Z")
 	return a
 }
+
+// webhookNames lists the configured webhooks.
+func webhookNames(n config.Notify) []string {
+	out := make([]string, len(n.Webhooks))
+	for i, w := range n.Webhooks {
+		out[i] = w.Name
+	}
+	return out
+}
+
+// printWebhooks writes status' line of webhook backlogs.
+func printWebhooks(w io.Writer, ps []notify.Pending) {
+	if len(ps) == 0 {
+		return
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s %d pending, %d in flight", p.Webhook, p.Pending, p.InFlight)
+	}
+	fmt.Fprintf(w, "Webhooks:        %s\n", strings.Join(parts, "; "))
+}

@@ -45,7 +45,8 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		return err
 	}
 	defer c.close()
-	st := monitor.StatusReader{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}}
+	st := monitor.StatusReader{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
+		Webhooks: webhookNames(cfg.Notify)}
 	if orders {
 		st.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) { return monitor.OrdersByStatus(ctx, c.js) }
 	}
@@ -103,6 +104,7 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	fmt.Fprintf(w, "SLA timers:      %s\n", countsLine(r.Timers, slas))
 	fmt.Fprintf(w, "SLA breaches:    %s\n", countsLine(r.Breaches, slas))
 	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, sortedKeys(r.DeadLetters)))
+	printWebhooks(w, r.Webhooks)
 }
 
 func printPartitions(w io.Writer, ps []monitor.PartitionStatus) {

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -27,6 +28,9 @@ type Status struct {
 	Timers      map[string]uint64 `json:"pending_sla_timers"`
 	Breaches    map[string]uint64 `json:"breaches_by_sla"`
 	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
+	// Webhooks is each webhook's backlog (SPEC section 13), when the
+	// reader knows the webhooks.
+	Webhooks []notify.Pending `json:"webhooks,omitempty"`
 }
 
 // PartitionStatus is one partition's progress.
@@ -59,6 +63,9 @@ type StatusReader struct {
 	JS       jetstream.JetStream
 	Topology pipeline.Topology
 	Orders   func(context.Context) (map[order.Stage]uint64, error)
+	// Webhooks, when set, names the configured webhooks (notify.webhooks)
+	// whose backlog Status reports.
+	Webhooks []string
 }
 
 // Sample takes one progress sample: the input stream and every partition's
@@ -107,6 +114,9 @@ func (s StatusReader) counts(ctx context.Context, r *Status) error {
 	r.Timers, r.Breaches = bySLA(timers), bySLA(breaches)
 	if r.DeadLetters, err = CountDeadLetters(ctx, s.JS, s.Topology); err != nil {
 		return err
+	}
+	if len(s.Webhooks) > 0 {
+		r.Webhooks = notify.PendingOf(ctx, s.JS, s.Topology, s.Webhooks)
 	}
 	if s.Orders == nil {
 		return nil
