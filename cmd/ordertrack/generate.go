@@ -72,7 +72,7 @@ func (m *Main) generateCmd(ctx context.Context, load configLoader, o generateOpt
 	if o.dryRun {
 		return m.printEmissions(ctx, g, o, start)
 	}
-	return m.publishEmissions(ctx, cfg, g, o)
+	return m.publishEmissions(ctx, cfg, g, o, start)
 }
 
 // withConfig fills the flags left unset from generator.* configuration keys.
@@ -92,20 +92,27 @@ func (o generateOpts) withConfig(cfg config.Config, set func(flag string) bool) 
 	return o
 }
 
-// newLoadGenerator builds the generator of o. Its virtual clock starts now:
-// with a rate, each emission's At is the wall time to publish it; at full
-// speed (rate 0) order starts are spaced as if at fastVirtualRate. The SLAs
-// are cfg's, resolved as for run (demo SLAs when run would use them).
+// newLoadGenerator builds the generator of o. With a rate its virtual
+// clock starts now and each emission's At is the wall time to publish it:
+// event time is publish time. At full speed (rate 0) it is a backfill:
+// order starts are spaced as if at fastVirtualRate and the whole run is
+// placed in the past (generator.Config.Until = now), so that with any
+// SLAs, day-long ones included, no event time is in the future and every
+// order's history is complete. The SLAs are cfg's, resolved as for run
+// (demo SLAs when run would use them). It returns the virtual start.
 func newLoadGenerator(cfg config.Config, o generateOpts, now time.Time) (*generator.Generator, time.Time, error) {
-	rate := o.rate
-	if rate == 0 {
-		rate = fastVirtualRate
-	}
-	g, err := generator.New(generator.Config{
+	gc := generator.Config{
 		Scenario: o.scenario, Seed: o.seed, Orders: o.orders, Rules: pipeline.RulesFrom(cfg),
-		Start: now, Rate: rate, IDPrefix: fmt.Sprintf("ORD-%04X-", uint64(o.seed)&0xffff),
-	})
-	return g, now, err
+		Start: now, Rate: o.rate, IDPrefix: fmt.Sprintf("ORD-%04X-", uint64(o.seed)&0xffff),
+	}
+	if o.rate == 0 {
+		gc.Rate, gc.Until = fastVirtualRate, now
+	}
+	g, err := generator.New(gc)
+	if err != nil {
+		return nil, now, err
+	}
+	return g, g.Start(), nil
 }
 
 // printEmissions writes the emissions to stdout without publishing: JSON
@@ -127,14 +134,30 @@ func (m *Main) printEmissions(ctx context.Context, g *generator.Generator, o gen
 	}
 	if !o.json {
 		fmt.Fprintln(m.Stdout, t.summary(time.Duration(0), o.seed, true))
+		fmt.Fprintln(m.Stdout, timeline(g, o, start))
 	}
 	return nil
+}
+
+// timeline says how event times relate to the wall clock: a backfill in
+// the past (rate 0), or real time.
+func timeline(g *generator.Generator, o generateOpts, start time.Time) string {
+	if o.rate > 0 {
+		return fmt.Sprintf("  timeline: real time from %s (event time = publish time; later stages follow as the SLAs' delays pass)",
+			start.Format(time.RFC3339))
+	}
+	s := fmt.Sprintf("  timeline: backfill, orders placed from %s so that every event time is in the past (%s ago at most)",
+		start.Format(time.RFC3339), time.Since(start).Round(time.Second))
+	if g.ReachedUntil() {
+		s += "; stopped at the present: orders still in flight have their later stages unpublished"
+	}
+	return s
 }
 
 // publishEmissions publishes the emissions to the input subjects, paced by
 // their At unless the rate is 0, until the generator ends, --duration
 // passes or ctx is done.
-func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *generator.Generator, o generateOpts) error {
+func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *generator.Generator, o generateOpts, virtualStart time.Time) error {
 	log := m.logger(cfg)
 	c, err := dial(cfg, "ordertrack generate", false, log)
 	if err != nil {
@@ -160,6 +183,7 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 	werr := waitPublished(js, 30*time.Second)
 	bar.stop(ctx.Err() == nil)
 	fmt.Fprintln(m.Stdout, t.summary(time.Since(start), o.seed, false))
+	fmt.Fprintln(m.Stdout, timeline(g, o, virtualStart))
 	if n := failed.Load(); n > 0 {
 		return fmt.Errorf("%d of %d events not stored (last error: %v)", n, t.events.Load(), lastErr.Load())
 	}

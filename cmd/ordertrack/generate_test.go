@@ -14,6 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -169,4 +171,56 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
 		t.Fatal(err)
 	}
 	return info.State.Msgs
+}
+
+// TestGenerateWithRealSLAsBackfills generates at full speed against a
+// pipeline with the default 24h/3d/7d SLAs: the run is a backfill, so no
+// event time is after the moment it was stored and none is dead-lettered
+// (issue 11.7: most were dead-lettered as timestamp_in_future, 3-69 h ahead).
+func TestGenerateWithRealSLAsBackfills(t *testing.T) {
+	t.Parallel()
+	realSLAs := []string{"--sla.processing", "24h", "--sla.shipping", "72h", "--sla.delivery", "168h"}
+	s := startMain(t, append(append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false"), realSLAs...)...)
+	code, out, errs := runGenerate(t, append([]string{"--nats.url", s.info.NATSURL, "--scenario", "realistic",
+		"--orders", "200", "--rate", "0", "--seed", "5", "--generator.demo_sla", "false"}, realSLAs...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "timeline: backfill") {
+		t.Errorf("summary does not say it is a backfill:\n%s", out)
+	}
+	js := connectJS(t, s.info.NATSURL)
+	events := pipelinetest.ReadStream(t, js, "ORDER_EVENTS", jetstream.OrderedConsumerConfig{})
+	if len(events) < 600 {
+		t.Fatalf("%d events stored for 200 realistic orders", len(events))
+	}
+	for _, m := range events {
+		var e struct {
+			Timestamp time.Time `json:"timestamp"`
+		}
+		meta, err := m.Metadata()
+		if err != nil || json.Unmarshal(m.Data(), &e) != nil {
+			t.Fatalf("event %s: %v %s", m.Subject(), err, m.Data())
+		}
+		if e.Timestamp.After(meta.Timestamp) {
+			t.Errorf("event %s at %v, stored at %v: in the future", m.Subject(), e.Timestamp, meta.Timestamp)
+		}
+	}
+	topo := pipeline.Topology{Prefix: "orders", Partitions: 4}
+	pipelinetest.WaitFor(t, 20*time.Second, func() error {
+		parts, err := monitor.Partitions(context.Background(), js, topo)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if p.Pending() > 0 || p.AckPending() > 0 {
+				return fmt.Errorf("partition %d: %d pending, %d ack pending", p.Index, p.Pending(), p.AckPending())
+			}
+		}
+		return nil
+	})
+	if n := streamMsgs(t, js, "ORDER_DLQ"); n != 0 {
+		letters := pipelinetest.ReadStream(t, js, "ORDER_DLQ", jetstream.OrderedConsumerConfig{})
+		t.Errorf("%d valid events dead-lettered, first as %s: %s", n, letters[0].Headers().Get("Ordertrack-Reason"), letters[0].Headers().Get("Ordertrack-Error"))
+	}
 }

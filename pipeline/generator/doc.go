@@ -36,6 +36,15 @@
 // The caller maps virtual time to the wall clock (Config.Start = time.Now()
 // and publish each emission at its At for real time).
 //
+// # Backfill
+//
+// Config.Until places a run in the past: Start is moved back by the order
+// starts plus a bound on the longest order (maxSpan: 2 x the sum of the
+// SLAs + 15 s for the realistic scenario), and Next ends at the first
+// emission after Until. Every event time is then <= Until, so a run
+// published at once (ordertrack generate --rate 0) never carries a
+// timestamp in the future, whatever the SLAs.
+//
 // # Determinism and memory
 //
 // The same Config, Seed included, yields the same sequence of emissions:

@@ -62,7 +62,17 @@ type Config struct {
 	Start    time.Time   // virtual time of the first event; default DefaultStart
 	IDPrefix string      // order id prefix; default "ORD-"
 	Rate     float64     // target events per second in steady state; default 20
+	// Until, if set, places the run in the past (a backfill): Start becomes
+	// the time from which Orders orders have all happened by Until, and
+	// Next ends at the first emission after Until (with Orders 0, orders
+	// start unlimitedBackfill before Until). Every event time is then <=
+	// Until, whatever the SLAs; default zero (Start as given).
+	Until time.Time
 }
+
+// unlimitedBackfill is how long before Until (and the longest order) an
+// unlimited backfill starts its orders.
+const unlimitedBackfill = time.Hour
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
@@ -129,6 +139,8 @@ type scenario interface {
 	eventsPerOrder() float64
 	// anomalies reports whether duplicates, late and out-of-order emissions are added.
 	anomalies() bool
+	// maxSpan bounds the At of an order's last emission, from its start.
+	maxSpan(rules order.Rules) time.Duration
 }
 
 // step is one planned event of an order.
@@ -151,6 +163,8 @@ type Generator struct {
 	idKey   uint64 // mixes event ids per seed
 	pending emissionHeap
 	pushed  uint64 // emissions pushed so far, to break ties in At
+
+	reachedUntil bool // a backfill ended at Until
 }
 
 // New validates cfg and returns a generator at the start of its sequence.
@@ -172,8 +186,26 @@ func New(cfg Config) (*Generator, error) {
 		interval: sc.eventsPerOrder() / cfg.Rate * float64(time.Second),
 		idKey:    mix(seed ^ 0x9e3779b97f4a7c15),
 	}
+	if !cfg.Until.IsZero() {
+		g.cfg.Until = cfg.Until.Round(0).UTC()
+		g.cfg.Start = g.cfg.Until.Add(-g.backfillSpan())
+	}
 	return g, nil
 }
+
+// backfillSpan is how long before Until a backfill starts: the starts of
+// all its orders plus the longest an order can take.
+func (g *Generator) backfillSpan() time.Duration {
+	starts := unlimitedBackfill
+	if g.cfg.Orders > 0 {
+		starts = time.Duration(float64(g.cfg.Orders-1) * g.interval)
+	}
+	return (starts + g.scenario.maxSpan(g.cfg.Rules)).Truncate(time.Millisecond) + time.Millisecond
+}
+
+// Start returns the virtual time of the first event (Config.Start, or the
+// one a backfill chose).
+func (g *Generator) Start() time.Time { return g.cfg.Start }
 
 // EventsPerOrder returns the expected number of emissions per order of the
 // scenario, duplicates included; order starts are spaced EventsPerOrder/Rate
@@ -189,13 +221,22 @@ func (g *Generator) Next() (Emission, bool) {
 	if g.pending.Len() == 0 {
 		return Emission{}, false
 	}
+	if !g.cfg.Until.IsZero() && g.pending[0].e.At.After(g.cfg.Until) {
+		g.pending, g.reachedUntil = nil, true
+		return Emission{}, false
+	}
 	return *g.pending.pop().e, true
 }
 
 // moreOrders reports whether another order may start.
 func (g *Generator) moreOrders() bool {
-	return g.cfg.Orders == 0 || g.started < g.cfg.Orders
+	return !g.reachedUntil && (g.cfg.Orders == 0 || g.started < g.cfg.Orders)
 }
+
+// ReachedUntil reports whether a backfill ended at Config.Until with
+// emissions still to come (later stages of orders in flight, or, with
+// Orders 0, more orders).
+func (g *Generator) ReachedUntil() bool { return g.reachedUntil }
 
 // nextOffset is when the next order starts, as an offset from Start.
 func (g *Generator) nextOffset() int64 {

@@ -361,3 +361,52 @@ func BenchmarkNext(b *testing.B) {
 		})
 	}
 }
+
+// TestBackfillKeepsEveryEventInThePast: with the default day-long SLAs a
+// backfill until now places whole lifecycles in the past, so no event
+// time and no emission is after Until, and every order is complete.
+func TestBackfillKeepsEveryEventInThePast(t *testing.T) {
+	t.Parallel()
+	until := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, scenario := range []string{Realistic, Sample} {
+		g := newGen(t, Config{Scenario: scenario, Seed: 11, Orders: 500, Rate: 100_000, Until: until})
+		if !g.Start().Before(until) {
+			t.Errorf("%s: start %v not before until %v", scenario, g.Start(), until)
+		}
+		n, placed := 0, 0
+		for {
+			em, ok := g.Next()
+			if !ok {
+				break
+			}
+			n++
+			if em.Event.Timestamp.After(until) || em.At.After(until) {
+				t.Fatalf("%s: event %s of %s at %v, published at %v: after until %v", scenario, em.Event.Type, em.Event.OrderID, em.Event.Timestamp, em.At, until)
+			}
+			if em.Event.Type == order.OrderPlaced && !em.Duplicate {
+				placed++
+			}
+		}
+		if placed != 500 || g.ReachedUntil() {
+			t.Errorf("%s: %d orders placed (reached until: %v), want all 500 complete", scenario, placed, g.ReachedUntil())
+		}
+	}
+	// Unlimited: the run ends at until.
+	g := newGen(t, Config{Seed: 3, Rate: 20, Until: until, // an hour of orders at 20 events/s
+		Rules: order.Rules{Processing: time.Second, Shipping: time.Second, Delivery: time.Second}})
+	for i := 0; ; i++ {
+		em, ok := g.Next()
+		if !ok {
+			break
+		}
+		if em.At.After(until) {
+			t.Fatalf("emission at %v after until", em.At)
+		}
+		if i > 2_000_000 {
+			t.Fatal("an unlimited backfill did not end at until")
+		}
+	}
+	if !g.ReachedUntil() {
+		t.Error("unlimited backfill: ReachedUntil false")
+	}
+}

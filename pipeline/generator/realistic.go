@@ -78,6 +78,14 @@ func (realistic) plan(r *rand.Rand, rules order.Rules) []step {
 	return forwardSteps(t[:])
 }
 
+// maxSpan bounds an order's last emission: every stage time the outcomes
+// draw is within 1.5 times the sum of the SLAs, a conflict adds at most
+// 0.2 of the delivery SLA, and late, swapped and duplicate emissions add at
+// most 10 s + 2 s + 3 s.
+func (realistic) maxSpan(rules order.Rules) time.Duration {
+	return 2*(rules.Processing+rules.Shipping+rules.Delivery) + 15*time.Second
+}
+
 // pickOutcome draws an outcome by its share.
 func pickOutcome(r *rand.Rand) outcome {
 	n := r.IntN(100)

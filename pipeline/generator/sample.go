@@ -27,6 +27,9 @@ func (sample) plan(_ *rand.Rand, rules order.Rules) []step {
 	return forwardSteps([]time.Duration{0, gap, 2 * gap, 3 * gap})
 }
 
+// maxSpan is the delivery, three gaps after placement.
+func (sample) maxSpan(rules order.Rules) time.Duration { return 3 * sampleStageGap(rules) }
+
 // sampleStageGap is one second, or less when needed to keep each stage
 // within a quarter of its SLA (and delivery within a quarter of its SLA).
 func sampleStageGap(rules order.Rules) time.Duration {
