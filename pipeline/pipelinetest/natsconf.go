@@ -39,3 +39,10 @@ func RunOptions(t testing.TB, o *server.Options) *server.Server {
 	}
 	return s
 }
+
+// NATSServerBinary returns the nats-server binary of go.mod's version,
+// built once from the module cache, e.g. to run `nats-server -t`.
+func NATSServerBinary(t testing.TB) string {
+	t.Helper()
+	return natsServerBinary(t)
+}
