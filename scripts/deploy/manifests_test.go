@@ -1,0 +1,422 @@
+package deploy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// k8sObject is what the tests read of a Kubernetes object.
+type k8sObject struct {
+	Kind     string `yaml:"kind"`
+	Metadata struct {
+		Name   string            `yaml:"name"`
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"metadata"`
+	Data       map[string]string `yaml:"data"`
+	StringData map[string]string `yaml:"stringData"`
+	Spec       struct {
+		Replicas       int `yaml:"replicas"`
+		MaxUnavailable int `yaml:"maxUnavailable"`
+		Selector       struct {
+			MatchLabels map[string]string `yaml:"matchLabels"`
+		} `yaml:"selector"`
+		Template struct {
+			Metadata struct {
+				Labels map[string]string `yaml:"labels"`
+			} `yaml:"metadata"`
+			Spec podSpec `yaml:"spec"`
+		} `yaml:"template"`
+	} `yaml:"spec"`
+}
+
+type podSpec struct {
+	SecurityContext struct {
+		RunAsNonRoot bool `yaml:"runAsNonRoot"`
+	} `yaml:"securityContext"`
+	Containers []struct {
+		Args    []string `yaml:"args"`
+		EnvFrom []struct {
+			SecretRef struct {
+				Name string `yaml:"name"`
+			} `yaml:"secretRef"`
+		} `yaml:"envFrom"`
+		Ports []struct {
+			Name          string `yaml:"name"`
+			ContainerPort int    `yaml:"containerPort"`
+		} `yaml:"ports"`
+		ReadinessProbe *probe `yaml:"readinessProbe"`
+		LivenessProbe  *probe `yaml:"livenessProbe"`
+		Security       struct {
+			ReadOnlyRootFilesystem   bool  `yaml:"readOnlyRootFilesystem"`
+			AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
+		} `yaml:"securityContext"`
+		VolumeMounts []struct {
+			Name      string `yaml:"name"`
+			MountPath string `yaml:"mountPath"`
+			SubPath   string `yaml:"subPath"`
+		} `yaml:"volumeMounts"`
+	} `yaml:"containers"`
+	Volumes []struct {
+		Name      string `yaml:"name"`
+		ConfigMap *struct {
+			Name string `yaml:"name"`
+		} `yaml:"configMap"`
+		Secret *struct {
+			SecretName string `yaml:"secretName"`
+			Items      []struct {
+				Key  string `yaml:"key"`
+				Path string `yaml:"path"`
+			} `yaml:"items"`
+		} `yaml:"secret"`
+	} `yaml:"volumes"`
+}
+
+type probe struct {
+	HTTPGet struct {
+		Path string `yaml:"path"`
+		Port string `yaml:"port"`
+	} `yaml:"httpGet"`
+}
+
+// manifests reads every document of kubernetes/ordertrack.yaml by kind.
+func manifests(t *testing.T) map[string]k8sObject {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(read(t, "kubernetes/ordertrack.yaml"))))
+	out := map[string]k8sObject{}
+	for {
+		var o k8sObject
+		err := dec.Decode(&o)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("kubernetes/ordertrack.yaml: %v", err)
+		}
+		if _, dup := out[o.Kind]; dup || o.Kind == "" || o.Metadata.Name == "" {
+			t.Fatalf("kubernetes/ordertrack.yaml: a second %q or an object without kind or name", o.Kind)
+		}
+		out[o.Kind] = o
+	}
+}
+
+// TestKubernetesManifests checks that the objects exist and fit together:
+// probes on /readyz and /healthz at the monitor's port, the ConfigMap and
+// Secret the Deployment uses, a PodDisruptionBudget selecting its pods,
+// a locked-down container.
+func TestKubernetesManifests(t *testing.T) {
+	m := manifests(t)
+	for _, kind := range []string{"ServiceAccount", "ConfigMap", "Secret", "Deployment", "PodDisruptionBudget", "Service"} {
+		if _, ok := m[kind]; !ok {
+			t.Fatalf("no %s in kubernetes/ordertrack.yaml", kind)
+		}
+	}
+	d := m["Deployment"]
+	pod := d.Spec.Template.Spec
+	if len(pod.Containers) != 1 || d.Spec.Replicas < 2 {
+		t.Fatalf("deployment: %d containers, %d replicas; want 1 container, 2 or more replicas", len(pod.Containers), d.Spec.Replicas)
+	}
+	c := pod.Containers[0]
+	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+		t.Errorf("probes: readiness %+v, liveness %+v; want /readyz and /healthz", c.ReadinessProbe, c.LivenessProbe)
+	}
+	if len(c.Ports) != 1 || c.ReadinessProbe.HTTPGet.Port != c.Ports[0].Name || c.LivenessProbe.HTTPGet.Port != c.Ports[0].Name {
+		t.Errorf("probe ports do not name the container port %+v", c.Ports)
+	}
+	if !slices.Equal(c.Args, []string{"run", "--config", "/etc/ordertrack/config.yaml"}) {
+		t.Errorf("args %q", c.Args)
+	}
+	if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef.Name != m["Secret"].Metadata.Name {
+		t.Errorf("envFrom %+v does not use the Secret %s", c.EnvFrom, m["Secret"].Metadata.Name)
+	}
+	if !pod.SecurityContext.RunAsNonRoot || !c.Security.ReadOnlyRootFilesystem ||
+		c.Security.AllowPrivilegeEscalation == nil || *c.Security.AllowPrivilegeEscalation {
+		t.Errorf("container not locked down: %+v, pod %+v", c.Security, pod.SecurityContext)
+	}
+	var configMapped bool
+	for _, v := range pod.Volumes {
+		configMapped = configMapped || v.ConfigMap != nil && v.ConfigMap.Name == m["ConfigMap"].Metadata.Name
+	}
+	if !configMapped {
+		t.Errorf("no volume of the ConfigMap %s", m["ConfigMap"].Metadata.Name)
+	}
+	labels := d.Spec.Template.Metadata.Labels
+	for _, kind := range []string{"Deployment", "PodDisruptionBudget"} {
+		for k, v := range m[kind].Spec.Selector.MatchLabels {
+			if labels[k] != v {
+				t.Errorf("%s selects %s=%s, the pods have %q", kind, k, v, labels[k])
+			}
+		}
+	}
+	if m["PodDisruptionBudget"].Spec.MaxUnavailable != 1 {
+		t.Errorf("PodDisruptionBudget maxUnavailable %d, want 1", m["PodDisruptionBudget"].Spec.MaxUnavailable)
+	}
+}
+
+// mountedFile says whether path is a file the pod's volume mounts provide.
+func mountedFile(m map[string]k8sObject, path string) bool {
+	pod := m["Deployment"].Spec.Template.Spec
+	for _, vm := range pod.Containers[0].VolumeMounts {
+		for _, v := range pod.Volumes {
+			if v.Name != vm.Name || v.Secret == nil {
+				continue
+			}
+			for _, it := range v.Secret.Items {
+				if filepath.Join(vm.MountPath, it.Path) == path {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestConfigsLoad loads each shipped ordertrack configuration with package
+// config, as `ordertrack health --config FILE` and `run --config FILE` do,
+// with the environment the deployment gives it (the Secret's values, the
+// compose environment), and checks the cluster settings.
+func TestConfigsLoad(t *testing.T) {
+	m := manifests(t)
+	cm := filepath.Join(t.TempDir(), "config.yaml")
+	write(t, cm, m["ConfigMap"].Data["config.yaml"])
+	secretEnv := func(vals map[string]string) []string {
+		var env []string
+		for k, v := range vals {
+			env = append(env, k+"="+v)
+		}
+		return env
+	}
+	compose := composeFile(t)
+	tests := []struct {
+		name, file string
+		env        []string
+		hosts      int
+	}{
+		{"config.yaml (systemd)", "config.yaml", []string{"ORDERTRACK_NATS__PASSWORD=pw", "ORDERTRACK_MONITOR__AUTH_TOKEN=tok"}, 3},
+		{"ConfigMap config.yaml", cm, secretEnv(m["Secret"].StringData), 1},
+		{"compose/config.yaml", "compose/config.yaml", secretEnv(compose.Services["ordertrack-1"].Environment), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Load(tt.file, tt.env, nil)
+			if err != nil {
+				t.Fatalf("load %s: %v", tt.name, err)
+			}
+			n := cfg.NATS
+			if n.URL == "" || strings.Count(n.URL, ",")+1 != tt.hosts || n.User != "ordertrack" || n.Password == "" || n.Replicas != 3 {
+				t.Errorf("nats: url %q (want %d hosts), user %q, password set %v, replicas %d; want the ordertrack user, replicas 3",
+					n.URL, tt.hosts, n.User, n.Password != "", n.Replicas)
+			}
+			if cfg.GeneratorOn() || cfg.Monitor.AuthToken == "" || !strings.HasSuffix(cfg.Monitor.Listen, ":9090") {
+				t.Errorf("generator on %v, monitor %q with token %v; want no demo data, :9090 behind a token",
+					cfg.GeneratorOn(), cfg.Monitor.Listen, cfg.Monitor.AuthToken != "")
+			}
+			if tt.file == cm && !mountedFile(m, n.TLS.CA) {
+				t.Errorf("nats.tls.ca %s is not a file the Deployment mounts", n.TLS.CA)
+			}
+			if _, err := config.Load(tt.file, nil, nil); err == nil || !strings.Contains(err.Error(), "monitor.") {
+				t.Errorf("without the secrets: %v; want a failure naming the monitor key", err)
+			}
+		})
+	}
+}
+
+// TestHelmValues checks the values for the official nats chart: a 3-node
+// cluster with JetStream and TLS, and the users of accounts.conf with the
+// very same permissions, their passwords from a Secret.
+func TestHelmValues(t *testing.T) {
+	var v struct {
+		Config struct {
+			Cluster struct {
+				Enabled  bool `yaml:"enabled"`
+				Replicas int  `yaml:"replicas"`
+				TLS      struct {
+					Enabled bool `yaml:"enabled"`
+				} `yaml:"tls"`
+			} `yaml:"cluster"`
+			JetStream struct {
+				Enabled bool `yaml:"enabled"`
+			} `yaml:"jetstream"`
+			NATS struct {
+				TLS struct {
+					Enabled bool `yaml:"enabled"`
+				} `yaml:"tls"`
+			} `yaml:"nats"`
+			Merge struct {
+				SystemAccount string `yaml:"system_account"`
+				Accounts      map[string]struct {
+					Users []struct {
+						User        string `yaml:"user"`
+						Password    string `yaml:"password"`
+						Permissions *struct {
+							Publish   struct{ Allow []string } `yaml:"publish"`
+							Subscribe struct{ Allow []string } `yaml:"subscribe"`
+						} `yaml:"permissions"`
+					} `yaml:"users"`
+				} `yaml:"accounts"`
+			} `yaml:"merge"`
+		} `yaml:"config"`
+		Container struct {
+			Env map[string]any `yaml:"env"`
+		} `yaml:"container"`
+	}
+	if err := yaml.Unmarshal([]byte(read(t, "kubernetes/nats-values.yaml")), &v); err != nil {
+		t.Fatalf("kubernetes/nats-values.yaml: %v", err)
+	}
+	c := v.Config
+	if !c.Cluster.Enabled || c.Cluster.Replicas != 3 || !c.Cluster.TLS.Enabled || !c.JetStream.Enabled || !c.NATS.TLS.Enabled {
+		t.Errorf("chart values: %+v; want a 3-node cluster, JetStream, TLS for clients and routes", c)
+	}
+	setNATSEnv(t, "nats-1")
+	o := pipelinetest.ConfigFileOptions(t, "nats/accounts.conf")
+	shipped := map[string]string{}
+	for _, u := range o.Users {
+		p := "full access"
+		if u.Permissions != nil {
+			p = grantsText(u.Permissions.Publish.Allow, u.Permissions.Subscribe.Allow)
+		}
+		shipped[u.Account.Name+"/"+u.Username] = p
+	}
+	values := map[string]string{}
+	variable := regexp.MustCompile(`^<< \$([A-Z_]+) >>$`)
+	for acc, a := range c.Merge.Accounts {
+		for _, u := range a.Users {
+			p := "full access"
+			if u.Permissions != nil {
+				p = grantsText(u.Permissions.Publish.Allow, u.Permissions.Subscribe.Allow)
+			}
+			values[acc+"/"+u.User] = p
+			m := variable.FindStringSubmatch(u.Password)
+			if m == nil || v.Container.Env[m[1]] == nil {
+				t.Errorf("%s/%s: password %q is not a << $VAR >> set in container.env", acc, u.User, u.Password)
+			}
+		}
+	}
+	for k, want := range shipped {
+		if values[k] != want {
+			t.Errorf("user %s: the Helm values grant\n%s\n\nbut accounts.conf grants\n%s", k, values[k], want)
+		}
+	}
+	if len(values) != len(shipped) || c.Merge.SystemAccount != o.SystemAccount {
+		t.Errorf("users %v, system account %q; accounts.conf has %d users, system account %q",
+			slices.Sorted(mapKeys(values)), c.Merge.SystemAccount, len(shipped), o.SystemAccount)
+	}
+}
+
+// grantsText writes permissions one per line, sorted, to compare them as sets.
+func grantsText(pub, sub []string) string {
+	var lines []string
+	for _, p := range pub {
+		lines = append(lines, "publish "+p)
+	}
+	for _, s := range sub {
+		lines = append(lines, "subscribe "+s)
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
+func mapKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// composeSpec is what the tests read of compose.yaml.
+type composeSpec struct {
+	Services map[string]struct {
+		Image       string            `yaml:"image"`
+		Build       *struct{ Context, Dockerfile string } `yaml:"build"`
+		Command     []string          `yaml:"command"`
+		Environment map[string]string `yaml:"environment"`
+		Volumes     []string          `yaml:"volumes"`
+		Ports       []string          `yaml:"ports"`
+	} `yaml:"services"`
+}
+
+func composeFile(t *testing.T) composeSpec {
+	t.Helper()
+	var c composeSpec
+	if err := yaml.Unmarshal([]byte(read(t, "compose/compose.yaml")), &c); err != nil {
+		t.Fatalf("compose/compose.yaml: %v", err)
+	}
+	return c
+}
+
+// TestCompose checks the local cluster: three NATS nodes named as the
+// routes of compose/nats.conf expect, every variable of accounts.conf set,
+// two ordertrack instances built from the Dockerfile with the ordertrack
+// user's password, and every mounted file present.
+func TestCompose(t *testing.T) {
+	c := composeFile(t)
+	var instances []string
+	for name, s := range c.Services {
+		for _, vol := range s.Volumes {
+			host, _, _ := strings.Cut(vol, ":")
+			if strings.HasPrefix(host, ".") {
+				if _, err := os.Stat(filepath.Join("compose", host)); err != nil {
+					t.Errorf("%s mounts %s: %v", name, host, err)
+				}
+			}
+		}
+		switch {
+		case strings.HasPrefix(name, "nats-"):
+			if s.Environment["NATS_SERVER_NAME"] != name || !slices.Contains(s.Command, "/etc/nats/compose/nats.conf") {
+				t.Errorf("%s: server name %q, command %q", name, s.Environment["NATS_SERVER_NAME"], s.Command)
+			}
+			for k := range natsEnv {
+				if s.Environment[k] == "" {
+					t.Errorf("%s: %s unset (accounts.conf reads it)", name, k)
+				}
+			}
+		case strings.HasPrefix(name, "ordertrack-"):
+			instances = append(instances, name)
+			if s.Environment["ORDERTRACK_NATS__PASSWORD"] != c.Services["nats-1"].Environment["ORDERTRACK_PASSWORD"] {
+				t.Errorf("%s: its NATS password is not the ordertrack user's", name)
+			}
+			if s.Build == nil || s.Build.Dockerfile != "scripts/deploy/Dockerfile" {
+				t.Fatalf("%s: build %+v", name, s.Build)
+			}
+			if _, err := os.Stat(filepath.Join("compose", s.Build.Context, s.Build.Dockerfile)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			if _, err := os.Stat(filepath.Join("compose", s.Build.Context, "go.mod")); err != nil {
+				t.Errorf("%s: build context is not the repository root: %v", name, err)
+			}
+		}
+	}
+	for _, n := range []string{"nats-1", "nats-2", "nats-3"} {
+		if _, ok := c.Services[n]; !ok {
+			t.Errorf("no service %s", n)
+		}
+	}
+	if len(instances) != 2 {
+		t.Errorf("ordertrack instances %v, want 2", instances)
+	}
+}
+
+// TestDockerfile checks that the image is a static binary on a non-root
+// distroless base, and that the packages it builds need no cgo.
+func TestDockerfile(t *testing.T) {
+	d := read(t, "Dockerfile")
+	for _, want := range []string{"CGO_ENABLED=0", "go build", "./cmd/ordertrack", "FROM gcr.io/distroless/static", "USER 65532"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
