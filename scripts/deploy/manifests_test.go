@@ -340,12 +340,12 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 // composeSpec is what the tests read of compose.yaml.
 type composeSpec struct {
 	Services map[string]struct {
-		Image       string            `yaml:"image"`
+		Image       string                                `yaml:"image"`
 		Build       *struct{ Context, Dockerfile string } `yaml:"build"`
-		Command     []string          `yaml:"command"`
-		Environment map[string]string `yaml:"environment"`
-		Volumes     []string          `yaml:"volumes"`
-		Ports       []string          `yaml:"ports"`
+		Command     []string                              `yaml:"command"`
+		Environment map[string]string                     `yaml:"environment"`
+		Volumes     []string                              `yaml:"volumes"`
+		Ports       []string                              `yaml:"ports"`
 	} `yaml:"services"`
 }
 
