@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -296,14 +297,14 @@ func (b *batch) emitGroup(g *group) {
 	for _, u := range g.updates {
 		b.em.update(u)
 	}
-	prev := b.rules.Pending(g.base.state)
+	prev := earliestPerSLA(b.rules.Pending(g.base.state))
 	if g.base.timersUnsent {
 		prev = nil
 	}
 	for _, sla := range g.fired {
 		prev = withoutSLA(prev, sla) // a fired schedule is gone
 	}
-	next := b.rules.Pending(g.after)
+	next := earliestPerSLA(b.rules.Pending(g.after))
 	add, cancel := timerDiff(prev, next, g.base.timersUnsent)
 	for _, d := range add {
 		b.em.schedule(g.id, d)
@@ -409,6 +410,22 @@ func timerDiff(prev, next []order.Deadline, all bool) (add []order.Deadline, can
 		}
 	}
 	return add, cancel
+}
+
+// earliestPerSLA keeps the first check instant of each SLA (a warning time
+// before the breach check): the schedules are one per order and SLA, and a
+// fired check sets the next one.
+func earliestPerSLA(ds []order.Deadline) []order.Deadline {
+	out := ds[:0:0]
+	for _, d := range ds {
+		switch i := slices.IndexFunc(out, func(x order.Deadline) bool { return x.SLA == d.SLA }); {
+		case i < 0:
+			out = append(out, d)
+		case d.At.Before(out[i].At):
+			out[i] = d
+		}
+	}
+	return out
 }
 
 func hasDeadline(ds []order.Deadline, d order.Deadline) bool {
