@@ -34,13 +34,20 @@ var consoleHeader = []string{"order_id", "event_type", "status", "message", "sla
 var summaryOrder = []order.UpdateType{
 	order.UpdateConfirmed, order.UpdateProcessing, order.UpdateShipped,
 	order.UpdateDelivered, order.UpdateCancelled, order.UpdateRejected, order.UpdateBreach,
+	order.UpdateAtRisk, order.UpdateRetracted,
+}
+
+// slaOutput reports the outputs listed first: breaches, warnings and
+// retractions.
+func slaOutput(u order.Update) bool {
+	return u.Type == order.UpdateBreach || u.Type == order.UpdateAtRisk || u.Type == order.UpdateRetracted
 }
 
 // Console prints updates as micro-batch tables like the original Spark console sink.
 //
 // Partition workers Add updates as they are emitted; Flush (or Run, on a
 // cadence) prints what arrived since the previous flush as one table headed
-// "Batch: N". SLA breaches are listed first. Past maxRows rows the rest of the
+// "Batch: N". SLA breaches, warnings and retractions are listed first. Past maxRows rows the rest of the
 // batch is summarised by event type in one line, and only the rows that can be
 // shown are kept, so memory stays bounded at any rate. Write errors are
 // ignored: the console is a best-effort view, not a sink of record.
@@ -57,7 +64,7 @@ type Console struct {
 
 // consoleBatch collects the updates added since the last flush.
 type consoleBatch struct {
-	breaches []order.Update           // the first maxRows SLA breaches, in arrival order
+	breaches []order.Update           // the first maxRows SLA outputs, in arrival order
 	others   []order.Update           // the first maxRows other updates, in arrival order
 	counts   map[order.UpdateType]int // every update added, by type
 	total    int
@@ -95,9 +102,9 @@ func (c *Console) Add(updates ...order.Update) {
 		b.total++
 		b.counts[u.Type]++
 		switch {
-		case u.Type == order.UpdateBreach && len(b.breaches) < c.maxRows:
+		case slaOutput(u) && len(b.breaches) < c.maxRows:
 			b.breaches = append(b.breaches, u)
-		case u.Type != order.UpdateBreach && len(b.others) < c.maxRows:
+		case !slaOutput(u) && len(b.others) < c.maxRows:
 			b.others = append(b.others, u)
 		}
 	}

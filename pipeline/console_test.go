@@ -305,3 +305,24 @@ func TestConsoleRunFlushesOnCancel(t *testing.T) {
 		t.Errorf("rows = %v, want [ORD-9]\n%s", got, w.String())
 	}
 }
+
+func TestConsoleShowsWarningsAndRetractionsFirst(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	c := NewConsole(&buf, 3)
+	c.Add(
+		update("A", order.UpdateConfirmed, order.StageOrder, ""),
+		update("W", order.UpdateAtRisk, order.StageOrder, "SLA AT RISK: Order W has 5s left"),
+		update("C", order.UpdateShipped, order.StageShipped, ""),
+		update("R", order.UpdateRetracted, order.StageProcessing, "SLA BREACH RETRACTED: Order R"),
+	)
+	c.Flush()
+	if got := strings.Join(rowOrderIDs(buf.String()), ","); got != "W,R,A" {
+		t.Errorf("row order = %s, want W,R,A\n%s", got, buf.String())
+	}
+	for _, want := range []string{"|SLA_AT_RISK", "|SLA_BREACH_RETRACTED", "... and 1 more row (ITEM_SHIPPED 1)"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("console lacks %q:\n%s", want, buf.String())
+		}
+	}
+}

@@ -17,6 +17,7 @@ const (
 	OutcomeRejected  = "rejected"  // impossible transition: EVENT_REJECTED emitted
 	OutcomeBreach    = "breach"    // a fired SLA check found the SLA unmet
 	OutcomeMet       = "no_breach" // a fired SLA check found nothing to report
+	OutcomeWarning   = "warning"   // a fired SLA check sent an at-risk warning
 )
 
 // TypeSLACheck is the EventKey.Type of a fired SLA check.
@@ -31,6 +32,7 @@ type Stats struct {
 	Events       atomic.Uint64 // input events and fired checks applied
 	Updates      atomic.Uint64 // updates emitted
 	Breaches     atomic.Uint64
+	Warnings     atomic.Uint64 // SLA_AT_RISK emitted
 	Conflicts    atomic.Uint64 // CAS conflicts
 	BatchNs      atomic.Uint64 // total batch processing time
 	Redeliveries atomic.Uint64 // applied messages delivered more than once
@@ -40,6 +42,7 @@ type Stats struct {
 	dead      map[order.Reason]uint64
 	events    map[EventKey]uint64
 	breaches  map[order.SLA]uint64
+	warnings  map[order.SLA]uint64
 	batchSize *Histogram
 	batchDur  *Histogram
 	latency   map[string]*Histogram // by source: "event", "sla_check"
@@ -109,16 +112,20 @@ func (s *Stats) applied(gs []*group) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.events == nil {
-		s.events, s.breaches = map[EventKey]uint64{}, map[order.SLA]uint64{}
+		s.events, s.breaches, s.warnings = map[EventKey]uint64{}, map[order.SLA]uint64{}, map[order.SLA]uint64{}
 	}
 	for _, k := range keys {
 		s.events[k]++
 	}
 	for _, g := range gs {
 		for _, u := range g.updates {
-			if u.Type == order.UpdateBreach {
+			switch u.Type {
+			case order.UpdateBreach:
 				s.Breaches.Add(1)
 				s.breaches[u.SLA]++
+			case order.UpdateAtRisk:
+				s.Warnings.Add(1)
+				s.warnings[u.SLA]++
 			}
 		}
 	}
@@ -143,7 +150,7 @@ func classify(g *group) []EventKey {
 		stage, _ := e.Type.Stage()
 		key := strings.ToLower(string(stage))
 		k := EventKey{Type: string(e.Type), Outcome: OutcomeDuplicate}
-		if u, ok := take(func(u order.Update) bool { return u.Type != order.UpdateBreach && u.Key == key }); ok {
+		if u, ok := take(func(u order.Update) bool { return u.SLA == "" && u.Key == key }); ok {
 			k.Outcome = OutcomeApplied
 			if u.Late {
 				k.Outcome = OutcomeLate
@@ -157,6 +164,8 @@ func classify(g *group) []EventKey {
 		k := EventKey{Type: TypeSLACheck, Outcome: OutcomeMet}
 		if _, ok := take(func(u order.Update) bool { return u.Type == order.UpdateBreach && u.SLA == sla }); ok {
 			k.Outcome = OutcomeBreach
+		} else if _, ok := take(func(u order.Update) bool { return u.Type == order.UpdateAtRisk && u.SLA == sla }); ok {
+			k.Outcome = OutcomeWarning
 		}
 		out = append(out, k)
 	}
@@ -186,6 +195,13 @@ func (s *Stats) EventCounts() map[EventKey]uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return copyMap(s.events)
+}
+
+// WarningsBySLA returns the SLA_AT_RISK warnings emitted, by SLA.
+func (s *Stats) WarningsBySLA() map[order.SLA]uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyMap(s.warnings)
 }
 
 // BreachesBySLA returns the SLA breaches emitted, by SLA.

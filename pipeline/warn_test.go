@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -97,6 +99,10 @@ func TestWarningsOnceEachWithTheirThreshold(t *testing.T) {
 		case o.RemainingSeconds <= 0 || math.Abs(o.RemainingSeconds-left) > 0.002:
 			t.Errorf("%s: remaining_seconds %v, want %.3f (deadline - emitted_at)", id, o.RemainingSeconds, left)
 		}
+	}
+	counts, err := monitor.CountWarnings(context.Background(), e.js, e.prov.Topology)
+	if err != nil || counts[order.SLAProcessing] != 2 || counts[order.SLADelivery] != 2 {
+		t.Errorf("status counts warnings %v (%v), want processing 2 and delivery 2", counts, err)
 	}
 	s, _ := e.state("WARN-1")
 	if len(s.Warnings) != 4 || !reflect.DeepEqual(s.Breaches, []order.SLA{order.SLAProcessing, order.SLADelivery}) {

@@ -77,31 +77,64 @@ func printOrder(w io.Writer, v monitor.OrderStory) {
 	}
 	field("customer", s.CustomerID)
 	field("tenant", s.TenantID)
+	field("service", s.ServiceLevel)
+	field("rule", v.Rule)
 	field("item", itemLine(s))
 	field("updated", s.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	fmt.Fprintf(w, "\n  %-11s %s\n", "stage", "time")
 	for _, st := range []order.Stage{order.StageOrder, order.StageProcessing, order.StageShipped, order.StageDelivered, order.StageCancelled} {
 		fmt.Fprintf(w, "  %-11s %s\n", st, timeOrDash(s.At(st)))
 	}
-	fmt.Fprintf(w, "\n  %-11s %-32s %s\n", "sla", "deadline", "state")
+	fmt.Fprintf(w, "\n  %-11s %-32s %s\n", "sla", "deadline (UTC)", "state")
 	for _, sla := range order.SLAs {
 		d := v.Deadlines[sla]
 		state := d.State
 		if state == "pending" {
 			state += ", due in " + d.Deadline.Sub(v.At).Round(time.Second).String()
 		}
+		if state == "retracted" {
+			state = "met (breach retracted)"
+		}
 		fmt.Fprintf(w, "  %-11s %-32s %s\n", sla, timeOrDash(d.Deadline), state)
+		printSLADetail(w, d)
 	}
-	breaches := "none"
-	if len(s.Breaches) > 0 {
-		breaches = fmt.Sprint(s.Breaches)
-		breaches = strings.Trim(breaches, "[]")
+	fmt.Fprintf(w, "\n  breaches:  %s\n", slaList(s.Breaches))
+	if len(s.Retracted) > 0 {
+		fmt.Fprintf(w, "  retracted: %s\n", slaList(s.Retracted))
 	}
-	fmt.Fprintf(w, "\n  breaches:  %s\n", breaches)
 	if v.History != nil {
 		fmt.Fprintf(w, "\nHistory (%d updates):\n", len(v.History))
 		printUpdates(w, v.History, true)
 	}
+}
+
+// printSLADetail prints an SLA's deadline in its calendar's zone and its
+// warnings, sent and pending.
+func printSLADetail(w io.Writer, d *monitor.SLAStatus) {
+	if d.Zone != "" && d.Deadline != nil {
+		if loc, err := time.LoadLocation(d.Zone); err == nil {
+			fmt.Fprintf(w, "  %-11s %s (%s)\n", "", d.Deadline.In(loc).Format("2006-01-02 15:04:05.999999999 MST Mon"), d.Zone)
+		}
+	}
+	for _, x := range d.Warnings {
+		state := "pending"
+		switch {
+		case x.Sent:
+			state = "sent"
+		case x.Missed:
+			state = "missed (deadline passed first)"
+		case d.State != "pending":
+			state = "not sent"
+		}
+		fmt.Fprintf(w, "  %-11s warning at %s%% %s: %s\n", "", order.FormatThreshold(x.Threshold*100), x.At.UTC().Format(time.RFC3339Nano), state)
+	}
+}
+
+func slaList(ss []order.SLA) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	return strings.Trim(fmt.Sprint(ss), "[]")
 }
 
 func itemLine(s order.State) string {

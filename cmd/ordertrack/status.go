@@ -102,7 +102,8 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	}
 	slas := stageNamesSLA()
 	fmt.Fprintf(w, "SLA timers:      %s\n", countsLine(r.Timers, slas))
-	fmt.Fprintf(w, "SLA breaches:    %s\n", countsLine(r.Breaches, slas))
+	fmt.Fprintf(w, "SLA breaches:    %s   (retractions included)\n", countsLine(r.Breaches, slas))
+	fmt.Fprintf(w, "SLA warnings:    %s\n", countsLine(r.Warnings, slas))
 	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, sortedKeys(r.DeadLetters)))
 	printWebhooks(w, r.Webhooks)
 }

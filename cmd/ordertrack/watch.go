@@ -24,14 +24,14 @@ type watchOpts struct {
 func (m *Main) watchCommand() *cobra.Command {
 	var o watchOpts
 	var load configLoader
-	cmd := command("watch [--alerts] [--order ID] [--json] [flags]", "follow updates and alerts as they happen",
+	cmd := command("watch [--alerts] [--order ID] [--json] [flags]", "follow updates, alerts and warnings as they happen",
 		func(cmd *cobra.Command, _ []string) error {
 			if o.id != "" && !order.ValidOrderID(o.id) {
 				return usagef(cmd, "--order %q is not a valid order id (letters, digits, '-', '_')", o.id)
 			}
 			return m.watchCmd(cmd.Context(), load, o)
 		})
-	cmd.Flags().BoolVar(&o.alerts, "alerts", false, "only SLA breach alerts")
+	cmd.Flags().BoolVar(&o.alerts, "alerts", false, "only SLA alerts: breaches, retractions and at-risk warnings")
 	cmd.Flags().StringVar(&o.id, "order", "", "only this order's updates and alerts")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print each update as a JSON line (as stored on ORDER_UPDATES)")
 	load = m.configFlags(cmd)
@@ -67,14 +67,14 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 
 // watchFilters returns the ORDER_UPDATES subjects to follow.
 func watchFilters(prefix, id string, alertsOnly bool) []string {
-	updates, alerts := prefix+".updates.>", prefix+".alerts.>"
+	updates, alerts, warnings := prefix+".updates.>", prefix+".alerts.>", prefix+".warnings.>"
 	if id != "" {
-		updates, alerts = prefix+".updates."+id, prefix+".alerts.*."+id
+		updates, alerts, warnings = prefix+".updates."+id, prefix+".alerts.*."+id, prefix+".warnings.*."+id
 	}
 	if alertsOnly {
-		return []string{alerts}
+		return []string{alerts, warnings}
 	}
-	return []string{updates, alerts}
+	return []string{updates, alerts, warnings}
 }
 
 // follow prints messages until the iterator is stopped.
@@ -111,7 +111,7 @@ func printUpdates(w io.Writer, us []order.Update, header bool) {
 	}
 	for _, u := range us {
 		sla := "-"
-		if u.SLABreach {
+		if u.SLA != "" {
 			sla = string(u.SLA)
 		}
 		fmt.Fprintf(w, row, u.EmittedAt.UTC().Format("2006-01-02T15:04:05.000Z"), u.OrderID, u.Type, u.Status, sla, u.Message)

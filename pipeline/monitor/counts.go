@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,22 @@ func CountTimers(ctx context.Context, js jetstream.JetStream, topo pipeline.Topo
 // retention.updates) by SLA: messages on <prefix>.alerts.<sla>.*.
 func CountBreaches(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
 	return countBySLA(ctx, js, pipeline.UpdatesStream, topo.AlertFilter)
+}
+
+// CountWarnings returns the SLA_AT_RISK warnings stored in ORDER_UPDATES
+// (within retention.updates) by SLA: messages on <prefix>.warnings.<sla>.*.
+// A stream provisioned before warnings existed has none.
+func CountWarnings(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
+	s, err := js.Stream(ctx, pipeline.UpdatesStream)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
+	}
+	if !slices.Contains(s.CachedInfo().Config.Subjects, topo.Prefix+".warnings.>") {
+		return map[order.SLA]uint64{}, nil
+	}
+	return countBySLA(ctx, js, pipeline.UpdatesStream, func(sla order.SLA) string {
+		return fmt.Sprintf("%s.warnings.%s.*", topo.Prefix, sla)
+	})
 }
 
 func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filter func(order.SLA) string) (map[order.SLA]uint64, error) {

@@ -27,6 +27,7 @@ type Status struct {
 	Orders      map[string]uint64 `json:"orders_by_status,omitempty"`
 	Timers      map[string]uint64 `json:"pending_sla_timers"`
 	Breaches    map[string]uint64 `json:"breaches_by_sla"`
+	Warnings    map[string]uint64 `json:"warnings_by_sla"`
 	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
 	// Webhooks is each webhook's backlog (SPEC section 13), when the
 	// reader knows the webhooks.
@@ -111,7 +112,11 @@ func (s StatusReader) counts(ctx context.Context, r *Status) error {
 	if err != nil {
 		return err
 	}
-	r.Timers, r.Breaches = bySLA(timers), bySLA(breaches)
+	warnings, err := CountWarnings(ctx, s.JS, s.Topology)
+	if err != nil {
+		return err
+	}
+	r.Timers, r.Breaches, r.Warnings = bySLA(timers), bySLA(breaches), bySLA(warnings)
 	if r.DeadLetters, err = CountDeadLetters(ctx, s.JS, s.Topology); err != nil {
 		return err
 	}

@@ -23,8 +23,11 @@ var ErrOrderNotFound = errors.New("order not found")
 // on request, every output it produced. It is the JSON of get --json and
 // of /api/orders/<id>.
 type OrderStory struct {
-	Order     order.State              `json:"order"`
-	Revision  uint64                   `json:"revision"`
+	Order    order.State `json:"order"`
+	Revision uint64      `json:"revision"`
+	// Rule is the SLA rule in force for the order (sla_rule, "default"
+	// until chosen).
+	Rule      string                   `json:"rule"`
 	Deadlines map[order.SLA]*SLAStatus `json:"slas"`
 	History   []order.Update           `json:"history,omitempty"`
 	// At is when the story was read: what "pending" and "overdue" are
@@ -43,6 +46,8 @@ type SLAStatus struct {
 	// can show the deadline in the calendar's local time.
 	Calendar string `json:"calendar,omitempty"`
 	Zone     string `json:"zone,omitempty"`
+	// Warnings are the SLA's warn_at thresholds, sent or pending.
+	Warnings []order.WarningTime `json:"warnings,omitempty"`
 }
 
 // Stories reads order stories. Rules are the SLAs in force (deadlines are
@@ -82,6 +87,7 @@ func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory
 	}
 	v := OrderStory{Order: s, Revision: e.Revision(), At: now()}
 	v.Deadlines = SLAStatuses(s, r.Rules, v.At)
+	v.Rule = r.Rules.Terms(s).Rule
 	if history {
 		if v.History, err = r.History(ctx, id); err != nil {
 			return v, err
@@ -95,7 +101,7 @@ func SLAStatuses(s order.State, r order.Rules, now time.Time) map[order.SLA]*SLA
 	out := map[order.SLA]*SLAStatus{}
 	cal := r.Terms(s).Calendar
 	for _, sla := range order.SLAs {
-		v := &SLAStatus{}
+		v := &SLAStatus{Warnings: r.WarningTimes(s, sla)}
 		if cal != nil {
 			v.Calendar, v.Zone = cal.Name(), cal.Location().String()
 		}

@@ -114,3 +114,34 @@ func roundLeft(d time.Duration) time.Duration {
 	}
 	return d.Round(100 * time.Millisecond)
 }
+
+// WarningTime is one warn_at threshold of an SLA of an order: when it falls
+// and whether its SLA_AT_RISK was sent (or missed).
+type WarningTime struct {
+	Threshold float64   `json:"threshold"`
+	At        time.Time `json:"at"`
+	Sent      bool      `json:"sent"`
+	Missed    bool      `json:"missed,omitempty"`
+}
+
+// WarningTimes lists the order's warnings of an SLA under its terms, sent
+// or not, in threshold order; none while the SLA's start is unknown.
+func (r Rules) WarningTimes(s State, sla SLA) []WarningTime {
+	t := r.Terms(s)
+	start, ok := r.reached(s, startStage(sla))
+	if !ok {
+		return nil
+	}
+	d := t.Duration(sla)
+	var out []WarningTime
+	for _, th := range t.WarnAt {
+		w := WarningTime{Threshold: th, At: t.Calendar.Add(start, time.Duration(math.Round(th*float64(d))))}
+		for _, x := range s.Warnings {
+			if x.SLA == sla && x.Threshold == th {
+				w.Sent, w.Missed = !x.Missed, x.Missed
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
