@@ -113,7 +113,7 @@ func printOrder(w io.Writer, v monitor.OrderStory) {
 func printSLADetail(w io.Writer, d *monitor.SLAStatus) {
 	if d.Zone != "" && d.Deadline != nil {
 		if loc, err := time.LoadLocation(d.Zone); err == nil {
-			fmt.Fprintf(w, "  %-11s %s (%s)\n", "", d.Deadline.In(loc).Format("2006-01-02 15:04:05.999999999 MST Mon"), d.Zone)
+			fmt.Fprintf(w, "  %-11s %s (%s, calendar %s)\n", "", d.Deadline.In(loc).Format("2006-01-02 15:04:05.999999999 MST Mon"), d.Zone, d.Calendar)
 		}
 	}
 	for _, x := range d.Warnings {

@@ -34,7 +34,7 @@ func TestGetPrintsRuleZoneAndWarnings(t *testing.T) {
 	for _, want := range []string{
 		"rule:      acme-office",
 		"processing  2026-11-30T10:00:00.123Z",
-		"2026-11-30 11:00:00.123 CET Mon (Europe/Berlin)",
+		"2026-11-30 11:00:00.123 CET Mon (Europe/Berlin, calendar wh)",
 		"warning at 50% 2026-11-30T08:00:00.123Z: sent",
 		"warning at 75% 2026-11-30T09:00:00.123Z: pending",
 	} {
