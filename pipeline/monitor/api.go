@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -74,15 +75,15 @@ type AttainmentView struct {
 	ScannedAt time.Time `json:"scanned_at"`
 }
 
-// apiAttainment serves the last scan's attainment ?by=tenant (default) or
-// ?by=sla.
+// apiAttainment serves the last scan's attainment ?by=tenant (default),
+// sla, rule or service_level.
 func (s *Server) apiAttainment(w http.ResponseWriter, r *http.Request) {
 	by := order.Grouping(r.URL.Query().Get("by"))
 	if by == "" {
 		by = order.ByTenant
 	}
-	if by != order.ByTenant && by != order.BySLA {
-		writeError(w, http.StatusBadRequest, "by must be tenant or sla")
+	if !slices.Contains(order.Groupings, by) {
+		writeError(w, http.StatusBadRequest, "by must be sla, tenant, rule or service_level")
 		return
 	}
 	sc, ok := s.lastScan()

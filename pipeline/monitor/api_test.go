@@ -171,6 +171,11 @@ func TestAPIAttainment(t *testing.T) {
 	if byTenant.By != order.ByTenant || !reflect.DeepEqual(byTenant.Rows, wantTenant) {
 		t.Errorf("by tenant (%q)\n%+v\nwant\n%+v", byTenant.By, byTenant.Rows, wantTenant)
 	}
+	var byRule monitor.AttainmentView
+	if code := getJSON(t, e.base+"/api/attainment?by=rule", "", &byRule); code != http.StatusOK || len(byRule.Rows) != 3 ||
+		byRule.Rows[0].Group != order.DefaultRule || byRule.Rows[0].Orders != 3 || byRule.Rows[0].Breached != 1 {
+		t.Errorf("?by=rule: %d %+v, want the 3 orders under %q", code, byRule.Rows, order.DefaultRule)
+	}
 	if code := getJSON(t, e.base+"/api/attainment?by=planet", "", nil); code != http.StatusBadRequest {
 		t.Errorf("?by=planet: %d, want 400", code)
 	}

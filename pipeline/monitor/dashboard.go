@@ -61,20 +61,22 @@ func (s *Server) scannedOrders(context.Context) (map[order.Stage]uint64, error) 
 }
 
 // scanVisit computes everything the dashboard needs from one read of the
-// ORDERS bucket: orders by status, attainment by SLA and by tenant, and the
+// ORDERS bucket: orders by status, attainment by every grouping, and the
 // AtRiskKeep open orders nearest to their next deadline.
 type scanVisit struct {
 	rules   order.Rules
 	orders  map[order.Stage]uint64
-	bySLA   *order.Tally
-	byTen   *order.Tally
+	tallies map[order.Grouping]*order.Tally
 	nearest nearest
 }
 
 func newScanVisit(r order.Rules) *scanVisit {
-	return &scanVisit{rules: r, orders: map[order.Stage]uint64{},
-		bySLA: order.NewTally(order.BySLA, time.Time{}), byTen: order.NewTally(order.ByTenant, time.Time{}),
+	v := &scanVisit{rules: r, orders: map[order.Stage]uint64{}, tallies: map[order.Grouping]*order.Tally{},
 		nearest: nearest{k: AtRiskKeep}}
+	for _, g := range order.Groupings {
+		v.tallies[g] = order.NewTally(g, time.Time{})
+	}
+	return v
 }
 
 func (v *scanVisit) visit(s order.State, ok bool) {
@@ -83,13 +85,18 @@ func (v *scanVisit) visit(s order.State, ok bool) {
 		return
 	}
 	v.orders[s.Status]++
-	v.bySLA.Add(s)
-	v.byTen.Add(s)
+	for _, t := range v.tallies {
+		t.Add(s)
+	}
 	if o, ok := atRiskOf(s, v.rules); ok {
 		v.nearest.offer(o)
 	}
 }
 
 func (v *scanVisit) attainment() map[order.Grouping]order.Attainment {
-	return map[order.Grouping]order.Attainment{order.BySLA: v.bySLA.Result(), order.ByTenant: v.byTen.Result()}
+	out := map[order.Grouping]order.Attainment{}
+	for g, t := range v.tallies {
+		out[g] = t.Result()
+	}
+	return out
 }

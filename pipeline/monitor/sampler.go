@@ -35,9 +35,6 @@ type sampler struct {
 	log      *slog.Logger
 	reader   StatusReader
 	interval time.Duration
-	// counting is held while timers are counted: two counting consumers
-	// with one filter on the work-queue ORDER_SLA are refused.
-	counting *sync.Mutex
 
 	mu     sync.Mutex
 	prev   *Sample
@@ -48,8 +45,6 @@ type sampler struct {
 // once samples now and returns the status since the previous sample (the
 // first call takes two samples).
 func (p *sampler) once(ctx context.Context) (Status, error) {
-	p.counting.Lock()
-	defer p.counting.Unlock()
 	p.mu.Lock()
 	prev := p.prev
 	p.mu.Unlock()

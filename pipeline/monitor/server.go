@@ -82,9 +82,8 @@ type Server struct {
 	feed    *feed
 	atRisk  atRiskList
 
-	counting sync.Mutex // held while SLA timers are counted (see sampler)
-	mu       sync.Mutex
-	scan     *scan
+	mu   sync.Mutex
+	scan *scan
 }
 
 // scan is the result of one read of the ORDERS bucket and the timers.
@@ -120,7 +119,7 @@ func Start(o Options) (*Server, error) {
 		o.Rules = order.DefaultRules
 	}
 	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
-	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery, counting: &s.counting}
+	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery}
 	s.feed = newFeed(s.log, s.output)
 	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,9 +237,7 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 		s.log.Debug("monitor: order scan failed", "err", err)
 		return time.Since(start)
 	}
-	s.counting.Lock()
 	timers, err := CountTimers(ctx, s.opts.JS, s.opts.Topology)
-	s.counting.Unlock()
 	if err != nil {
 		s.log.Debug("monitor: timer count failed", "err", err)
 		return time.Since(start)

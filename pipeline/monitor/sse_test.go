@@ -2,7 +2,9 @@ package monitor_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -111,5 +113,41 @@ func TestEventsStreamsBreachesOnceAndResumes(t *testing.T) {
 	fresh := follow(t, e.base+"/api/events", "")
 	if a, b := next(t, fresh, 5*time.Second), next(t, fresh, 5*time.Second); a.update.OrderID != "C" || b.update.OrderID != "D" {
 		t.Errorf("replay %s then %s, want C then D", a.update.OrderID, b.update.OrderID)
+	}
+}
+
+// TestEventsCarryWarningsAndRetractions stores an SLA_AT_RISK on the
+// warnings subject and an SLA_BREACH_RETRACTED on the alert subject, as the
+// pipeline does, and expects both in the stream, in order, unchanged; a
+// lifecycle update is not part of the feed.
+func TestEventsCarryWarningsAndRetractions(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	live := follow(t, e.base+"/api/events", "")
+	outputs := []struct{ subject, body string }{
+		{"orders.updates.W", `{"order_id":"W","event_type":"ORDER_CONFIRMED","status":"ORDER","message":"placed","sla_breach":false,"event_time":"2024-01-01T10:00:00Z","emitted_at":"2024-01-01T10:00:00Z"}`},
+		{"orders.warnings.processing.W", `{"order_id":"W","event_type":"SLA_AT_RISK","status":"ORDER","message":"SLA AT RISK: Order W has 6h left to be processed (75% of 24h used)","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","threshold":0.75,"remaining_seconds":21600,"event_time":"2024-01-01T16:00:00Z","emitted_at":"2024-01-01T16:00:00.5Z"}`},
+		{"orders.alerts.processing.W", `{"order_id":"W","event_type":"SLA_BREACH_RETRACTED","status":"PROCESSING","message":"retracted","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","event_time":"2024-01-02T09:00:00Z","emitted_at":"2024-01-02T10:05:00Z"}`},
+	}
+	for _, o := range outputs {
+		if _, err := e.js.Publish(context.Background(), o.subject, []byte(o.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []struct {
+		typ      order.UpdateType
+		deadline time.Time
+	}{
+		{"SLA_AT_RISK", time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)},
+		{"SLA_BREACH_RETRACTED", time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)},
+	}
+	for i, w := range want {
+		got := next(t, live, 10*time.Second)
+		if got.update.OrderID != "W" || got.update.Type != w.typ || got.update.SLA != order.SLAProcessing || !got.update.Deadline.Equal(w.deadline) {
+			t.Errorf("event %d: %+v, want %s of W's processing SLA due %s", i, got.update, w.typ, w.deadline)
+		}
+		if got.id != fmt.Sprint(i+2) {
+			t.Errorf("event %d id %s, want stream sequence %d", i, got.id, i+2)
+		}
 	}
 }

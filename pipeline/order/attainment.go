@@ -14,16 +14,26 @@ func (s State) RetractedSLA(sla SLA) bool { return slices.Contains(s.Retracted, 
 // Grouping names how attainment rows are grouped.
 type Grouping string
 
-// The groupings of attainment.
+// The groupings of attainment (report --by).
 const (
-	BySLA    Grouping = "sla"    // one group, "all"
-	ByTenant Grouping = "tenant" // tenant_id; "none" when the order has none
+	BySLA          Grouping = "sla"           // one group, "all"
+	ByTenant       Grouping = "tenant"        // tenant_id; "none" when the order has none
+	ByRule         Grouping = "rule"          // sla_rule; DefaultRule when not chosen
+	ByServiceLevel Grouping = "service_level" // service_level; "none" when the order has none
 )
+
+// Groupings lists every grouping.
+var Groupings = []Grouping{BySLA, ByTenant, ByRule, ByServiceLevel}
 
 // Group returns the group an order falls in under g.
 func (g Grouping) Group(s State) string {
-	if g == ByTenant {
+	switch g {
+	case ByTenant:
 		return cmp.Or(s.TenantID, "none")
+	case ByRule:
+		return cmp.Or(s.SLARule, DefaultRule)
+	case ByServiceLevel:
+		return cmp.Or(s.ServiceLevel, "none")
 	}
 	return "all"
 }

@@ -70,6 +70,21 @@ func TestTally(t *testing.T) {
 	}
 }
 
+func TestGroupingGroup(t *testing.T) {
+	s := State{TenantID: "acme", SLARule: "acme-express", ServiceLevel: "express"}
+	var none State
+	for _, tt := range []struct {
+		g          Grouping
+		want, zero string
+	}{
+		{BySLA, "all", "all"}, {ByTenant, "acme", "none"}, {ByRule, "acme-express", DefaultRule}, {ByServiceLevel, "express", "none"},
+	} {
+		if got, zero := tt.g.Group(s), tt.g.Group(none); got != tt.want || zero != tt.zero {
+			t.Errorf("%s.Group = %q and %q for an order without fields; want %q and %q", tt.g, got, zero, tt.want, tt.zero)
+		}
+	}
+}
+
 func TestNextDeadline(t *testing.T) {
 	at := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
 	r := Rules{Processing: time.Hour, Shipping: time.Hour, Delivery: 90 * time.Minute, Clock: ClockEvent}
