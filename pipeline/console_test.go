@@ -97,16 +97,19 @@ Batch: 1
 
 func TestConsoleCells(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("x", 80)
+	long := strings.Repeat("x", 120)
 	tests := []struct {
 		name    string
 		message string
 		want    string
 	}{
 		{"short", "hello", "|hello  |"},
-		{"exactly 60", strings.Repeat("y", 60), "|" + strings.Repeat("y", 60) + "|"},
-		{"truncated", long, "|" + strings.Repeat("x", 57) + "...|"},
-		{"multibyte truncated", strings.Repeat("é", 61), "|" + strings.Repeat("é", 57) + "...|"},
+		{"exactly 100", strings.Repeat("y", 100), "|" + strings.Repeat("y", 100) + "|"},
+		{"truncated", long, "|" + strings.Repeat("x", 97) + "...|"},
+		{"multibyte truncated", strings.Repeat("é", 101), "|" + strings.Repeat("é", 97) + "...|"},
+		// A breach row keeps its SLA value (issue 11.17: cut at 60 before).
+		{"breach keeps its SLA", "SLA BREACH: Order ORD-20D0-000017-WEST-WAREHOUSE-REGION-12 not delivered within 7d - Item: Puffer Vest (qty 2)",
+			"|SLA BREACH: Order ORD-20D0-000017-WEST-WAREHOUSE-REGION-12 not delivered within 7d - Item: Puffer...|"},
 		{"newline kept on row", "a\nb\tc", "|a b c  |"},
 	}
 	for _, tt := range tests {

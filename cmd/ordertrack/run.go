@@ -74,7 +74,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	if c.embedded != nil {
 		url = c.embedded.ClientURL()
 	}
-	m.banner(cfg, broker.Redact(url))
+	m.banner(cfg, broker.Redact(url), src.file)
 
 	console := pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
 	nt, notifyMetrics := newNotifier(c, prov, cfg, log)
@@ -132,7 +132,9 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	return err
 }
 
-func (m *Main) banner(cfg config.Config, url string) {
+// banner prints the start banner; file is the configuration file in use
+// ("" for none), named where the banner refers to the configured SLAs.
+func (m *Main) banner(cfg config.Config, url, file string) {
 	line := "============================================================"
 	fmt.Fprintln(m.Stdout, line)
 	fmt.Fprintln(m.Stdout, "Starting Retail Order Tracking System")
@@ -145,7 +147,11 @@ func (m *Main) banner(cfg config.Config, url string) {
 		order.HumanDuration(cfg.SLA.Processing), order.HumanDuration(cfg.SLA.Shipping),
 		order.HumanDuration(cfg.SLA.Delivery), cfg.SLA.Clock)
 	if cfg.DemoSLA() {
-		fmt.Fprint(m.Stdout, " [demo SLAs: set generator.demo_sla=false for config.yaml's]")
+		configured := "the configured SLAs"
+		if file != "" {
+			configured = "the SLAs of " + file
+		}
+		fmt.Fprint(m.Stdout, " [demo SLAs: set generator.demo_sla=false for "+configured+"]")
 	}
 	fmt.Fprintln(m.Stdout)
 	if cfg.GeneratorOn() {
