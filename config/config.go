@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"os"
+	"time"
+)
 
 // Config is the whole ordertrack configuration. Build one with Default or
 // Load; the zero value is not valid.
@@ -18,6 +22,15 @@ type Config struct {
 	Notify    Notify              `koanf:"notify"`
 	Monitor   Monitor             `koanf:"monitor"`
 	Log       Log                 `koanf:"log"`
+	Instance  Instance            `koanf:"instance"`
+}
+
+// Instance names this running process among the instances sharing the
+// partitions (SPEC section 10).
+type Instance struct {
+	// Name appears in logs, status and the dashboard; default ""
+	// (<hostname>-<pid>, see InstanceName). Unique among running instances.
+	Name string `koanf:"name"`
 }
 
 // NATS says which NATS server to use and how to authenticate to it.
@@ -86,7 +99,7 @@ type Streaming struct {
 	// at least AckWait*MaxDeliver.
 	DuplicateWindow time.Duration `koanf:"duplicate_window"`
 	// PinnedTTL is how long a dead instance keeps its partitions before
-	// another takes over; default 10s, at least 2s.
+	// another takes over; default 5s, at least 2s.
 	PinnedTTL time.Duration `koanf:"pinned_ttl"`
 }
 
@@ -234,7 +247,7 @@ func Default() Config {
 			AckWait:         30 * time.Second,
 			MaxDeliver:      5,
 			DuplicateWindow: 10 * time.Minute,
-			PinnedTTL:       10 * time.Second,
+			PinnedTTL:       5 * time.Second,
 		},
 		SLA: SLA{
 			Processing:   24 * time.Hour,
@@ -298,4 +311,17 @@ func resolve(v string, auto func() bool) bool {
 	default:
 		return auto()
 	}
+}
+
+// InstanceName resolves instance.name: the configured name, else
+// <hostname>-<pid>.
+func (c Config) InstanceName() string {
+	if c.Instance.Name != "" {
+		return c.Instance.Name
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "ordertrack"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }

@@ -213,6 +213,7 @@ func keyHelp() map[string]string {
 		"streaming.max_deliver":      "delivery attempts before an event is dead-lettered",
 		"streaming.duplicate_window": "publish de-duplication window, >= ack_wait*max_deliver",
 		"streaming.pinned_ttl":       "time before a dead instance's partitions fail over, >= 2s",
+		"instance.name":              "name of this instance in logs and status; default <hostname>-<pid>",
 		"sla.processing":             "time allowed from order placed to processing started",
 		"sla.shipping":               "time allowed from processing started to shipped",
 		"sla.delivery":               "time allowed from order placed to delivered",
