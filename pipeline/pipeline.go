@@ -1,11 +1,11 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,6 +32,21 @@ type Options struct {
 	OnUpdates func([]order.Update)
 	// CacheLimit bounds the order states cached per instance; default 200,000.
 	CacheLimit int
+	// Instance names this instance and what its heartbeat says about it;
+	// default name Config.InstanceName().
+	Instance InstanceInfo
+}
+
+// InstanceInfo is what an instance's heartbeat says about it besides its
+// partitions (SPEC section 10).
+type InstanceInfo struct {
+	Name    string
+	Version string // default "dev"
+	// Live, if set, gives the configuration's hash and load time, which
+	// change on a reload; otherwise the hash of Config at the start.
+	Live *config.Live
+	// ConfigHash is used when Live is nil; default config.Hash(Config).
+	ConfigHash string
 }
 
 // Pipeline processes order events: one worker per partition.
@@ -49,6 +64,7 @@ type Pipeline struct {
 	metrics    *Stats
 	slots      chan struct{} // bounds batches processed at once
 	faults     *faultLog
+	instance   InstanceInfo
 }
 
 // New returns a pipeline over provisioned objects.
@@ -69,6 +85,10 @@ func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 		p.log = slog.New(slog.DiscardHandler)
 	}
 	p.faults = &faultLog{log: p.log}
+	p.instance = opts.Instance
+	p.instance.Name = cmp.Or(p.instance.Name, opts.Config.InstanceName())
+	p.instance.Version = cmp.Or(p.instance.Version, "dev")
+	p.instance.ConfigHash = cmp.Or(p.instance.ConfigHash, config.Hash(opts.Config))
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -108,25 +128,25 @@ func RulesFrom(cfg config.Config) order.Rules {
 // Stats returns the pipeline's running counters.
 func (p *Pipeline) Stats() *Stats { return p.metrics }
 
-// Run processes until ctx is done, then stops gracefully: each worker
-// finishes and acks its batch in flight, returns buffered messages and
-// unpins its partition. It returns the first worker error.
+// Name returns the instance's name (instance.name).
+func (p *Pipeline) Name() string { return p.instance.Name }
+
+// Run processes until ctx is done, then stops gracefully. It heartbeats in
+// the ORDERTRACK_INSTANCES bucket and runs the workers of the partitions
+// Assign gives this instance among the live ones (see owner). On stop each
+// worker finishes and acks its batch in flight, hands back what is left
+// and unpins its partition; a stop at any moment, even while starting,
+// returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, p.topo.Partitions)
-	var wg sync.WaitGroup
-	for i := range p.topo.Partitions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[i] = newWorker(p, i).run(ctx); errs[i] != nil {
-				cancel()
-			}
-		}()
+	kv, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	p.newOwner(kv).run(ctx)
+	return nil
 }
 
 // ttl is how long a written state lives: completed orders expire after

@@ -40,6 +40,7 @@ type Stats struct {
 	once      sync.Once
 	mu        sync.Mutex
 	dead      map[order.Reason]uint64
+	owned     map[int]bool
 	events    map[EventKey]uint64
 	breaches  map[order.SLA]uint64
 	warnings  map[order.SLA]uint64
@@ -173,6 +174,28 @@ func classify(g *group) []EventKey {
 }
 
 func (s *Stats) conflict() { s.Conflicts.Add(1) }
+
+// setOwned records the partitions this instance runs workers for.
+func (s *Stats) setOwned(parts []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.owned = map[int]bool{}
+	for _, p := range parts {
+		s.owned[p] = true
+	}
+}
+
+// Owned returns the partitions this instance owns right now
+// (ordertrack_partition_owned).
+func (s *Stats) Owned() map[int]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int]bool, len(s.owned))
+	for p, v := range s.owned {
+		out[p] = v
+	}
+	return out
+}
 
 func (s *Stats) deadLetter(r order.Reason) {
 	s.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -42,6 +43,11 @@ type worker struct {
 	pending *batch
 	// held are deliveries kept to run again (transient faults).
 	held held
+	// pins are the pin ids the server gave this worker on its two
+	// consumers (events, timers), from the messages' Nats-Pin-Id.
+	pins [2]atomic.Value
+	// stopStats says what the stop finished and handed back.
+	stopStats handBack
 }
 
 func newWorker(p *Pipeline, part int) *worker {
@@ -66,9 +72,12 @@ func (w *worker) run(ctx context.Context) error {
 	}
 	var running []jetstream.ConsumeContext
 	defer func() { w.release(ctx, running) }()
-	for _, n := range names {
-		cc, err := w.consume(ctx, n.stream, n.consumer, n.timer)
+	for i, n := range names {
+		cc, err := w.consume(ctx, n.stream, n.consumer, &w.pins[i], n.timer)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting: not a failure (exit 0)
+			}
 			return err
 		}
 		running = append(running, cc)
@@ -77,12 +86,15 @@ func (w *worker) run(ctx context.Context) error {
 	return nil
 }
 
-func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, timer bool) (jetstream.ConsumeContext, error) {
+func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, pin *atomic.Value, timer bool) (jetstream.ConsumeContext, error) {
 	c, err := s.Consumer(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("partition %d: consumer %s: %w", w.part, name, err)
 	}
 	handler := func(m jetstream.Msg) {
+		if id := m.Headers().Get(pinHeader); id != "" {
+			pin.Store(id)
+		}
 		d := delivery{msg: m, timer: timer}
 		select {
 		case w.in <- d:
@@ -92,7 +104,7 @@ func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, t
 		select {
 		case w.in <- d:
 		case <-w.stop:
-			_ = m.Nak() // releasing with a full buffer: hand it back
+			_ = m.Nak() // released with a full buffer: hand it back
 		}
 	}
 	cc, err := c.Consume(handler,
@@ -196,19 +208,45 @@ func (w *worker) afterBatch(transientFault bool) {
 	}
 }
 
-// finish processes the messages delivered before the stop, for at most
-// finishBudget. Processing them beats handing them back: a NAK is lost if
-// the embedded server stops right after (its redelivery queue is not
-// persisted), leaving the messages unacked until ack_wait after a restart.
-func (w *worker) finish(ctx context.Context) {
+// finish processes the messages delivered before the stop and those
+// still arriving while the subscriptions drain, until they are closed and
+// nothing is left, for at most finishBudget. Processing them beats handing
+// them back: a NAK is lost if the embedded server stops right after (its
+// redelivery queue is not persisted), leaving the messages unacked until
+// ack_wait after a restart.
+func (w *worker) finish(ctx context.Context, running []jetstream.ConsumeContext) {
 	defer w.settle()
-	deadline := time.Now().Add(finishBudget)
-	for time.Now().Before(deadline) {
-		ds := w.collect(context.Background(), false)
-		if len(ds) == 0 {
-			return
+	closed := make(chan struct{})
+	go func() {
+		for _, cc := range running {
+			<-cc.Closed()
 		}
+		close(closed)
+	}()
+	deadline := time.NewTimer(finishBudget)
+	defer deadline.Stop()
+	for {
+		ds := w.collectUpTo(w.p.cfg.Streaming.MaxBatch)
+		if len(ds) == 0 {
+			select {
+			case d := <-w.in:
+				ds = append([]delivery{d}, w.collectUpTo(w.p.cfg.Streaming.MaxBatch-1)...)
+			case <-closed:
+				if len(w.in) == 0 {
+					return
+				}
+				continue
+			case <-deadline.C:
+				return
+			}
+		}
+		w.stopStats.Finished += len(ds)
 		w.process(ctx, ds)
+		select {
+		case <-deadline.C:
+			return
+		default:
+		}
 	}
 }
 
@@ -261,46 +299,66 @@ func waitUntil(ctx context.Context, t time.Time) bool {
 }
 
 // release stops consuming, processes what was delivered (finish), hands
-// back what is left for prompt redelivery and unpins the partition so a
-// standby instance takes over at once. Draining (not stopping) the
-// subscriptions matters: messages already on their way would otherwise
-// stay unacked, and so unprocessed, until ack_wait.
+// back what is left for prompt redelivery and unpins the partition's
+// consumers where this worker holds the pin, so the next owner takes over
+// at once (and a standby stopping unpins nothing). Draining (not stopping)
+// the subscriptions matters: messages already on their way would otherwise
+// stay unacked, and so unprocessed, until ack_wait. The handler keeps
+// passing them to finish until the budget is spent.
 func (w *worker) release(ctx context.Context, running []jetstream.ConsumeContext) {
-	close(w.stop)
 	for _, cc := range running {
 		cc.Drain()
 	}
-	deadline := time.NewTimer(2 * time.Second)
-	defer deadline.Stop()
-	for _, cc := range running {
-		select {
-		case <-cc.Closed():
-		case <-deadline.C:
-		}
-	}
-	w.finish(ctx)
-	w.nakBuffered()
+	w.finish(ctx, running)
+	close(w.stop)
+	w.stopStats.HandedBack += w.nakBuffered() + w.held.len()
 	w.held.nakAll()
 	uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, u := range []struct {
+	for i, u := range []struct {
 		s    jetstream.Stream
 		name string
 	}{{w.p.prov.Events, w.p.topo.EventsConsumer(w.part)}, {w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)}} {
-		if err := u.s.UnpinConsumer(uctx, u.name, PriorityGroup); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		if err := w.unpin(uctx, u.s, u.name, &w.pins[i]); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 			w.p.log.Debug("unpin", "consumer", u.name, "err", err)
 		}
 	}
 }
 
-// nakBuffered hands back the deliveries waiting for a batch.
-func (w *worker) nakBuffered() {
+// pinHeader carries, on each delivered message, the id the server pinned
+// the receiving client with.
+const pinHeader = "Nats-Pin-Id"
+
+// unpin releases the consumer's pin if it is the one this worker was
+// given; another instance's pin is left alone.
+func (w *worker) unpin(ctx context.Context, s jetstream.Stream, name string, pin *atomic.Value) error {
+	mine, _ := pin.Load().(string)
+	if mine == "" {
+		return nil
+	}
+	c, err := s.Consumer(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, g := range c.CachedInfo().PriorityGroups {
+		if g.Group == PriorityGroup && g.PinnedClientID == mine {
+			return s.UnpinConsumer(ctx, name, PriorityGroup)
+		}
+	}
+	return nil
+}
+
+// nakBuffered hands back the deliveries waiting for a batch and returns
+// how many.
+func (w *worker) nakBuffered() int {
+	n := 0
 	for {
 		select {
 		case d := <-w.in:
 			_ = d.msg.Nak()
+			n++
 		default:
-			return
+			return n
 		}
 	}
 }

@@ -43,7 +43,7 @@ func newDescs() descs {
 		lag:           d("consumer_lag", "Messages not yet delivered, per partition and consumer (events, timers).", "partition", "consumer"),
 		ackPending:    d("consumer_ack_pending", "Messages delivered but not yet acknowledged, per partition and consumer.", "partition", "consumer"),
 		redelivered:   d("consumer_redelivered", "Unacknowledged messages delivered more than once, per partition and consumer.", "partition", "consumer"),
-		owned:         d("partition_owned", "1 when an instance consumes the partition (pinned or waiting), else 0.", "partition"),
+		owned:         d("partition_owned", "1 when this instance owns the partition (runs its worker), else 0.", "partition"),
 		connected:     d("nats_connected", "1 while the NATS connection is up."),
 		openOrders:    d("open_orders", "Orders in the ORDERS bucket that are not delivered or cancelled, by status (from the last scan).", "status"),
 		timers:        d("sla_timers_pending", "SLA timers (message schedules) pending in ORDER_SLA, by SLA (from the last scan).", "sla"),
@@ -126,9 +126,15 @@ func (c *collector) collectNATS(ch chan<- prometheus.Metric) {
 		c.s.log.Debug("metrics: consumer state unavailable", "err", err)
 		return
 	}
+	var owned map[int]bool
+	if st := c.s.opts.Stats; st != nil {
+		owned = st.Owned()
+	}
 	for _, p := range parts {
 		n := strconv.Itoa(p.Index)
-		gauge(ch, c.d.owned, b2f(p.Served()), n)
+		if owned != nil {
+			gauge(ch, c.d.owned, b2f(owned[p.Index]), n)
+		}
 		for _, k := range []struct {
 			kind string
 			ci   *jetstream.ConsumerInfo
