@@ -80,7 +80,8 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	nt, notifyMetrics := newNotifier(c, prov, cfg, log)
 	live := newLiveParts(cfg, console, &m.level, nt)
 	reloader := &config.Reloader{Live: live.cfg, Load: src.load, File: src.file, Apply: live.apply, Log: log}
-	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules})
+	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules,
+		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.cfg}})
 	if err := nt.Start(ctx); err != nil {
 		return err
 	}

@@ -96,6 +96,7 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	fmt.Fprintf(w, "Input:      %d events stored, %d processed\n", r.Stored, r.Processed)
 	fmt.Fprintf(w, "Rates:      input %.1f events/s, processing %.1f events/s (over %.1fs)\n\n", r.InputRate, r.ProcessRate, r.Interval)
 	printPartitions(w, r.Partitions)
+	printInstances(w, r.Instances)
 	if r.Orders != nil {
 		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, stageNames(monitor.OpenStages)))
 		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, stageNames(monitor.ClosedStages)))
@@ -109,22 +110,32 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 }
 
 func printPartitions(w io.Writer, ps []monitor.PartitionStatus) {
-	fmt.Fprintf(w, "%-9s %9s %11s %11s %7s %9s  %s\n", "partition", "pending", "ack_pending", "redelivered", "checks", "behind", "owner (pinned since)")
+	fmt.Fprintf(w, "%-9s %9s %11s %11s %7s %9s  %s\n", "partition", "pending", "ack_pending", "redelivered", "checks", "behind", "owner")
 	var tot monitor.PartitionStatus
 	for _, p := range ps {
 		owner := "-"
 		switch {
+		case p.Owner != "" && !p.OwnerSince.IsZero():
+			owner = fmt.Sprintf("%s (pinned since %s)", p.Owner, p.OwnerSince.UTC().Format(time.RFC3339))
 		case p.Owner != "":
-			owner = fmt.Sprintf("%s (%s)", p.Owner, p.OwnerSince.UTC().Format(time.RFC3339))
-		case p.Consuming:
-			owner = "waiting (idle, not pinned yet)"
+			owner = p.Owner + " (idle, not pinned yet)"
 		default:
-			owner = "none: no instance consumes this partition"
+			owner = "none: no instance owns this partition"
 		}
 		fmt.Fprintf(w, "%-9d %9d %11d %11d %7d %8.1fs  %s\n", p.Partition, p.Pending, p.AckPending, p.Redelivered, p.ChecksPending, p.BehindSeconds, owner)
 		tot.Pending, tot.AckPending, tot.Redelivered, tot.ChecksPending = tot.Pending+p.Pending, tot.AckPending+p.AckPending, tot.Redelivered+p.Redelivered, tot.ChecksPending+p.ChecksPending
 	}
 	fmt.Fprintf(w, "%-9s %9d %11d %11d %7d\n", "total", tot.Pending, tot.AckPending, tot.Redelivered, tot.ChecksPending)
+}
+
+// printInstances lists the running instances and what each owns.
+func printInstances(w io.Writer, ins []monitor.Instance) {
+	fmt.Fprintf(w, "\nInstances:  %d\n", len(ins))
+	for _, in := range ins {
+		fmt.Fprintf(w, "  %-24s partitions %-16s since %s  version %s  config %s (loaded %s)\n", in.Name,
+			strings.Trim(fmt.Sprint(in.Partitions), "[]"), in.Since.UTC().Format(time.RFC3339), in.Version,
+			in.ConfigHash, in.ConfigLoadedAt.UTC().Format(time.RFC3339))
+	}
 }
 
 // countsLine formats "name n" pairs in the given order, or "none".

@@ -61,17 +61,21 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 	if len(r.Partitions) != 4 {
 		t.Fatalf("%d partitions, want 4", len(r.Partitions))
 	}
-	owned := 0
+	if len(r.Instances) != 1 {
+		t.Fatalf("instances %+v, want the one running", r.Instances)
+	}
+	in := r.Instances[0]
+	if in.Name == "" || fmt.Sprint(in.Partitions) != "[0 1 2 3]" || in.Version == "" || in.ConfigHash == "" ||
+		in.Since.IsZero() || in.ConfigLoadedAt.IsZero() {
+		t.Errorf("instance %+v: want a name, partitions [0 1 2 3], version, config hash and times", in)
+	}
 	for _, p := range r.Partitions {
 		if p.Pending != 0 || p.AckPending != 0 || !p.Consuming {
 			t.Errorf("partition %+v: want nothing pending and a consuming instance", p)
 		}
-		if p.Owner != "" {
-			owned++
+		if p.Owner != in.Name {
+			t.Errorf("partition %d: owner %q, want the instance's name %q", p.Partition, p.Owner, in.Name)
 		}
-	}
-	if owned == 0 {
-		t.Error("no partition shows a pinned owner after processing events")
 	}
 
 	code, text, errs := tr.cmd(t, "status", "--interval", "100ms")
@@ -85,6 +89,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 		"SLA breaches:    processing 1, shipping 0, delivery 0",
 		"Dead letters:    invalid_json 1, unknown_event_type 1",
 		"partition   pending ack_pending redelivered",
+		"Instances:  1\n  " + in.Name + " ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("status lacks %q:\n%s", want, text)

@@ -10,26 +10,45 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 )
 
-// Partition is what NATS says about one partition's two durable consumers.
-// A consumer that does not exist is nil.
+// Partition is what NATS says about one partition's two durable consumers
+// and the instance that owns it. A consumer that does not exist is nil.
 type Partition struct {
 	Index  int
 	Events *jetstream.ConsumerInfo // ordertrack-p<N> on ORDER_EVENTS
 	Timers *jetstream.ConsumerInfo // ordertrack-sla-p<N> on ORDER_SLA
+	// Instance is the name of the instance whose heartbeat claims the
+	// partition; "" when none does.
+	Instance string
 }
 
-// Owner returns the pinned client id of the partition's event consumer and
-// since when it holds the pin; "" when no instance is pinned.
+// Owner returns the name of the instance owning the partition and since
+// when its consumer is pinned to it (zero when not pinned yet, e.g. idle);
+// "" when no instance owns it.
 func (p Partition) Owner() (string, time.Time) {
-	if p.Events == nil {
+	if p.Instance == "" {
 		return "", time.Time{}
+	}
+	if p.Events != nil {
+		for _, g := range p.Events.PriorityGroups {
+			if g.Group == pipeline.PriorityGroup && g.PinnedClientID != "" {
+				return p.Instance, g.PinnedTS
+			}
+		}
+	}
+	return p.Instance, time.Time{}
+}
+
+// pinned reports whether a client holds the partition's events pin.
+func (p Partition) pinned() bool {
+	if p.Events == nil {
+		return false
 	}
 	for _, g := range p.Events.PriorityGroups {
 		if g.Group == pipeline.PriorityGroup && g.PinnedClientID != "" {
-			return g.PinnedClientID, g.PinnedTS
+			return true
 		}
 	}
-	return "", time.Time{}
+	return false
 }
 
 // Served reports whether an instance consumes the partition: one is pinned,
@@ -39,8 +58,7 @@ func (p Partition) Served() bool {
 	if p.Events == nil {
 		return false
 	}
-	id, _ := p.Owner()
-	return id != "" || p.Events.NumWaiting > 0
+	return p.pinned() || p.Events.NumWaiting > 0
 }
 
 // Pending returns the partition's events not yet delivered plus its fired
@@ -82,9 +100,18 @@ func Partitions(ctx context.Context, js jetstream.JetStream, topo pipeline.Topol
 	if err != nil {
 		return nil, err
 	}
+	instances, err := pipeline.ReadInstances(ctx, js, topo.Prefix)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Partition, topo.Partitions)
 	for i := range out {
 		out[i] = Partition{Index: i, Events: events[topo.EventsConsumer(i)], Timers: timers[topo.TimersConsumer(i)]}
+		for _, in := range instances {
+			if in.Owns(i) {
+				out[i].Instance = in.Name
+			}
+		}
 	}
 	return out, nil
 }

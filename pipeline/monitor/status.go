@@ -21,8 +21,8 @@ type Status struct {
 	InputRate   float64           `json:"input_rate"`
 	ProcessRate float64           `json:"processing_rate"`
 	Partitions  []PartitionStatus `json:"partitions"`
-	// Instances are the running instances (SPEC section 10); empty until
-	// instances announce themselves.
+	// Instances are the running instances (SPEC section 10), from their
+	// heartbeats in the ORDERTRACK_INSTANCES bucket.
 	Instances   []Instance        `json:"instances"`
 	Orders      map[string]uint64 `json:"orders_by_status,omitempty"`
 	Timers      map[string]uint64 `json:"pending_sla_timers"`
@@ -83,6 +83,13 @@ func (s StatusReader) Report(ctx context.Context, prev Sample) (Status, Sample, 
 		return Status{}, prev, err
 	}
 	r := Status{At: cur.At, Interval: cur.At.Sub(prev.At).Seconds(), Stored: cur.Stored, Processed: cur.Processed(), Instances: []Instance{}}
+	instances, err := pipeline.ReadInstances(ctx, s.JS, s.Topology.Prefix)
+	if err != nil {
+		return r, cur, err
+	}
+	for _, in := range instances {
+		r.Instances = append(r.Instances, Instance(in))
+	}
 	r.InputRate, r.ProcessRate = Rates(prev, cur)
 	for _, p := range cur.Partitions {
 		ps := PartitionStatus{Partition: p.Index, AckPending: p.AckPending(), Redelivered: p.Redelivered(), Consuming: p.Served()}
