@@ -42,10 +42,12 @@ func Grants(t Topology) []Grant {
 		pub(p+".sla.>", "SLA timers (message schedules) and their cancellation", p+".sla.sched.0.processing."+probeName),
 		pub(p+".dlq.>", "dead letters", p+".dlq.invalid_json"),
 		pub("$KV."+OrdersBucket+".>", "order state writes (compare-and-set)", "$KV."+OrdersBucket+"."+probeName),
+		pub("$KV."+InstancesBucket+".>", "instance heartbeats (partition ownership)", "$KV."+InstancesBucket+"."+probeName),
 		pub("$JS.API.INFO", "health: JetStream account info", ""),
 	}
 	kvStream := "KV_" + OrdersBucket
-	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream}
+	instStream := "KV_" + InstancesBucket
+	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream, instStream}
 	for _, s := range all {
 		g = append(g,
 			pub("$JS.API.STREAM.INFO."+s, "look up and verify "+s, ""),
@@ -63,7 +65,7 @@ func Grants(t Topology) []Grant {
 	for _, s := range []string{EventsStream, SLAStream, UpdatesStream, DLQStream} {
 		g = append(g, pub("$JS.API.CONSUMER.MSG.NEXT."+s+".*", "pull from consumers on "+s, "$JS.API.CONSUMER.MSG.NEXT."+s+"."+probeName))
 	}
-	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream} {
+	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream, instStream} {
 		g = append(g, pub("$JS.API.CONSUMER.DELETE."+s+".*", "remove the short-lived readers' consumers on "+s, "$JS.API.CONSUMER.DELETE."+s+"."+probeName))
 	}
 	for _, s := range []string{EventsStream, SLAStream} {
@@ -77,6 +79,7 @@ func Grants(t Topology) []Grant {
 	}
 	return append(g,
 		pub("$JS.FC."+kvStream+".>", "flow control of the order watch", "$JS.FC."+kvStream+"."+probeName),
+		pub("$JS.FC."+instStream+".>", "flow control of the instances watch", "$JS.FC."+instStream+"."+probeName),
 		Grant{Subscribe: true, Subject: "_INBOX.>", Why: "replies: JetStream API, publish acks, pulled messages"},
 		Grant{Subscribe: true, Subject: p + ".updates.*", Why: "the dashboard's at-risk list follows lifecycle updates"},
 	)

@@ -86,6 +86,14 @@ func (e *env) start(opts pipeline.Options) *pipeline.Pipeline {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
+	// Wait until it owns every partition: events published from now on
+	// are processed as they come.
+	pipelinetest.WaitFor(e.t, 10*time.Second, func() error {
+		if n := len(p.Stats().Owned()); n != e.cfg.Streaming.Partitions {
+			return fmt.Errorf("pipeline owns %d of %d partitions", n, e.cfg.Streaming.Partitions)
+		}
+		return nil
+	})
 	var once sync.Once
 	e.stop = func() {
 		once.Do(func() {
