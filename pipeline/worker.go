@@ -13,8 +13,11 @@ import (
 )
 
 // batchTimeout bounds one batch, and so how long a graceful stop waits for
-// the batch in flight.
-const batchTimeout = 10 * time.Second
+// the batch in flight and how long a batch whose writes went to a lost
+// stream leader waits before it is retried (their acknowledgements never
+// come). Measured batches take milliseconds; a write still waiting for
+// room after kv.StallWait has failed anyway.
+const batchTimeout = 5 * time.Second
 
 // finishBudget bounds how long a graceful stop keeps processing messages
 // delivered before it; what is left then is handed back with a NAK.

@@ -18,13 +18,17 @@ func PublishAll(ctx context.Context, js jetstream.JetStream, msgs []*nats.Msg) e
 	for i, m := range msgs {
 		futures[i], _ = js.PublishMsgAsync(m)
 	}
+	// One wait for all acknowledgements, not one per message: after a node
+	// loss every future may hang.
+	acks, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	for i, f := range futures {
 		if f != nil {
 			select {
 			case <-f.Ok():
 				continue
 			case <-f.Err():
-			case <-time.After(2 * time.Second):
+			case <-acks.Done():
 			}
 		}
 		if err := publishRetrying(ctx, js, msgs[i]); err != nil {
