@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,12 +26,16 @@ const loadParallelism = 32
 type group struct {
 	id     string
 	events []order.Event
-	fired  []order.SLA
 	inputs []input
+	// checks counts the fired slots of the batch that list the order;
+	// checkAt is the latest instant they were set for.
+	checks  int
+	checkAt time.Time
 
 	base    cached // state before the batch
 	after   order.State
 	updates []order.Update
+	due     []order.Deadline // new check instants: timers to set
 	write   *kv.Write
 	rev     uint64
 	err     error
@@ -44,18 +47,34 @@ type input struct {
 	md  *jetstream.MsgMetadata
 }
 
+// slotCheck is a fired slot: one message listing orders to check. It is
+// acked once every listed order's check is committed and emitted, and
+// redelivered whole otherwise (orders already checked then emit nothing).
+type slotCheck struct {
+	in     input
+	groups []*group
+	acked  bool
+}
+
 // batch is one micro-batch of a partition.
 type batch struct {
-	w      *worker
+	pt     *partition
 	ctx    context.Context // bounds the batch, from its start to its confirmation
 	cancel context.CancelFunc
 	size   int
 	now    time.Time
 	rules  order.Rules // in force for the whole batch
-	groups []*group
-	byID   map[string]*group
-	dead   []delivery // dead-lettered inputs, acked once the letter is stored
-	em     emitter
+	// rulesGen counts the changes of rules the partition has seen: timers
+	// set under other rules say nothing about the ones these rules need.
+	rulesGen uint64
+	groups   []*group
+	byID     map[string]*group
+	slots    []slotCheck
+	// scheduled lists the orders of each slot schedule the batch publishes,
+	// by subject, so that a failed schedule fails its orders.
+	scheduled map[string][]string
+	dead      []delivery // dead-lettered inputs, acked once the letter is stored
+	em        emitter
 	// deadErr is the first failed publish of a dead letter, if any.
 	deadErr error
 	// transient is set when part of the batch failed on a transient fault
@@ -65,9 +84,10 @@ type batch struct {
 
 // newBatch classifies the deliveries of a batch; ctx bounds the batch until
 // it is confirmed.
-func (w *worker) newBatch(ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
-	b := &batch{w: w, ctx: ctx, cancel: cancel, size: len(ds), now: w.p.now(), rules: w.p.rules(),
-		byID: map[string]*group{}, em: emitter{js: w.p.js, topo: w.p.topo}}
+func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
+	b := &batch{pt: pt, ctx: ctx, cancel: cancel, size: len(ds), now: pt.now(),
+		byID: map[string]*group{}, em: emitter{js: pt.js, topo: pt.topo}}
+	b.rules, b.rulesGen = pt.rulesNow()
 	for _, d := range ds {
 		b.add(d)
 	}
@@ -105,7 +125,7 @@ func (b *batch) touches(other *batch) bool {
 	return false
 }
 
-// add classifies one delivery: dead letter, event or fired SLA check.
+// add classifies one delivery: dead letter, event or fired slot.
 func (b *batch) add(d delivery) {
 	md, err := d.msg.Metadata()
 	if err != nil {
@@ -118,17 +138,10 @@ func (b *batch) add(d delivery) {
 		return
 	}
 	if d.timer {
-		sla, id, ok := b.w.p.topo.parseFired(d.msg.Subject())
-		if !ok {
-			b.ack(d.msg)
-			return
-		}
-		g := b.group(id)
-		g.fired = append(g.fired, sla)
-		g.inputs = append(g.inputs, input{d.msg, md})
+		b.addSlot(input{d.msg, md})
 		return
 	}
-	e, err := order.Decode(d.msg.Data(), OrderFromSubject(d.msg.Subject()), md.Timestamp, b.w.p.cfg.SLA.MaxClockSkew)
+	e, err := order.Decode(d.msg.Data(), OrderFromSubject(d.msg.Subject()), md.Timestamp, b.pt.maxClockSkew)
 	var inv *order.InvalidError
 	if errors.As(err, &inv) {
 		b.deadLetter(d.msg, inv.Reason, inv.Detail)
@@ -137,6 +150,25 @@ func (b *batch) add(d delivery) {
 	g := b.group(e.OrderID)
 	g.events = append(g.events, e)
 	g.inputs = append(g.inputs, input{d.msg, md})
+}
+
+// addSlot adds a fired slot: every order it lists is checked.
+func (b *batch) addSlot(in input) {
+	body, err := parseSlot(in.msg.Data())
+	if err != nil {
+		b.deadLetter(in.msg, order.ReasonInvalidJSON, err.Error())
+		return
+	}
+	sc := slotCheck{in: in, groups: make([]*group, 0, len(body.Orders))}
+	for _, id := range body.Orders {
+		g := b.group(id)
+		g.checks++
+		if body.At.After(g.checkAt) {
+			g.checkAt = body.At
+		}
+		sc.groups = append(sc.groups, g)
+	}
+	b.slots = append(b.slots, sc)
 }
 
 func (b *batch) group(id string) *group {
@@ -152,10 +184,8 @@ func (b *batch) group(id string) *group {
 func (b *batch) deadLetter(msg jetstream.Msg, r order.Reason, detail string) {
 	b.em.deadLetter(msg, r, detail)
 	b.dead = append(b.dead, delivery{msg: msg, timer: isTimer(msg)})
-	b.w.p.metrics.deadLetter(r)
+	b.pt.stats.deadLetter(r)
 }
-
-func (b *batch) ack(msg jetstream.Msg) { _ = msg.Ack() }
 
 // load fills each group's base state from the cache or, concurrently, from
 // KV. An order whose first event in the batch is ORDER_PLACED is most likely
@@ -165,7 +195,7 @@ func (b *batch) ack(msg jetstream.Msg) { _ = msg.Ack() }
 func (b *batch) load(ctx context.Context) {
 	var missing []*group
 	for _, g := range b.groups {
-		if c, ok := b.w.cache.get(g.id); ok {
+		if c, ok := b.pt.cache.get(g.id); ok {
 			g.base = c
 		} else if len(g.events) > 0 && g.events[0].Type == order.OrderPlaced {
 			g.base = cached{state: order.NewState(g.id)}
@@ -184,7 +214,7 @@ func (b *batch) fetch(ctx context.Context, gs []*group) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			g.base, g.err = b.w.read(ctx, g.id, b.now)
+			g.base, g.err = b.pt.read(ctx, g.id, b.now)
 		}()
 	}
 	wg.Wait()
@@ -208,7 +238,7 @@ func (b *batch) commit(ctx context.Context) {
 	}
 }
 
-// apply computes the group's new state and starts its write.
+// apply computes the group's new state and timers and starts its write.
 func (b *batch) apply(g *group) {
 	if g.err != nil {
 		return
@@ -220,22 +250,48 @@ func (b *batch) apply(g *group) {
 		s, us = order.Apply(s, e, rules, b.now)
 		all = append(all, us...)
 	}
-	if len(g.fired) > 0 && s.Known() {
+	if g.checks > 0 && s.Known() {
 		var us []order.Update
 		s, us = order.Check(s, rules, b.now)
 		all = append(all, us...)
 	}
 	g.after, g.updates, g.write = s, all, nil
+	g.due = b.newTimers(g)
 	if len(all) == 0 {
 		g.rev = g.base.rev
 		return
 	}
 	outbox := append(append([]order.Update(nil), g.base.unsent...), all...)
-	data, err := encodeRecord(s, outbox, true, b.now)
+	data, err := encodeRecord(s, outbox, b.now)
 	if err == nil {
-		g.write, err = b.w.p.orders.WriteAsync(g.id, data, g.base.rev, b.w.p.ttl(s))
+		g.write, err = b.pt.orders.WriteAsync(g.id, data, g.base.rev, b.pt.ttl(s))
 	}
 	g.err = err
+}
+
+// newTimers returns the check instants of the group's new state that have
+// no timer yet. Timers are never cancelled: an instant that is met, moved
+// or closed meanwhile fires and its check emits nothing. What has a timer
+// is known only for an order cached under the same rules: one read from
+// KV (after a restart, a takeover, an eviction or a crash between commit
+// and publish) or cached under other rules (a reload) has all its instants
+// listed again; a check of an instant listed twice finds nothing the
+// second time. A fired slot consumed the instants up to the time it was
+// set for; after its check, an instant at or before now still pending
+// would be one Check did not act on, so it gets no new timer (no loop),
+// while one between now and the slot's time (a server clock ahead of
+// ours) does.
+func (b *batch) newTimers(g *group) []order.Deadline {
+	var prev []order.Deadline
+	if g.base.timersGen == b.rulesGen {
+		prev = b.rules.Pending(g.base.state)
+	}
+	next := b.rules.Pending(g.after)
+	if g.checks > 0 {
+		prev = order.After(prev, g.checkAt)
+		next = order.After(next, b.now)
+	}
+	return order.Added(prev, next)
 }
 
 // waitWrites waits for the writes and returns the groups that lost a CAS.
@@ -248,8 +304,8 @@ func (b *batch) waitWrites(ctx context.Context, gs []*group) []*group {
 		rev, err := g.write.Wait(ctx)
 		switch {
 		case errors.Is(err, kv.ErrConflict):
-			b.w.cache.drop(g.id)
-			b.w.p.metrics.conflict()
+			b.pt.cache.drop(g.id)
+			b.pt.stats.conflict()
 			lost = append(lost, g)
 		case err != nil:
 			g.err = err
@@ -260,71 +316,71 @@ func (b *batch) waitWrites(ctx context.Context, gs []*group) []*group {
 	return lost
 }
 
-// publish sends the committed outputs and timer changes, plus any outbox a
-// previous run left unconfirmed, without waiting for them.
+// publish sends the committed outputs, plus any outbox a previous run left
+// unconfirmed, and the batch's new timers (one schedule per slot, listing
+// its orders), without waiting for them.
 func (b *batch) publish() {
+	var slots slotSet
 	for _, g := range b.groups {
 		if g.err != nil {
 			continue
 		}
-		b.emitGroup(g)
+		for _, u := range g.base.unsent {
+			b.em.update(u)
+		}
+		for _, u := range g.updates {
+			b.em.update(u)
+		}
+		for _, d := range g.due {
+			slots.add(g.id, d.At)
+		}
+	}
+	for _, m := range slots.messages(b.pt.topo, b.pt.index) {
+		if b.scheduled == nil {
+			b.scheduled = map[string][]string{}
+		}
+		body, _ := parseSlot(m.Data)
+		b.scheduled[m.Subject] = body.Orders
+		b.em.publish(m)
 	}
 }
 
 // await waits for the publishes. A group fails only if one of its own
-// publishes failed (its error names that publish); dead letters fail
-// apart.
+// publishes failed (its error names that publish), or a slot schedule
+// listing it; dead letters fail apart.
 func (b *batch) await(ctx context.Context) {
 	if b.em.wait(ctx) == nil {
 		return
 	}
-	dlq := b.w.p.topo.Prefix + ".dlq."
+	dlq := b.pt.topo.Prefix + ".dlq."
 	for subj, err := range b.em.takeFailed() {
 		if strings.HasPrefix(subj, dlq) {
 			b.deadErr = cmp.Or(b.deadErr, err)
 			continue
 		}
-		if g := b.byID[OrderFromSubject(subj)]; g != nil && g.err == nil {
-			g.err = err
+		ids, ok := b.scheduled[subj]
+		if !ok {
+			ids = []string{OrderFromSubject(subj)}
+		}
+		for _, id := range ids {
+			if g := b.byID[id]; g != nil && g.err == nil {
+				g.err = err
+			}
 		}
 	}
 }
 
-func (b *batch) emitGroup(g *group) {
-	for _, u := range g.base.unsent {
-		b.em.update(u)
-	}
-	for _, u := range g.updates {
-		b.em.update(u)
-	}
-	prev := earliestPerSLA(b.rules.Pending(g.base.state))
-	if g.base.timersUnsent {
-		prev = nil
-	}
-	for _, sla := range g.fired {
-		prev = withoutSLA(prev, sla) // a fired schedule is gone
-	}
-	next := earliestPerSLA(b.rules.Pending(g.after))
-	add, cancel := timerDiff(prev, next, g.base.timersUnsent)
-	for _, d := range add {
-		b.em.schedule(g.id, d)
-	}
-	for _, sla := range cancel {
-		b.em.cancel(g.id, sla)
-	}
-}
-
-// finish acks what succeeded, updates the cache and NAKs what failed.
-// Dead-lettered inputs are acked only if the batch's publishes (their dead
-// letters among them) were all stored.
+// finish acks what succeeded, updates the cache and hands back what
+// failed. Dead-lettered inputs are acked only if their dead letters were
+// stored; a fired slot only if every order it lists succeeded.
 func (b *batch) finish() {
 	for _, d := range b.dead {
 		switch {
 		case b.deadErr == nil:
-			b.ack(d.msg)
+			_ = d.msg.Ack()
 		case transient(b.deadErr):
 			b.faultOf(OrderFromSubject(d.msg.Subject()), b.deadErr)
-			b.w.held.add(d)
+			b.pt.held.add(d)
 		default:
 			_ = d.msg.NakWithDelay(backoff(1))
 		}
@@ -336,51 +392,74 @@ func (b *batch) finish() {
 			b.fail(g)
 			continue
 		}
-		b.w.cache.put(g.id, cached{state: g.after, rev: g.rev})
+		if g.after.Known() {
+			b.pt.cache.put(g.id, cached{state: g.after, rev: g.rev, timersGen: b.rulesGen})
+		}
 		for _, in := range g.inputs {
-			b.ack(in.msg)
+			_ = in.msg.Ack()
 		}
 		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
 		done = append(done, g)
 	}
-	b.w.p.metrics.applied(done)
-	if len(out) > 0 && b.w.p.onUpdates != nil {
-		b.w.p.onUpdates(out)
+	b.finishSlots()
+	b.pt.stats.applied(b.counts(done))
+	if len(out) > 0 && b.pt.onUpdates != nil {
+		b.pt.onUpdates(out)
 	}
-	b.w.afterBatch(b.transient)
+}
+
+// finishSlots acks each fired slot whose orders all succeeded and hands
+// back the others whole, with the error of the first order that failed.
+func (b *batch) finishSlots() {
+	for i := range b.slots {
+		sc := &b.slots[i]
+		var err error
+		for _, g := range sc.groups {
+			err = cmp.Or(err, g.err)
+		}
+		sc.acked = err == nil
+		if sc.acked {
+			_ = sc.in.msg.Ack()
+			continue
+		}
+		b.retry(sc.in, OrderFromSubject(sc.in.msg.Subject()), err)
+	}
 }
 
 // fail forgets the group's cached state, which may no longer match KV, and
-// leaves its inputs for another try: held by the worker on a transient
-// fault (no delivery used up); otherwise NAKed with backoff, and on their
-// last allowed delivery held to be dead-lettered.
+// leaves its inputs for another try (retry).
 func (b *batch) fail(g *group) {
-	b.w.cache.drop(g.id)
-	if transient(g.err) {
-		b.faultOf(g.id, g.err)
-		for _, in := range g.inputs {
-			b.w.held.add(delivery{msg: in.msg, timer: in.md.Stream == SLAStream})
-		}
+	b.pt.cache.drop(g.id)
+	for _, in := range g.inputs {
+		b.retry(in, g.id, g.err)
+	}
+}
+
+// retry leaves an input for another try: held by the worker on a transient
+// fault (no delivery used up); otherwise NAKed with backoff, and on its
+// last allowed delivery held to be dead-lettered.
+func (b *batch) retry(in input, orderID string, err error) {
+	d := delivery{msg: in.msg, timer: in.md.Stream == SLAStream}
+	if transient(err) {
+		b.faultOf(orderID, err)
+		b.pt.held.add(d)
 		return
 	}
-	maxDeliver := uint64(b.w.p.cfg.Streaming.MaxDeliver)
-	for _, in := range g.inputs {
-		n := in.md.NumDelivered
-		b.w.p.log.Warn("order not processed; will retry", "partition", b.w.part, "order", g.id,
-			"delivery", n, "max_deliver", maxDeliver, "err", g.err)
-		if n >= maxDeliver {
-			b.w.held.add(delivery{msg: in.msg, timer: in.md.Stream == SLAStream,
-				exhausted: fmt.Sprintf("failed %d deliveries (streaming.max_deliver %d): %v", n, maxDeliver, g.err)})
-			continue
-		}
-		_ = in.msg.NakWithDelay(backoff(n))
+	n, maxDeliver := in.md.NumDelivered, uint64(b.pt.maxDeliver)
+	b.pt.log.Warn("order not processed; will retry", "partition", b.pt.index, "order", orderID,
+		"delivery", n, "max_deliver", maxDeliver, "err", err)
+	if n >= maxDeliver {
+		d.exhausted = fmt.Sprintf("failed %d deliveries (streaming.max_deliver %d): %v", n, maxDeliver, err)
+		b.pt.held.add(d)
+		return
 	}
+	_ = in.msg.NakWithDelay(backoff(n))
 }
 
 // faultOf records a transient fault of the batch.
 func (b *batch) faultOf(orderID string, err error) {
 	b.transient = true
-	b.w.p.faults.failed(b.w.part, orderID, err)
+	b.pt.faults.failed(b.pt.index, orderID, err)
 }
 
 // backoff is the redelivery delay after n failed deliveries: 100ms doubling
@@ -388,70 +467,4 @@ func (b *batch) faultOf(orderID string, err error) {
 func backoff(n uint64) time.Duration {
 	d := 100 * time.Millisecond << min(n-1, 6)
 	return min(d, 5*time.Second)
-}
-
-// timerDiff returns the timers to set and to cancel to go from prev to next.
-// With all, every pending timer is set again (replacing a schedule is
-// idempotent): a previous run may have committed the state without setting
-// them. Timers it may have failed to cancel are left to fire; a fired check
-// on a met or closed order emits nothing and leaves no schedule behind.
-func timerDiff(prev, next []order.Deadline, all bool) (add []order.Deadline, cancel []order.SLA) {
-	for _, d := range next {
-		if all || !hasDeadline(prev, d) {
-			add = append(add, d)
-		}
-	}
-	if all {
-		return add, nil
-	}
-	for _, sla := range order.SLAs {
-		if hasSLA(prev, sla) && !hasSLA(next, sla) {
-			cancel = append(cancel, sla)
-		}
-	}
-	return add, cancel
-}
-
-// earliestPerSLA keeps the first check instant of each SLA (a warning time
-// before the breach check): the schedules are one per order and SLA, and a
-// fired check sets the next one.
-func earliestPerSLA(ds []order.Deadline) []order.Deadline {
-	out := ds[:0:0]
-	for _, d := range ds {
-		switch i := slices.IndexFunc(out, func(x order.Deadline) bool { return x.SLA == d.SLA }); {
-		case i < 0:
-			out = append(out, d)
-		case d.At.Before(out[i].At):
-			out[i] = d
-		}
-	}
-	return out
-}
-
-func hasDeadline(ds []order.Deadline, d order.Deadline) bool {
-	for _, x := range ds {
-		if x.SLA == d.SLA && x.At.Equal(d.At) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasSLA(ds []order.Deadline, sla order.SLA) bool {
-	for _, x := range ds {
-		if x.SLA == sla {
-			return true
-		}
-	}
-	return false
-}
-
-func withoutSLA(ds []order.Deadline, sla order.SLA) []order.Deadline {
-	out := ds[:0:0]
-	for _, d := range ds {
-		if d.SLA != sla {
-			out = append(out, d)
-		}
-	}
-	return out
 }

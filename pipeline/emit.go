@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,10 +21,7 @@ const (
 	HeaderSourceSeq     = "Ordertrack-Source-Seq"
 )
 
-// TombstoneTTL is how long the message that cancels a timer stays.
-const TombstoneTTL = time.Second
-
-// emitter publishes outputs, timers and dead letters asynchronously and
+// emitter publishes outputs, timer schedules and dead letters asynchronously and
 // collects the futures so a batch can wait for all of them at once.
 type emitter struct {
 	js      jetstream.JetStream
@@ -57,37 +53,6 @@ func (e *emitter) update(u order.Update) {
 	m.Data = u.AppendJSON(make([]byte, 0, 384))
 	m.Header.Set(jetstream.MsgIDHeader, u.MsgID())
 	e.publish(m)
-}
-
-// schedule sets the timer of one SLA of an order to fire at its deadline.
-func (e *emitter) schedule(orderID string, d order.Deadline) {
-	e.publish(ScheduleMsg(e.topo, orderID, d))
-}
-
-// cancel removes the pending timer of one SLA.
-func (e *emitter) cancel(orderID string, sla order.SLA) {
-	e.publish(CancelMsg(e.topo, orderID, sla), jetstream.WithMsgTTL(TombstoneTTL))
-}
-
-// ScheduleMsg is the message schedule of one SLA of an order, firing at its
-// deadline. The time is written with nanoseconds: WithScheduleAt drops them
-// and fires up to a second early (NATS-NOTES).
-func ScheduleMsg(topo Topology, orderID string, d order.Deadline) *nats.Msg {
-	at := d.At.UTC().Format(time.RFC3339Nano)
-	m := nats.NewMsg(topo.ScheduleSubject(orderID, d.SLA))
-	m.Data = []byte(`{"order_id":"` + orderID + `","sla":"` + string(d.SLA) + `","deadline":"` + at + `"}`)
-	m.Header.Set(jetstream.ScheduleHeader, "@at "+at)
-	m.Header.Set(jetstream.ScheduleTargetHeader, topo.FiredSubject(orderID, d.SLA))
-	return m
-}
-
-// CancelMsg cancels the pending schedule of one SLA of an order: a rollup
-// replaces the schedule by a tombstone, to be published with a message TTL
-// so that it expires by itself.
-func CancelMsg(topo Topology, orderID string, sla order.SLA) *nats.Msg {
-	m := nats.NewMsg(topo.ScheduleSubject(orderID, sla))
-	m.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
-	return m
 }
 
 // deadLetter publishes the original bytes with the reason in headers.

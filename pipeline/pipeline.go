@@ -3,7 +3,6 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"runtime"
 	"time"
@@ -147,44 +146,4 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	p.newOwner(kv).run(ctx)
 	return nil
-}
-
-// ttl is how long a written state lives: completed orders expire after
-// retention.completed_orders; open orders never.
-func (p *Pipeline) ttl(s order.State) time.Duration {
-	if s.Closed() {
-		return p.cfg.Retention.CompletedOrders
-	}
-	return 0
-}
-
-// unconfirmed returns the updates of an outbox read from KV that may not
-// have been published. Within the duplicate window re-publishing is safe
-// (the server drops duplicates by Msg-Id), so all are returned. Past it,
-// each subject's last stored message tells what was published.
-func (p *Pipeline) unconfirmed(ctx context.Context, ob *outbox, now time.Time) ([]order.Update, error) {
-	us := fromKeyed(ob.Updates)
-	if len(us) == 0 || now.Sub(ob.At) < p.cfg.Streaming.DuplicateWindow {
-		return us, nil
-	}
-	var out []order.Update
-	published := map[string]bool{}
-	for i := len(us) - 1; i >= 0; i-- {
-		subj := p.topo.OutputSubject(us[i])
-		if _, seen := published[subj]; !seen {
-			m, err := p.prov.Updates.GetLastMsgForSubject(ctx, subj)
-			switch {
-			case errors.Is(err, jetstream.ErrMsgNotFound):
-				published[subj] = false
-			case err != nil:
-				return nil, err
-			default:
-				published[subj] = m.Header.Get(jetstream.MsgIDHeader) == us[i].MsgID()
-			}
-		}
-		if !published[subj] {
-			out = append([]order.Update{us[i]}, out...)
-		}
-	}
-	return out, nil
 }

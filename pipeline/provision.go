@@ -103,14 +103,17 @@ func eventsStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 	}
 }
 
-// timersStream holds SLA schedules and their fired checks. Work-queue
-// retention removes a fired check once handled; MaxAge stays 0 because it
-// would delete pending schedules (NATS-NOTES). TTL and rollup let a timer be
-// cancelled by an expiring tombstone published asynchronously.
+// timersStream holds the slot schedules (one per partition, slot and batch,
+// listing the orders to check; docs/timers.md) and their fired messages.
+// Work-queue retention removes a fired slot once its checks are committed;
+// the server deletes a schedule once it fired. MaxAge stays 0 because it
+// would delete pending schedules (NATS-NOTES). Schedules imply rollups (the
+// server adds one to each); TTL is kept for streams that still hold the
+// expiring tombstones of the design before slots.
 func timersStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
-		Name: SLAStream, Description: "ordertrack SLA timers (message schedules) and fired checks",
-		Subjects:  []string{t.Prefix + ".sla.>"},
+		Name: SLAStream, Description: "ordertrack SLA timers: slot schedules listing the orders to check, and fired slots",
+		Subjects:  []string{t.SLAWildcard()},
 		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
 		AllowMsgSchedules: true, AllowMsgTTL: true, AllowRollup: true,
 		Duplicates: cfg.Streaming.DuplicateWindow,

@@ -21,7 +21,6 @@ type record struct {
 type outbox struct {
 	At      time.Time `json:"at"`
 	Updates []keyed   `json:"updates,omitempty"`
-	Timers  bool      `json:"timers,omitempty"` // timers changed with this write
 }
 
 // keyed keeps an update's de-duplication key, which the output JSON omits.
@@ -48,9 +47,9 @@ func fromKeyed(ks []keyed) []order.Update {
 }
 
 // encodeRecord writes the KV value: exactly what json.Marshal makes of
-// record{s, &outbox{now, updates, timers}}, without reflection (the hot
+// record{s, &outbox{now, updates}}, without reflection (the hot
 // path of every write).
-func encodeRecord(s order.State, updates []order.Update, timers bool, now time.Time) ([]byte, error) {
+func encodeRecord(s order.State, updates []order.Update, now time.Time) ([]byte, error) {
 	if now.Year() > 9999 || now.Year() < 0 {
 		return nil, fmt.Errorf("outbox time %v out of range", now)
 	}
@@ -72,9 +71,6 @@ func encodeRecord(s order.State, updates []order.Update, timers bool, now time.T
 	}
 	if len(updates) > 0 {
 		b = append(b, ']')
-	}
-	if timers {
-		b = append(b, `,"timers":true`...)
 	}
 	return append(b, '}', '}'), nil
 }
@@ -98,15 +94,4 @@ func decodeRecord(data []byte) (record, error) {
 func DecodeState(data []byte) (order.State, error) {
 	r, err := decodeRecord(data)
 	return r.State, err
-}
-
-// cached is what a partition owner remembers of an order between batches,
-// so that it needs no KV read before a CAS write.
-type cached struct {
-	state order.State
-	rev   uint64
-	// unsent holds committed updates whose publication is not confirmed
-	// (nil once confirmed); timersUnsent says the timers need reconciling.
-	unsent       []order.Update
-	timersUnsent bool
 }

@@ -23,18 +23,17 @@ func TestEncodeRecordMatchesEncodingJSON(t *testing.T) {
 	}
 	for _, c := range []struct {
 		updates []order.Update
-		timers  bool
-	}{{nil, false}, {us[:1], true}, {us, false}} {
-		got, err := encodeRecord(s, c.updates, c.timers, at)
+	}{{nil}, {us[:1]}, {us}} {
+		got, err := encodeRecord(s, c.updates, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := json.Marshal(record{State: s, Outbox: &outbox{At: at, Updates: toKeyed(c.updates), Timers: c.timers}})
+		want, _ := json.Marshal(record{State: s, Outbox: &outbox{At: at, Updates: toKeyed(c.updates)}})
 		if !bytes.Equal(got, want) {
 			t.Errorf("encodeRecord\n got  %s\n want %s", got, want)
 		}
 		r, err := decodeRecord(got)
-		if err != nil || len(r.Outbox.Updates) != len(c.updates) || r.Outbox.Timers != c.timers {
+		if err != nil || len(r.Outbox.Updates) != len(c.updates) {
 			t.Errorf("decodeRecord(%s) = %+v, %v", got, r, err)
 		}
 	}

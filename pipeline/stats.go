@@ -1,10 +1,11 @@
 package pipeline
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -86,91 +87,51 @@ func (s *Stats) batch(n int, d time.Duration) {
 	s.batchDur.Observe(d.Seconds())
 }
 
-// applied counts a batch's committed groups: their inputs by type and
-// outcome, their updates and breaches, redeliveries and the end-to-end
-// latency of each message (now minus the time JetStream stored it). The
-// lock is taken once per batch.
-func (s *Stats) applied(gs []*group) {
+// batchCounts is what a batch's committed work adds to the counters.
+type batchCounts struct {
+	inputs  []*jetstream.MsgMetadata // the committed inputs and fired slots
+	events  int                      // input events and order checks applied
+	keys    []EventKey
+	updates []order.Update
+}
+
+// applied counts a batch's committed work: inputs by type and outcome,
+// updates and breaches, redeliveries and the end-to-end latency of each
+// message (now minus the time JetStream stored it). The lock is taken once
+// per batch.
+func (s *Stats) applied(c batchCounts) {
 	s.init()
 	now := time.Now()
-	var keys []EventKey
-	for _, g := range gs {
-		s.Events.Add(uint64(len(g.events) + len(g.fired)))
-		s.Updates.Add(uint64(len(g.updates)))
-		for _, in := range g.inputs {
-			md := in.md
-			if md.NumDelivered > 1 {
-				s.Redeliveries.Add(1)
-			}
-			src := SourceEvent
-			if md.Stream == SLAStream {
-				src = SourceSLACheck
-			}
-			s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())
+	s.Events.Add(uint64(c.events))
+	s.Updates.Add(uint64(len(c.updates)))
+	for _, md := range c.inputs {
+		if md.NumDelivered > 1 {
+			s.Redeliveries.Add(1)
 		}
-		keys = append(keys, classify(g)...)
+		src := SourceEvent
+		if md.Stream == SLAStream {
+			src = SourceSLACheck
+		}
+		s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.events == nil {
 		s.events, s.breaches, s.warnings = map[EventKey]uint64{}, map[order.SLA]uint64{}, map[order.SLA]uint64{}
 	}
-	for _, k := range keys {
+	for _, k := range c.keys {
 		s.events[k]++
 	}
-	for _, g := range gs {
-		for _, u := range g.updates {
-			switch u.Type {
-			case order.UpdateBreach:
-				s.Breaches.Add(1)
-				s.breaches[u.SLA]++
-			case order.UpdateAtRisk:
-				s.Warnings.Add(1)
-				s.warnings[u.SLA]++
-			}
+	for _, u := range c.updates {
+		switch u.Type {
+		case order.UpdateBreach:
+			s.Breaches.Add(1)
+			s.breaches[u.SLA]++
+		case order.UpdateAtRisk:
+			s.Warnings.Add(1)
+			s.warnings[u.SLA]++
 		}
 	}
-}
-
-// classify matches each input of a group to the update it produced. An
-// event's update carries its stage as key ("rejected-<stage>" when
-// rejected); a fired check's breach carries the SLA.
-func classify(g *group) []EventKey {
-	used := make([]bool, len(g.updates))
-	take := func(match func(order.Update) bool) (order.Update, bool) {
-		for i, u := range g.updates {
-			if !used[i] && match(u) {
-				used[i] = true
-				return u, true
-			}
-		}
-		return order.Update{}, false
-	}
-	var out []EventKey
-	for _, e := range g.events {
-		stage, _ := e.Type.Stage()
-		key := strings.ToLower(string(stage))
-		k := EventKey{Type: string(e.Type), Outcome: OutcomeDuplicate}
-		if u, ok := take(func(u order.Update) bool { return u.SLA == "" && u.Key == key }); ok {
-			k.Outcome = OutcomeApplied
-			if u.Late {
-				k.Outcome = OutcomeLate
-			}
-		} else if _, ok := take(func(u order.Update) bool { return u.Key == "rejected-"+key }); ok {
-			k.Outcome = OutcomeRejected
-		}
-		out = append(out, k)
-	}
-	for _, sla := range g.fired {
-		k := EventKey{Type: TypeSLACheck, Outcome: OutcomeMet}
-		if _, ok := take(func(u order.Update) bool { return u.Type == order.UpdateBreach && u.SLA == sla }); ok {
-			k.Outcome = OutcomeBreach
-		} else if _, ok := take(func(u order.Update) bool { return u.Type == order.UpdateAtRisk && u.SLA == sla }); ok {
-			k.Outcome = OutcomeWarning
-		}
-		out = append(out, k)
-	}
-	return out
 }
 
 func (s *Stats) conflict() { s.Conflicts.Add(1) }

@@ -86,23 +86,28 @@ func (t Topology) OutputSubjects() []string {
 // DLQSubject carries dead letters of one reason.
 func (t Topology) DLQSubject(r order.Reason) string { return t.Prefix + ".dlq." + string(r) }
 
-// ScheduleSubject holds the pending timer of one SLA of one order.
-func (t Topology) ScheduleSubject(orderID string, sla order.SLA) string {
-	return fmt.Sprintf("%s.sla.sched.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
+// SlotSchedule is the subject of one schedule of partition p for the time
+// slot starting at slot (Unix milliseconds). token makes it unique: each
+// batch writes its own schedule per slot, which the server deletes once it
+// fired (see docs/timers.md).
+func (t Topology) SlotSchedule(p int, slot int64, token string) string {
+	return t.Prefix + ".sla.sched." + strconv.Itoa(p) + "." + strconv.FormatInt(slot, 10) + "." + token
 }
 
-// ScheduleFilter matches the pending timers of one SLA of every order.
-func (t Topology) ScheduleFilter(sla order.SLA) string {
-	return fmt.Sprintf("%s.sla.sched.*.%s.*", t.Prefix, sla)
-}
+// SlotSchedulesWildcard matches every pending slot schedule.
+func (t Topology) SlotSchedulesWildcard() string { return t.Prefix + ".sla.sched.>" }
 
-// FiredSubject is where a timer's check lands when it fires.
-func (t Topology) FiredSubject(orderID string, sla order.SLA) string {
-	return fmt.Sprintf("%s.sla.fired.%d.%s.%s", t.Prefix, t.Partition(orderID), sla, orderID)
+// SlotFired is where the schedules of partition p for a slot land when they
+// fire: the fired message carries the list of orders to check.
+func (t Topology) SlotFired(p int, slot int64) string {
+	return t.Prefix + ".sla.fired." + strconv.Itoa(p) + "." + strconv.FormatInt(slot, 10)
 }
 
 // FiredFilter matches the fired checks of partition p.
 func (t Topology) FiredFilter(p int) string { return fmt.Sprintf("%s.sla.fired.%d.>", t.Prefix, p) }
+
+// SLAWildcard matches every subject of ORDER_SLA.
+func (t Topology) SLAWildcard() string { return t.Prefix + ".sla.>" }
 
 // Partition returns the partition of an order: the same fnv32a hash modulo P
 // that the stream's {{partition}} transform uses.
@@ -115,15 +120,6 @@ func (t Topology) Partition(orderID string) int {
 // OrderFromSubject returns the last token of a subject: the order id.
 func OrderFromSubject(subject string) string {
 	return subject[strings.LastIndexByte(subject, '.')+1:]
-}
-
-// parseFired splits a fired check subject into its SLA and order id.
-func (t Topology) parseFired(subject string) (order.SLA, string, bool) {
-	parts := strings.Split(subject, ".")
-	if len(parts) < 3 {
-		return "", "", false
-	}
-	return order.SLA(parts[len(parts)-2]), parts[len(parts)-1], true
 }
 
 // AlertFilter matches the breaches (and retractions) of one SLA.

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
 // batchTimeout bounds one batch, and so how long a graceful stop waits for
@@ -39,7 +37,7 @@ type worker struct {
 	part    int
 	in      chan delivery
 	stop    chan struct{} // closed when the worker starts releasing
-	cache   *stateCache
+	pt      *partition    // what its batches work with
 	batches uint64
 	// pending is the batch whose publishes are in flight (run, not yet
 	// confirmed), or nil.
@@ -54,12 +52,13 @@ type worker struct {
 }
 
 func newWorker(p *Pipeline, part int) *worker {
-	return &worker{
+	w := &worker{
 		p: p, part: part,
-		in:    make(chan delivery, 2*p.cfg.Streaming.MaxBatch),
-		stop:  make(chan struct{}),
-		cache: newStateCache(max(p.cacheLimit/p.topo.Partitions, 1000)),
+		in:   make(chan delivery, 2*p.cfg.Streaming.MaxBatch),
+		stop: make(chan struct{}),
 	}
+	w.pt = p.partition(part, &w.held)
+	return w
 }
 
 // run consumes until ctx is done, then finishes the batch in flight, hands
@@ -179,7 +178,7 @@ func (w *worker) process(ctx context.Context, ds []delivery) {
 	}
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(w.p.cfg.Streaming.AckWait, batchTimeout))
 	w.batches++
-	b := w.newBatch(bctx, cancel, ds)
+	b := newBatch(w.pt, bctx, cancel, ds)
 	if w.pending != nil && w.pending.touches(b) {
 		w.settle()
 	}
@@ -196,6 +195,7 @@ func (w *worker) settle() {
 	}
 	w.pending = nil
 	b.confirm()
+	w.afterBatch(b.transient)
 	w.p.metrics.batch(b.size, time.Since(b.now))
 }
 
@@ -364,26 +364,4 @@ func (w *worker) nakBuffered() int {
 			return n
 		}
 	}
-}
-
-// read loads an order from KV into a cache entry. An outbox left by a run
-// that may have crashed before emitting is queued for re-publication.
-func (w *worker) read(ctx context.Context, id string, now time.Time) (cached, error) {
-	e, err := w.p.orders.Get(ctx, id)
-	if err != nil {
-		return cached{}, err
-	}
-	if !e.Found {
-		return cached{state: order.NewState(id), rev: e.Revision}, nil
-	}
-	r, err := decodeRecord(e.Value)
-	if err != nil {
-		return cached{}, fmt.Errorf("decode order %s (revision %d): %w", id, e.Revision, err)
-	}
-	c := cached{state: r.State, rev: e.Revision}
-	if r.Outbox != nil {
-		c.timersUnsent = r.Outbox.Timers
-		c.unsent, err = w.p.unconfirmed(ctx, r.Outbox, now)
-	}
-	return c, err
 }

@@ -61,7 +61,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: r.cfg.Streaming.MaxBatch}
+			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], part: p, revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: r.cfg.Streaming.MaxBatch}
 			if err := w.run(runCtx, &done); err != nil && runCtx.Err() == nil {
 				errs <- err
 				stop()
@@ -100,7 +100,9 @@ type ceilingWorker struct {
 	e    *benchEnv
 	js   jetstream.JetStream
 	c    jetstream.Consumer
+	part int
 	revs map[string]uint64
+	due  []pipeline.Due // the batch's new check instants
 	max  int
 	futs []jetstream.PubAckFuture
 	err  error // the first publish of the batch that could not be sent
@@ -121,6 +123,10 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 			msgs = append(msgs, m)
 			w.handle(m, record, update)
 		}
+		for _, sm := range pipeline.SlotMessages(w.e.prov.Topology, w.part, w.due) {
+			w.publish(sm)
+		}
+		w.due = w.due[:0]
 		if err := w.wait(ctx); err != nil {
 			return err
 		}
@@ -133,7 +139,7 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 }
 
 // handle makes the stores the pipeline makes for one event of the sample
-// lifecycle, with the pipeline's own schedule and cancel messages.
+// lifecycle; its timers go into the batch's slot schedules (SlotMessages).
 func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	topo := w.e.prov.Topology
 	id := pipeline.OrderFromSubject(m.Subject())
@@ -143,23 +149,13 @@ func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	out.Data = update
 	out.Header.Set(jetstream.MsgIDHeader, id+":"+string(stage))
 	w.publish(out)
-	schedule := func(sla order.SLA, in time.Duration) {
-		w.publish(pipeline.ScheduleMsg(topo, id, order.Deadline{SLA: sla, At: time.Now().Add(in)}))
-	}
-	cancel := func(sla order.SLA) {
-		w.publish(pipeline.CancelMsg(topo, id, sla), jetstream.WithMsgTTL(pipeline.TombstoneTTL))
-	}
-	switch stage {
+	schedule := func(in time.Duration) { w.due = append(w.due, pipeline.Due{OrderID: id, At: time.Now().Add(in)}) }
+	switch stage { // met SLAs need no cancel: their checks find nothing due
 	case order.OrderPlaced:
-		schedule(order.SLAProcessing, 24*time.Hour)
-		schedule(order.SLADelivery, 7*24*time.Hour)
+		schedule(24 * time.Hour)
+		schedule(7 * 24 * time.Hour)
 	case order.ProcessingStarted:
-		cancel(order.SLAProcessing)
-		schedule(order.SLAShipping, 3*24*time.Hour)
-	case order.ItemShipped:
-		cancel(order.SLAShipping)
-	case order.ItemDelivered:
-		cancel(order.SLADelivery)
+		schedule(3 * 24 * time.Hour)
 	}
 }
 

@@ -21,14 +21,21 @@ func TestCountsConcurrently(t *testing.T) {
 	srv, _ := provisioned(t, cfg)
 	topo := pipeline.TopologyOf(cfg)
 	ctx := context.Background()
-	// Two processing timers and one delivery timer, far in the future.
-	at := time.Now().Add(time.Hour)
-	for _, tm := range []struct {
-		id  string
-		sla order.SLA
-	}{{"T1", order.SLAProcessing}, {"T2", order.SLAProcessing}, {"T1", order.SLADelivery}} {
-		m := pipeline.ScheduleMsg(topo, tm.id, order.Deadline{SLA: tm.sla, At: at})
-		if _, err := srv.JS.PublishMsg(ctx, m); err != nil {
+	// Pending deadlines come from the orders' states: T1 and T2 placed
+	// (processing and delivery pending), T3 processing (shipping and
+	// delivery), T4 delivered (none).
+	placed := time.Now().UTC().Format(time.RFC3339Nano)
+	kv, err := srv.JS.KeyValue(ctx, pipeline.OrdersBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, v := range map[string]string{
+		"T1": `{"order_id":"T1","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
+		"T2": `{"order_id":"T2","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
+		"T3": `{"order_id":"T3","status":"PROCESSING","placed_at":"` + placed + `","processing_at":"` + placed + `","breaches":[]}`,
+		"T4": `{"order_id":"T4","status":"DELIVERED","placed_at":"` + placed + `","delivered_at":"` + placed + `","breaches":[]}`,
+	} {
+		if _, err := kv.Put(ctx, id, []byte(v)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,13 +47,13 @@ func TestCountsConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 3 {
-				timers, err := monitor.CountTimers(ctx, srv.JS, topo)
+				timers, err := monitor.CountTimers(ctx, srv.JS, order.DefaultRules())
 				if err != nil {
 					errs <- err
 					return
 				}
-				if timers[order.SLAProcessing] != 2 || timers[order.SLADelivery] != 1 || timers[order.SLAShipping] != 0 {
-					t.Errorf("timers %v, want processing 2, delivery 1", timers)
+				if timers[order.SLAProcessing] != 2 || timers[order.SLAShipping] != 1 || timers[order.SLADelivery] != 3 {
+					t.Errorf("timers %v, want processing 2, shipping 1, delivery 3", timers)
 				}
 				if _, err := monitor.CountBreaches(ctx, srv.JS, topo); err != nil {
 					errs <- err

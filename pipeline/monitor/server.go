@@ -119,7 +119,7 @@ func Start(o Options) (*Server, error) {
 		o.Rules = order.DefaultRules
 	}
 	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
-	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders}, interval: o.StatusEvery}
+	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders, Timers: s.scannedTimers}, interval: o.StatusEvery}
 	s.feed = newFeed(s.log, s.output)
 	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -231,15 +231,18 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, max(s.opts.OrdersEvery, time.Minute)+scrapeTimeout)
 	defer cancel()
-	v := newScanVisit(s.rules())
+	rules := s.rules()
+	v := newScanVisit(rules)
+	timers := map[order.SLA]uint64{}
 	s.atRisk.begin()
-	if err := ScanOrders(ctx, s.opts.JS, v.visit); err != nil {
-		s.log.Debug("monitor: order scan failed", "err", err)
-		return time.Since(start)
-	}
-	timers, err := CountTimers(ctx, s.opts.JS, s.opts.Topology)
+	err := ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
+		v.visit(st, ok)
+		if ok {
+			CountPending(timers, rules.Pending(st))
+		}
+	})
 	if err != nil {
-		s.log.Debug("monitor: timer count failed", "err", err)
+		s.log.Debug("monitor: order scan failed", "err", err)
 		return time.Since(start)
 	}
 	s.atRisk.replace(start, v.nearest.sorted())
@@ -249,6 +252,15 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	took := time.Since(start)
 	s.log.Debug("monitor: counted orders and timers", "took", took)
 	return took
+}
+
+// scannedTimers returns the last scan's pending SLA deadlines (nil before it).
+func (s *Server) scannedTimers(context.Context) (map[order.SLA]uint64, error) {
+	sc, ok := s.lastScan()
+	if !ok {
+		return nil, nil
+	}
+	return sc.timers, nil
 }
 
 func (s *Server) lastScan() (scan, bool) {

@@ -25,7 +25,7 @@ type Status struct {
 	// heartbeats in the ORDERTRACK_INSTANCES bucket.
 	Instances   []Instance        `json:"instances"`
 	Orders      map[string]uint64 `json:"orders_by_status,omitempty"`
-	Timers      map[string]uint64 `json:"pending_sla_timers"`
+	Timers      map[string]uint64 `json:"pending_sla_timers,omitempty"`
 	Breaches    map[string]uint64 `json:"breaches_by_sla"`
 	Warnings    map[string]uint64 `json:"warnings_by_sla"`
 	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
@@ -67,6 +67,9 @@ type StatusReader struct {
 	// Webhooks, when set, names the configured webhooks (notify.webhooks)
 	// whose backlog Status reports.
 	Webhooks []string
+	// Timers, when set, counts the pending SLA deadlines by SLA (from the
+	// orders' states, see CountTimers); nil leaves pending_sla_timers out.
+	Timers func(context.Context) (map[order.SLA]uint64, error)
 }
 
 // Sample takes one progress sample: the input stream and every partition's
@@ -111,10 +114,6 @@ func (s StatusReader) Report(ctx context.Context, prev Sample) (Status, Sample, 
 }
 
 func (s StatusReader) counts(ctx context.Context, r *Status) error {
-	timers, err := CountTimers(ctx, s.JS, s.Topology)
-	if err != nil {
-		return err
-	}
 	breaches, err := CountBreaches(ctx, s.JS, s.Topology)
 	if err != nil {
 		return err
@@ -123,23 +122,33 @@ func (s StatusReader) counts(ctx context.Context, r *Status) error {
 	if err != nil {
 		return err
 	}
-	r.Timers, r.Breaches, r.Warnings = bySLA(timers), bySLA(breaches), bySLA(warnings)
+	r.Breaches, r.Warnings = bySLA(breaches), bySLA(warnings)
 	if r.DeadLetters, err = CountDeadLetters(ctx, s.JS, s.Topology); err != nil {
 		return err
 	}
 	if len(s.Webhooks) > 0 {
 		r.Webhooks = notify.PendingOf(ctx, s.JS, s.Topology, s.Webhooks)
 	}
-	if s.Orders == nil {
-		return nil
+	if s.Orders != nil {
+		orders, err := s.Orders(ctx)
+		if err != nil {
+			return err
+		}
+		if orders != nil {
+			r.Orders = map[string]uint64{}
+			for st, n := range orders {
+				r.Orders[string(st)] = n
+			}
+		}
 	}
-	orders, err := s.Orders(ctx)
-	if err != nil || orders == nil {
-		return err
-	}
-	r.Orders = map[string]uint64{}
-	for st, n := range orders {
-		r.Orders[string(st)] = n
+	if s.Timers != nil {
+		timers, err := s.Timers(ctx)
+		if err != nil {
+			return err
+		}
+		if timers != nil {
+			r.Timers = bySLA(timers)
+		}
 	}
 	return nil
 }
