@@ -76,7 +76,7 @@ func (m *Main) root() *cobra.Command {
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { printHelp(c.OutOrStdout(), c) })
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(m.runCommand(), m.publishCommand(), m.generateCommand(), m.benchCommand(),
-		m.healthCommand(), m.statusCommand(), m.getCommand(), m.watchCommand(), m.dlqCommand(), m.notifyCommand(), m.whatifCommand(),
+		m.healthCommand(), m.statusCommand(), m.getCommand(), m.watchCommand(), m.dlqCommand(), m.notifyCommand(), m.whatifCommand(), m.reportCommand(),
 		m.versionCommand())
 	return root
 }

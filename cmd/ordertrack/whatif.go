@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
 
@@ -67,8 +68,8 @@ func (o whatifOpts) validate(cmd *cobra.Command) error {
 	if d, err := config.ParseDuration(o.since); o.since != "" && (err != nil || d <= 0) {
 		return usagef(cmd, "--since %q: want a positive duration such as 7d", o.since)
 	}
-	switch whatif.Grouping(o.by) {
-	case whatif.ByAll, whatif.BySLA, whatif.ByTenant, whatif.ByRule:
+	switch order.Grouping(o.by) {
+	case "", order.BySLA, order.ByTenant, order.ByRule:
 		return nil
 	}
 	return usagef(cmd, "--by %q: want sla, tenant or rule", o.by)
@@ -85,7 +86,7 @@ func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpt
 	}
 	res := r.Finish()
 	took := time.Since(start)
-	rows, changed := res.Rows(whatif.Grouping(o.by)), res.Changed(o.show)
+	rows, changed := res.Rows(order.Grouping(o.by)), res.Changed(o.show)
 	if o.asJSON {
 		return writeWhatifJSON(m.Stdout, res, o.by, rows, changed)
 	}

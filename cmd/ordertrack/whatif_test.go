@@ -137,7 +137,7 @@ func TestWhatifMatchesThePipeline(t *testing.T) {
 	baseTally, url := pipelineTally(t, base, events)
 	newTally, _ := pipelineTally(t, next, events)
 
-	out, code := runMainOnce(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json", "--by", "sla")
+	out, code := runMainOnce(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json")
 	if code != 0 {
 		t.Fatalf("whatif exit %d: %s", code, out)
 	}

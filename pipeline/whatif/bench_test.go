@@ -37,7 +37,7 @@ func BenchmarkReplay(b *testing.B) {
 			r.Add(in)
 		}
 		res := r.Finish()
-		_ = res.Rows(ByTenant)
+		_ = res.Rows(order.ByTenant)
 	}
 	b.ReportMetric(float64(b.N*len(events))/time.Since(start).Seconds(), "events/s")
 }

@@ -50,7 +50,7 @@ func TestReplayCountsOutcomesUnderBothConfigs(t *testing.T) {
 		if res.Events != 8 || res.Invalid != 1 || res.Orders() != 4 {
 			t.Fatalf("shards %d: events %d invalid %d orders %d, want 8 1 4", shards, res.Events, res.Invalid, res.Orders())
 		}
-		rows := res.Rows(ByAll)
+		rows := res.Rows("")
 		want := Row{Group: "all", SLA: order.SLAProcessing,
 			Base: Tally{Orders: 4, Met: 2, Breached: 1, OnTimeRate: 0.6667},
 			New:  Tally{Orders: 4, Met: 1, Breached: 3, OnTimeRate: 0.25}}
@@ -74,15 +74,15 @@ func TestReplayCountsOutcomesUnderBothConfigs(t *testing.T) {
 	}
 }
 
-func TestReplayGroupsByTenantAndSLA(t *testing.T) {
+func TestReplayGroupsByTenantAndRule(t *testing.T) {
 	res := replay(t, rules(10*time.Second), rules(10*time.Second), 2)
-	rows := res.Rows(ByTenant)
+	rows := res.Rows(order.ByTenant)
 	if len(rows) != 3 || rows[0].Group != "acme" || rows[0].Base != rows[0].New {
 		t.Fatalf("by tenant: %+v", rows)
 	}
-	rows = res.Rows(BySLA)
-	if len(rows) != 3 || rows[0].Group != "delivery" || rows[2].Group != "shipping" || rows[1].SLA != order.SLAProcessing {
-		t.Fatalf("by sla: %+v", rows)
+	rows = res.Rows(order.ByRule)
+	if len(rows) != 3 || rows[0].Group != "default" || rows[0].SLA != order.SLAProcessing {
+		t.Fatalf("by rule: %+v", rows)
 	}
 	if got := res.Changed(-1); len(got) != 0 {
 		t.Errorf("same rules changed %+v", got)

@@ -7,17 +7,6 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// Grouping says how rows are grouped (--by).
-type Grouping string
-
-// The groupings of whatif (and report).
-const (
-	ByAll    Grouping = ""
-	BySLA    Grouping = "sla"
-	ByTenant Grouping = "tenant"
-	ByRule   Grouping = "rule"
-)
-
 // Result is the outcome of a replay.
 type Result struct {
 	Events  int // events read
@@ -54,12 +43,14 @@ type Change struct {
 }
 
 // Rows tallies the outcomes per group and SLA, sorted by group then SLA.
-func (r Result) Rows(by Grouping) []Row {
+//
+// Rows tallies under order.Grouping by ("": one group, all).
+func (r Result) Rows(by order.Grouping) []Row {
 	idx := map[[2]string]*Row{}
 	var rows []*Row
 	for _, t := range r.orders {
 		for _, sla := range order.SLAs {
-			key := [2]string{groupOf(t.base, sla, by), string(sla)}
+			key := [2]string{by.Group(t.base), string(sla)}
 			row, ok := idx[key]
 			if !ok {
 				row = &Row{Group: key[0], SLA: sla}
@@ -121,23 +112,5 @@ func rate(t Tally) float64 {
 }
 
 func round4(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }
-
-func groupOf(s order.State, sla order.SLA, by Grouping) string {
-	switch by {
-	case BySLA:
-		return string(sla)
-	case ByTenant:
-		if s.TenantID == "" {
-			return "(none)"
-		}
-		return s.TenantID
-	case ByRule:
-		return ruleOf(s)
-	}
-	return "all"
-}
-
-// ruleOf is the SLA rule an order was put under.
-func ruleOf(order.State) string { return "default" }
 
 func slaRank(s order.SLA) int { return slices.Index(order.SLAs, s) }
