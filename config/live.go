@@ -48,11 +48,23 @@ func Merge(running, next Config) (Config, []string) {
 	return out, restart
 }
 
-// Hash is a short fingerprint of a configuration: equal configurations
-// have equal hashes, so instances running different configurations show
-// at once. It reveals nothing of the values.
+// hashIgnored are keys that differ between instances of one deployment
+// by design; Hash leaves them out.
+var hashIgnored = map[string]bool{"instance.name": true}
+
+// Hash is a short fingerprint of a configuration (12 hex digits of a
+// SHA-256 over every key but instance.name): equal configurations have
+// equal hashes, so instances running different configurations show at
+// once. It reveals nothing of the values.
 func Hash(c Config) string {
-	b, _ := json.Marshal(c)
+	v := reflect.ValueOf(c)
+	values := map[string]any{}
+	for _, f := range fields() {
+		if !hashIgnored[f.name] {
+			values[f.name] = v.FieldByIndex(f.index).Interface()
+		}
+	}
+	b, _ := json.Marshal(values) // map keys are sorted
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
 }
