@@ -3,13 +3,15 @@ package config
 // Resolve returns the configuration in force, the one every command uses:
 // when DemoSLA holds, sla.processing, sla.shipping, sla.delivery and
 // sla.clock are those of DemoSLAs (the demo generator's events are placed in
-// event time); every other key is c's. Resolve is idempotent, so a resolved
+// event time), and unless c has its own, the demo's warnings, rules and
+// calendar (demoTerms); every other key is c's. Resolve is idempotent, so a resolved
 // configuration may be resolved again.
 func (c Config) Resolve() Config {
 	if c.DemoSLA() {
 		demo := DemoSLAs()
 		c.SLA.Processing, c.SLA.Shipping, c.SLA.Delivery = demo.Processing, demo.Shipping, demo.Delivery
 		c.SLA.Clock = demo.Clock
+		demoTerms(&c)
 	}
 	return c
 }

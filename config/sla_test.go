@@ -159,3 +159,27 @@ func TestLoadSLAErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDemoTerms(t *testing.T) {
+	c := Default().Resolve() // embedded server, generator auto: the demo
+	if err := c.Validate(); err != nil {
+		t.Fatalf("demo configuration invalid: %v", err)
+	}
+	if !reflect.DeepEqual(c.SLA.WarnAt, DemoWarnAt) || len(c.SLA.Rules) != 2 || c.SLA.Rules[1].Calendar != DemoCalendar {
+		t.Fatalf("demo terms: warn_at %v rules %+v", c.SLA.WarnAt, c.SLA.Rules)
+	}
+	cal, err := c.Calendars[DemoCalendar].Compile(DemoCalendar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	start := time.Date(2026, 12, 1, 10, 8, 55, 0, tokyo)
+	if got, want := cal.Add(start, 10*time.Second), time.Date(2026, 12, 1, 10, 10, 5, 0, tokyo); !got.Equal(want) {
+		t.Errorf("10s from 10:08:55 under the demo calendar = %v, want %v (closed 10:09-10:10)", got, want)
+	}
+	own := Default()
+	own.SLA.WarnAt = []float64{0.9}
+	if r := own.Resolve(); !reflect.DeepEqual(r.SLA.WarnAt, []float64{0.9}) || r.SLA.Rules != nil || r.Calendars != nil {
+		t.Errorf("demo replaced configured warnings: %+v", r.SLA)
+	}
+}

@@ -32,6 +32,10 @@ const (
 	KindOutOfOrder = "out_of_order"
 	// KindLate is published a few seconds after its event time.
 	KindLate = "late"
+	// KindDelayedProof is a stage in time whose event is published after
+	// its SLA's deadline (and sla.grace): the breach goes out first and
+	// the event retracts it.
+	KindDelayedProof = "delayed_proof"
 	// KindConflict is an impossible event the pipeline must reject: a
 	// cancellation after delivery, or a stage after a cancellation.
 	KindConflict = "conflict"
@@ -128,7 +132,7 @@ type Emission struct {
 	At        time.Time   // when to publish it (virtual time; Start + offset)
 	Event     order.Event // the event; Event.Timestamp is its event time
 	Duplicate bool        // true for a deliberate duplicate (same event_id as an earlier emission): the caller must NOT set Nats-Msg-Id on it, so the pipeline sees it
-	Kind      string      // why this emission exists: KindNormal, KindDuplicate, KindOutOfOrder, KindLate or KindConflict
+	Kind      string      // why this emission exists: KindNormal, KindDuplicate, KindOutOfOrder, KindLate, KindConflict or KindDelayedProof
 }
 
 // scenario plans the events of one order.
@@ -147,7 +151,10 @@ type scenario interface {
 type step struct {
 	typ  order.EventType
 	at   time.Duration // event time, from the order's start
-	kind string        // KindNormal or KindConflict
+	kind string        // KindNormal, KindConflict or KindDelayedProof
+	// delay publishes the event that long after its event time (a proof
+	// that arrives after its SLA was breached: a retraction).
+	delay time.Duration
 }
 
 // Generator produces the emissions of a scenario in publish order. It is not
@@ -265,6 +272,7 @@ type orderInfo struct {
 	customer customer
 	item     item
 	quantity int
+	service  string // service_level: standard or express
 }
 
 // newOrder draws the customer and item of the order started next.
@@ -276,6 +284,7 @@ func (g *Generator) newOrder(start time.Time) orderInfo {
 		customer: randomCustomer(g.rng),
 		item:     it,
 		quantity: qty,
+		service:  randomService(g.rng),
 	}
 }
 
@@ -293,6 +302,7 @@ func (g *Generator) event(o orderInfo, s step) order.Event {
 	if s.typ == order.OrderPlaced {
 		e.ItemName, e.ItemCategory = o.item.name, o.item.category
 		e.Quantity, e.Price = o.quantity, o.item.price
+		e.ServiceLevel = o.service
 	}
 	return e
 }
@@ -346,6 +356,7 @@ type wireEvent struct {
 	Price        float64 `json:"price,omitempty"`
 	Timestamp    string  `json:"timestamp,omitempty"`
 	TenantID     string  `json:"tenant_id,omitempty"`
+	ServiceLevel string  `json:"service_level,omitempty"`
 }
 
 // JSON returns the wire JSON of e (SPEC section 3): snake_case fields and the
@@ -355,7 +366,7 @@ func (g *Generator) JSON(e order.Event) []byte {
 	w := wireEvent{
 		EventID: e.EventID, OrderID: e.OrderID, CustomerID: e.CustomerID, EventType: string(e.Type),
 		ItemName: e.ItemName, ItemCategory: e.ItemCategory, Quantity: e.Quantity, Price: e.Price,
-		TenantID: e.TenantID,
+		TenantID: e.TenantID, ServiceLevel: e.ServiceLevel,
 	}
 	if !e.Timestamp.IsZero() {
 		w.Timestamp = e.Timestamp.UTC().Format(time.RFC3339Nano)

@@ -206,7 +206,7 @@ func TestRealisticCoverage(t *testing.T) {
 			if types[order.OrderCancelled] < 100 {
 				t.Errorf("cancellations = %d, want about 8%% of 3000 orders", types[order.OrderCancelled])
 			}
-			for _, k := range []string{KindNormal, KindDuplicate, KindOutOfOrder, KindLate, KindConflict} {
+			for _, k := range []string{KindNormal, KindDuplicate, KindOutOfOrder, KindLate, KindConflict, KindDelayedProof} {
 				if kinds[k] == 0 {
 					t.Errorf("no %s emissions", k)
 				}
@@ -229,12 +229,21 @@ func TestRealisticAnomaliesAreWhatTheySay(t *testing.T) {
 	rank := map[order.EventType]int{order.OrderPlaced: 1, order.ProcessingStarted: 2, order.ItemShipped: 3, order.ItemDelivered: 4}
 	highest := map[string]int{} // highest forward stage emitted so far per order
 	cancelled := map[string]bool{}
+	placed := map[string]time.Time{}
 	for _, e := range drain(g, 0) {
 		ev := e.Event
+		if ev.Type == order.OrderPlaced {
+			placed[ev.OrderID] = ev.Timestamp
+		}
 		switch e.Kind {
 		case KindLate:
 			if lag := e.At.Sub(ev.Timestamp); lag < 2*time.Second || lag > 10*time.Second {
 				t.Errorf("late %s %s published %v after its event time, want 2-10s", ev.OrderID, ev.Type, lag)
+			}
+		case KindDelayedProof:
+			deadline := placed[ev.OrderID].Add(shortRules.Processing)
+			if ev.Timestamp.After(deadline) || ev.Type != order.ProcessingStarted || !e.At.After(deadline.Add(2*time.Second)) {
+				t.Errorf("delayed proof %s %s published at %v, want processing in time, published 2s past its deadline %v", ev.OrderID, ev.Type, e.At, deadline)
 			}
 		case KindOutOfOrder:
 			if highest[ev.OrderID] <= rank[ev.Type] {

@@ -39,6 +39,17 @@ var catalogue = []item{
 // tenants are the demo shops sharing one pipeline.
 var tenants = []string{"acme", "globex", "initech"}
 
+// expressShare is the share of orders placed with service_level express.
+const expressShare = 0.3
+
+// randomService draws an order's service level.
+func randomService(r *rand.Rand) string {
+	if r.Float64() < expressShare {
+		return "express"
+	}
+	return "standard"
+}
+
 // customer is who placed an order, and for which tenant.
 type customer struct {
 	id     string

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -25,6 +26,7 @@ const (
 	deliveryLate
 	stuck
 	conflicting
+	provenLate
 )
 
 // outcomes lists each outcome's share (percent) and mean number of events.
@@ -33,13 +35,14 @@ var outcomes = []struct {
 	percent int
 	events  float64
 }{
-	{onTime, 72, 4},
+	{onTime, 69, 4},
 	{cancelled, 8, 3},      // placed, 0-2 further stages, cancelled
 	{processingLate, 5, 4}, // processing 102-150% of the SLA, then on
 	{shippingLate, 5, 4},   // shipping 102-150% of the SLA, then on
 	{deliveryLate, 5, 4},   // delivered at 102-150% of the SLA
 	{stuck, 3, 2},          // placed and 0-2 further stages, then nothing
 	{conflicting, 2, 4.5},  // full path + cancel (5), or cancel + next stage (avg 4)
+	{provenLate, 3, 4},     // processing in time, its event delayed past the breach: a retraction
 }
 
 // realistic is the demo scenario: orders meet, breach, cancel, stall and
@@ -74,6 +77,8 @@ func (realistic) plan(r *rand.Rand, rules order.Rules) []step {
 		return forwardSteps(t[:1+r.IntN(3)])
 	case conflicting:
 		return conflict(r, rules, t)
+	case provenLate:
+		return provenInTime(r, rules, t)
 	}
 	return forwardSteps(t[:])
 }
@@ -81,9 +86,10 @@ func (realistic) plan(r *rand.Rand, rules order.Rules) []step {
 // maxSpan bounds an order's last emission: every stage time the outcomes
 // draw is within 1.5 times the sum of the SLAs, a conflict adds at most
 // 0.2 of the delivery SLA, and late, swapped and duplicate emissions add at
-// most 10 s + 2 s + 3 s.
+// most 10 s + 2 s + 3 s; a proof published after its breach adds up to the
+// processing SLA, the grace and 4 s.
 func (realistic) maxSpan(rules order.Rules) time.Duration {
-	return 2*(rules.Processing+rules.Shipping+rules.Delivery) + 15*time.Second
+	return 2*(rules.Processing+rules.Shipping+rules.Delivery) + rules.Processing + rules.Grace + 19*time.Second
 }
 
 // pickOutcome draws an outcome by its share.
@@ -141,6 +147,19 @@ func lateShipping(r *rand.Rand, rules order.Rules) []step {
 	return forwardSteps(t[:])
 }
 
+// provenInTime meets every SLA, but the processing event and those after
+// it are published 2-4s after the processing deadline (plus grace): the
+// breach goes out first, and the late event retracts it (SPEC 11).
+func provenInTime(r *rand.Rand, rules order.Rules, t stageTimes) []step {
+	steps := forwardSteps(t[:])
+	delay := rules.Processing - t[1] + rules.Grace + jitter(r, 2*time.Second, 4*time.Second)
+	for i := 1; i < len(steps); i++ {
+		steps[i].delay = delay
+	}
+	steps[1].kind = KindDelayedProof
+	return steps
+}
+
 // cancelAfter keeps the first 1+reached stages, then cancels before the next.
 func cancelAfter(r *rand.Rand, t stageTimes, reached int) []step {
 	steps := forwardSteps(t[:1+reached])
@@ -179,18 +198,21 @@ func scale(r *rand.Rand, d time.Duration, lo, hi float64) time.Duration {
 // scheduleWithAnomalies queues an order's emissions: one pair of consecutive
 // stages may be swapped, any event may be late, and any may be duplicated.
 func (g *Generator) scheduleWithAnomalies(o orderInfo, steps []step) {
+	// A late cancellation could be published after the conflict it sets up,
+	// and a delayed proof is late already: neither gets more anomalies.
+	conflicts := slices.ContainsFunc(steps, func(s step) bool { return s.kind == KindConflict })
 	swap := -1
-	if g.rng.Float64() < outOfOrderRate {
+	if g.rng.Float64() < outOfOrderRate && steps[len(steps)-1].delay == 0 {
 		swap = pickSwap(g.rng, steps)
 	}
 	for i, s := range steps {
-		e := Emission{At: o.start.Add(s.at), Event: g.event(o, s), Kind: s.kind}
+		e := Emission{At: o.start.Add(s.at + s.delay), Event: g.event(o, s), Kind: s.kind}
 		switch {
 		case i == swap:
 			e.At = o.start.Add(steps[i+1].at + jitter(g.rng, 100*time.Millisecond, 2*time.Second))
 			e.Kind = KindOutOfOrder
 		case i == swap+1 && swap >= 0: // the stage overtaken stays on time
-		case s.kind == KindNormal && g.rng.Float64() < lateRate:
+		case s.kind == KindNormal && s.delay == 0 && !conflicts && g.rng.Float64() < lateRate:
 			e.At = e.At.Add(jitter(g.rng, 2*time.Second, 10*time.Second))
 			e.Kind = KindLate
 		}
