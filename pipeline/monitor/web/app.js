@@ -237,7 +237,7 @@
       if (at) setAttr(li.lastChild, "datetime", at);
     });
     const slas = ["processing", "shipping", "delivery"].map((k) => Object.assign({ sla: k }, (v.slas || {})[k] || {}));
-    syncRows($("slas"), slas, (x) => x.sla, 3, (tr, x) => {
+    syncRows($("slas"), slas, (x) => x.sla, 4, (tr, x) => {
       tr.dataset.sla = x.sla;
       setText(tr.cells[0], x.sla);
       setText(tr.cells[1], x.deadline ? fmtTime(x.deadline, x.zone) + (x.calendar ? ", calendar " + x.calendar : "") : "–");
@@ -246,6 +246,7 @@
       if (!b) { b = el("span"); tr.cells[2].appendChild(b); }
       b.className = "badge state " + x.state;
       setText(b, x.state);
+      setText(tr.cells[3], (x.warnings || []).map((w) => pct.format(w.threshold) + " " + fmtClock(w.at) + (w.sent ? " sent" : w.missed ? " missed" : "")).join(", ") || "–");
     });
     const hist = (v.history || []).map((u, i) => Object.assign({ i }, u));
     syncRows($("history"), hist, (u) => u.event_type + "/" + (u.sla || "") + "/" + (u.threshold || "") + "/" + u.emitted_at, 4, (tr, u) => {
