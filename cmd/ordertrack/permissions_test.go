@@ -3,6 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -87,14 +92,26 @@ func TestShippedPermissionsAreTheGrants(t *testing.T) {
 	}
 }
 
-// TestRunAsShippedUser runs the pipeline, its monitor and the read-only
-// commands as the ordertrack user of accounts.conf against a server loaded
-// from that file: an order's whole lifecycle is processed, nothing is denied,
-// and the stop (which unpins the partitions) exits 0.
+// TestRunAsShippedUser runs the pipeline, its monitor, a webhook notifier
+// and the read-only commands as the ordertrack user of accounts.conf
+// against a server loaded from that file: an order's whole lifecycle is
+// processed, another order's SLA timer fires and its breach reaches the
+// webhook, nothing is denied, and the stop (which unpins the partitions)
+// exits 0.
 func TestRunAsShippedUser(t *testing.T) {
 	s := pipelinetest.RunOptions(t, shippedAccounts(t, nil))
-	args := append([]string{"run"}, userArgs(s)...)
-	args = append(args, "--sla.processing", "1h", "--sla.shipping", "1h", "--sla.delivery", "2h",
+	hooks := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks <- string(b)
+	}))
+	defer hook.Close()
+	conf := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, "notify:\n  webhooks:\n    - name: ops\n      url: %q\n", hook.URL), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"run", "--config", conf}, userArgs(s)...)
+	args = append(args, "--sla.processing", "2s", "--sla.shipping", "1h", "--sla.delivery", "2h",
 		"--monitor.listen", "127.0.0.1:0", "--log.level", "debug")
 	run := startMain(t, args...)
 
@@ -114,6 +131,21 @@ func TestRunAsShippedUser(t *testing.T) {
 	}
 	waitOutput(t, run.out, 20*time.Second, "Order placed for Blue Jeans", "Processing started for Blue Jeans",
 		"Item shipped: Blue Jeans", "Item delivered: Blue Jeans")
+	// An SLA timer fires and its breach reaches the webhook (timers and the
+	// notifier's consumer work as the ordertrack user too).
+	body := fmt.Sprintf(`{"order_id":"PERM-2","event_type":"ORDER_PLACED","item_name":"Socks","timestamp":%q}`,
+		time.Now().UTC().Format(time.RFC3339Nano))
+	if _, err := js.Publish(context.Background(), "orders.events.PERM-2", []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-hooks:
+		if !strings.Contains(b, `"PERM-2"`) || !strings.Contains(b, "SLA_BREACH") {
+			t.Errorf("webhook got %s, want PERM-2's SLA_BREACH", b)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no breach of PERM-2 at the webhook within 20s:\n%s", tail(run.errs.String(), 3000))
+	}
 
 	for _, cmd := range [][]string{{"get", "PERM-1", "--history"}, {"status"}, {"health"}, {"dlq", "list"}} {
 		var out, errs syncBuffer
