@@ -18,7 +18,8 @@ var LiveKeys = []string{"sla.", "calendars.", "output.", "log.level", "notify."}
 // IsLive reports whether key changes at a reload.
 func IsLive(key string) bool {
 	for _, l := range LiveKeys {
-		if key == l || strings.HasSuffix(l, ".") && strings.HasPrefix(key, l) {
+		section, isSection := strings.CutSuffix(l, ".")
+		if key == l || isSection && (key == section || strings.HasPrefix(key, l)) {
 			return true
 		}
 	}
@@ -60,7 +61,7 @@ func Hash(c Config) string {
 	v := reflect.ValueOf(c)
 	values := map[string]any{}
 	for _, f := range fields() {
-		if !hashIgnored[f.name] {
+		if !hashIgnored[f.name] && !f.pattern {
 			values[f.name] = v.FieldByIndex(f.index).Interface()
 		}
 	}

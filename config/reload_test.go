@@ -172,17 +172,27 @@ func TestMerge(t *testing.T) {
 	next.Log.Level = "debug"
 	next.Log.Format = "json"
 	next.Streaming.MaxBatch = 9
+	next.Calendars = map[string]Calendar{"wh": {Timezone: "Europe/Berlin", Hours: map[string]string{"mon": "08:00-18:00"}}}
+	next.Instance.Name = "other"
 	got, restart := Merge(run, next)
-	if got.SLA.Processing != time.Minute || got.Notify.MaxAttempts != 2 || got.Log.Level != "debug" {
+	if got.SLA.Processing != time.Minute || got.Notify.MaxAttempts != 2 || got.Log.Level != "debug" || got.Calendars["wh"].Timezone != "Europe/Berlin" {
 		t.Errorf("live keys not taken: %+v", got)
 	}
 	if got.Log.Format != "text" || got.Streaming.MaxBatch != run.Streaming.MaxBatch {
 		t.Errorf("restart keys changed: %+v", got)
 	}
-	if want := []string{"log.format", "streaming.max_batch"}; !slices.Equal(restart, want) {
+	if want := []string{"instance.name", "log.format", "streaming.max_batch"}; !slices.Equal(restart, want) {
 		t.Errorf("restart = %v, want %v", restart, want)
 	}
 	if Hash(run) == Hash(got) || Hash(run) != Hash(Default()) {
 		t.Error("Hash does not follow the configuration")
+	}
+	other := run
+	other.Instance.Name = "another-instance"
+	if Hash(other) != Hash(run) {
+		t.Error("Hash depends on instance.name")
+	}
+	if !IsLive("calendars") || !IsLive("calendars.wh.timezone") || !IsLive("sla.rules") || IsLive("slab") || IsLive("log.format") {
+		t.Error("IsLive")
 	}
 }
