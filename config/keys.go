@@ -235,6 +235,7 @@ func keyHelp() map[string]string {
 		"monitor.listen":             `host:port of the monitoring HTTP endpoint; "" = off`,
 		"monitor.auth_token":         "bearer token the dashboard and APIs require (secret); empty = none",
 		"monitor.allow_insecure":     "serve a non-loopback monitor.listen without monitor.auth_token",
+		"monitor.tenant_label_limit": "most tenants named in ordertrack_sla_outcomes_total; later ones count as other",
 		"log.level":                  "log level: debug, info, warn or error",
 		"log.format":                 "log format: text or json",
 		"notify.webhooks":            "webhooks alerts are POSTed to (a list; set it in the config file)",

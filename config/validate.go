@@ -166,6 +166,9 @@ func (c Config) validateRest(p *problems) {
 	if c.Output.MaxRows < 1 {
 		p.add("output.max_rows", "must be >= 1 (got %d)", c.Output.MaxRows)
 	}
+	if c.Monitor.TenantLabelLimit < 1 {
+		p.add("monitor.tenant_label_limit", "must be at least 1, got %d", c.Monitor.TenantLabelLimit)
+	}
 	if c.Monitor.Listen != "" {
 		p.hostPort("monitor.listen", c.Monitor.Listen)
 		if c.Monitor.AuthToken == "" && !c.Monitor.AllowInsecure && !loopback(c.Monitor.Listen) {

@@ -16,6 +16,7 @@ func (b *batch) counts(done []*group) batchCounts {
 			c.inputs = append(c.inputs, in.md)
 		}
 		c.keys = append(c.keys, classify(g)...)
+		c.ended = append(c.ended, endings(g)...)
 	}
 	for _, sc := range b.slots {
 		if sc.acked {

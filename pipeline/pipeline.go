@@ -71,7 +71,7 @@ func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
 	p := &Pipeline{
 		js: js, prov: prov, topo: prov.Topology, orders: prov.Orders, cfg: opts.Config,
 		rules: opts.LiveRules, log: opts.Log, now: opts.Now, onUpdates: opts.OnUpdates,
-		cacheLimit: opts.CacheLimit, metrics: &Stats{},
+		cacheLimit: opts.CacheLimit, metrics: &Stats{outcomes: slaOutcomes{limit: opts.Config.Monitor.TenantLabelLimit}},
 	}
 	if p.rules == nil {
 		fixed := RulesFrom(opts.Config)

@@ -48,6 +48,7 @@ type Stats struct {
 	batchSize *Histogram
 	batchDur  *Histogram
 	latency   map[string]*Histogram // by source: "event", "sla_check"
+	outcomes  slaOutcomes
 }
 
 // EventKey classifies processed inputs: the input event type (or
@@ -93,6 +94,7 @@ type batchCounts struct {
 	events  int                      // input events and order checks applied
 	keys    []EventKey
 	updates []order.Update
+	ended   []ended // SLAs that reached an outcome
 }
 
 // applied counts a batch's committed work: inputs by type and outcome,
@@ -104,6 +106,7 @@ func (s *Stats) applied(c batchCounts) {
 	now := time.Now()
 	s.Events.Add(uint64(c.events))
 	s.Updates.Add(uint64(len(c.updates)))
+	s.outcomes.add(c.ended)
 	for _, md := range c.inputs {
 		if md.NumDelivered > 1 {
 			s.Redeliveries.Add(1)
@@ -180,6 +183,10 @@ func (s *Stats) EventCounts() map[EventKey]uint64 {
 	defer s.mu.Unlock()
 	return copyMap(s.events)
 }
+
+// SLAOutcomes returns how many SLAs ended in each outcome, by SLA and
+// tenant (ordertrack_sla_outcomes_total).
+func (s *Stats) SLAOutcomes() map[OutcomeKey]uint64 { return s.outcomes.snapshot() }
 
 // WarningsBySLA returns the SLA_AT_RISK warnings emitted, by SLA.
 func (s *Stats) WarningsBySLA() map[order.SLA]uint64 {

@@ -18,7 +18,7 @@ const scrapeTimeout = 3 * time.Second
 // descs are the metric descriptions of the collector.
 type descs struct {
 	events, batches, updates, breaches, dead, conflicts, redeliveries *prometheus.Desc
-	warnings                                                          *prometheus.Desc
+	warnings, outcomes                                                *prometheus.Desc
 	batchSize, batchDuration, latency                                 *prometheus.Desc
 	lag, ackPending, redelivered, owned, connected                    *prometheus.Desc
 	openOrders, timers, scanAge                                       *prometheus.Desc
@@ -34,6 +34,7 @@ func newDescs() descs {
 		updates:       d("updates_emitted_total", "Updates and alerts emitted to ORDER_UPDATES."),
 		breaches:      d("sla_breaches_total", "SLA breaches emitted, by SLA.", "sla"),
 		warnings:      d("sla_warnings_total", "SLA_AT_RISK warnings emitted, by SLA.", "sla"),
+		outcomes:      d("sla_outcomes_total", "SLAs that ended, by SLA, tenant (past monitor.tenant_label_limit: other) and outcome (met, breached, cancelled, retracted).", "sla", "tenant", "outcome"),
 		dead:          d("dead_letters_total", "Input messages sent to ORDER_DLQ, by reason.", "reason"),
 		conflicts:     d("kv_conflicts_total", "Order state writes that lost a compare-and-set and were retried."),
 		redeliveries:  d("redeliveries_total", "Processed messages that JetStream had delivered more than once."),
@@ -98,6 +99,9 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric, st *pipeline.Stats
 	for _, sla := range order.SLAs {
 		counter(ch, c.d.breaches, br[sla], string(sla))
 		counter(ch, c.d.warnings, wr[sla], string(sla))
+	}
+	for k, v := range st.SLAOutcomes() {
+		counter(ch, c.d.outcomes, v, string(k.SLA), k.Tenant, string(k.Outcome))
 	}
 	for r, v := range st.DeadLetters() {
 		counter(ch, c.d.dead, v, string(r))
