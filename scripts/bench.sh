@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds ordertrack and runs its benchmark on this machine: raw JetStream
 # baseline, the NATS-only ceiling for the pipeline's work per event,
-# pipeline throughput, latency at a fixed rate, SLA breach lateness and
+# pipeline throughput (spread: every event of an order in another batch,
+# the headline; then interleaved), latency at a fixed rate, SLA breach lateness and
 # memory with open orders. Takes about 5 minutes by default.
 #
 #   scripts/bench.sh                      # full run, table on stdout

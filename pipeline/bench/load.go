@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -108,4 +109,31 @@ func placedEvent(id string, i int, ts time.Time) []byte {
 // benchOrderID names the i-th order of a phase.
 func benchOrderID(phase string, i int) string {
 	return fmt.Sprintf("%s-%07d", phase, i)
+}
+
+// spread reorders events so that every event of an order lands in a
+// different batch, as on a real day where an order's events are hours
+// apart: every order's first event, then every order's second, and so on
+// (all placed, then all processing, ...). Within a round the generator's
+// order is kept. The interleaved order of sampleEvents lets one batch hold
+// several events of an order, which coalesces its state writes and timers.
+func spread(evs []prepared) []prepared {
+	nth := make([]int, len(evs))
+	seen := map[string]int{}
+	rounds := 0
+	for i, ev := range evs {
+		id := ev.key[:strings.IndexByte(ev.key, '|')]
+		nth[i] = seen[id]
+		seen[id]++
+		rounds = max(rounds, seen[id])
+	}
+	out := make([]prepared, 0, len(evs))
+	for round := range rounds {
+		for i, ev := range evs {
+			if nth[i] == round {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
 }

@@ -51,11 +51,13 @@ func (r *Report) add(phase, metric string, v float64, unit string) *Metric {
 	return &r.Metrics[len(r.Metrics)-1]
 }
 
-// atLeast records a value that must reach target.
-func (r *Report) atLeast(phase, metric string, v float64, unit string, target float64) {
+// atLeast records a value that must reach target. The returned metric
+// may get a note before the next one is recorded.
+func (r *Report) atLeast(phase, metric string, v float64, unit string, target float64) *Metric {
 	pass := v >= target
 	r.Metrics = append(r.Metrics, Metric{Phase: phase, Metric: metric, Value: v, Unit: unit,
 		Target: ">= " + formatValue(target, unit), Pass: &pass})
+	return &r.Metrics[len(r.Metrics)-1]
 }
 
 // atMost records a value that must not exceed target. The returned metric

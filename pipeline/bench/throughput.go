@@ -9,10 +9,25 @@ import (
 	"time"
 )
 
-// benchThroughput publishes the sample scenario's interleaved lifecycles as
-// fast as possible and times until the pipeline has stored every output
-// (one per event in this scenario).
+// benchThroughput measures the pipeline on two orderings of the same
+// lifecycles, each published as fast as possible on a fresh server and
+// timed until every output is stored (one per event in this scenario):
+// spread, the headline (every event of an order in a different batch, as
+// on a real day), then interleaved (an order's events close together, so a
+// batch may hold several of them and coalesce their writes and timers).
 func (r *benchRun) benchThroughput(ctx context.Context) error {
+	for _, w := range []struct {
+		name  string
+		order func([]prepared) []prepared
+	}{{"spread", spread}, {"interleaved", nil}} {
+		if err := r.throughputOf(ctx, w.name, w.order); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *benchRun) throughputOf(ctx context.Context, workload string, reorder func([]prepared) []prepared) error {
 	e, err := r.env(ctx, r.cfg)
 	if err != nil {
 		return err
@@ -23,10 +38,15 @@ func (r *benchRun) benchThroughput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if reorder != nil {
+		evs = reorder(evs)
+	}
 	n := len(evs)
-	stopProfile, err := r.startProfile()
-	if err != nil {
-		return err
+	stopProfile := func() {}
+	if workload == "spread" {
+		if stopProfile, err = r.startProfile(); err != nil {
+			return err
+		}
 	}
 	begin := time.Now()
 	for _, ev := range evs {
@@ -45,29 +65,37 @@ func (r *benchRun) benchThroughput(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.pipeRate = perSecond(n, took)
-	r.report.add("throughput", "events published", float64(n), "")
-	r.report.add("throughput", "input publish rate (while the pipeline runs)", perSecond(n, published), "events/s")
-	r.report.atLeast("throughput", "pipeline events/s (publish to all outputs stored)", r.pipeRate, "events/s", 30_000)
+	rate := perSecond(n, took)
+	phase := "throughput " + workload
+	r.report.add(phase, "events published", float64(n), "")
+	r.report.add(phase, "input publish rate (while the pipeline runs)", perSecond(n, published), "events/s")
+	if workload != "spread" {
+		r.report.add(phase, "pipeline events/s (publish to all outputs stored)", rate, "events/s").Note =
+			"an order's events close together: a batch may coalesce several"
+		return r.writeAmplification(ctx, e, phase, n)
+	}
+	r.pipeRate = rate
+	r.report.atLeast(phase, "pipeline events/s (publish to all outputs stored)", rate, "events/s", 20_000).Note =
+		"every event of an order in a different batch (headline)"
 	if r.rawPublish > 0 {
-		r.report.add("throughput", "pipeline / raw async publish", r.pipeRate/r.rawPublish, "x")
+		r.report.add(phase, "pipeline / raw async publish", rate/r.rawPublish, "x")
 	}
 	if r.ceilingRate > 0 {
-		r.report.add("throughput", "pipeline / NATS-only ceiling", r.pipeRate/r.ceilingRate, "x")
+		r.report.add(phase, "pipeline / NATS-only ceiling", rate/r.ceilingRate, "x")
 	}
 	st := e.p.Stats()
 	if b := st.Batches.Load(); b > 0 {
-		r.report.add("throughput", "mean batch size", float64(st.Messages.Load())/float64(b), "events")
+		r.report.add(phase, "mean batch size", float64(st.Messages.Load())/float64(b), "events")
 	}
 	if c := st.Conflicts.Load(); c > 0 {
-		r.report.add("throughput", "CAS conflicts", float64(c), "")
+		r.report.add(phase, "CAS conflicts", float64(c), "")
 	}
-	return r.writeAmplification(ctx, e, n)
+	return r.writeAmplification(ctx, e, phase, n)
 }
 
 // writeAmplification reports how many messages JetStream stored per input
 // event, by stream: every one is a file-store write the server pays for.
-func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, n int) error {
+func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, phase string, n int) error {
 	total := 0.0
 	var parts []string
 	for _, name := range []string{"ORDER_EVENTS", "KV_ORDERS", "ORDER_UPDATES", "ORDER_SLA", "ORDER_DLQ"} {
@@ -83,7 +111,7 @@ func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, n int) e
 		total += per
 		parts = append(parts, fmt.Sprintf("%s %.2f", name, per))
 	}
-	r.report.add("throughput", "messages stored per input event", total, "x").Note = strings.Join(parts, ", ")
+	r.report.add(phase, "messages stored per input event", total, "x").Note = strings.Join(parts, ", ")
 	return nil
 }
 
