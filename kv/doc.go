@@ -7,5 +7,7 @@
 // subject: a caller fires the writes of a whole micro-batch, then waits for
 // all of them, which is what makes the pipeline fast. A write may carry a TTL
 // (retention of completed orders); unlike jetstream.KeyValue.Update it keeps
-// it. Library errors are translated here: ErrNotFound, ErrConflict.
+// it. Library errors are translated here: ErrNotFound (Read), ErrKeyExists
+// and ErrStaleRevision (both ErrConflict), ErrBucketNotFound (Lookup,
+// Inspect). Readers use Lookup, Read and Scan; the pipeline uses Open.
 package kv

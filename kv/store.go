@@ -124,6 +124,7 @@ func isValue(h nats.Header) bool {
 // Write is an asynchronous compare-and-set in flight.
 type Write struct {
 	key string
+	rev uint64 // the expected revision
 	f   jetstream.PubAckFuture
 }
 
@@ -145,18 +146,22 @@ func (s *Store) WriteAsync(key string, value []byte, rev uint64, ttl time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("write order %s: %w", key, err)
 	}
-	return &Write{key: key, f: f}, nil
+	return &Write{key: key, rev: rev, f: f}, nil
 }
 
-// Wait returns the new revision once the write is stored, ErrConflict if the
-// revision did not match, or another error.
+// Wait returns the new revision once the write is stored; if the revision
+// did not match, ErrKeyExists (a create) or ErrStaleRevision (an update),
+// both wrapping ErrConflict; or another error.
 func (w *Write) Wait(ctx context.Context) (uint64, error) {
 	select {
 	case ack := <-w.f.Ok():
 		return ack.Sequence, nil
 	case err := <-w.f.Err():
+		if isConflict(err) && w.rev == 0 {
+			return 0, fmt.Errorf("create order %s: %w", w.key, ErrKeyExists)
+		}
 		if isConflict(err) {
-			return 0, fmt.Errorf("write order %s: %w", w.key, ErrConflict)
+			return 0, fmt.Errorf("update order %s at revision %d: %w", w.key, w.rev, ErrStaleRevision)
 		}
 		return 0, fmt.Errorf("write order %s: %w", w.key, err)
 	case <-ctx.Done():

@@ -43,14 +43,14 @@ func TestCompareAndSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := write(t, s, "ORD-1", "again", 0, 0); !errors.Is(err, kv.ErrConflict) {
+	if _, err := write(t, s, "ORD-1", "again", 0, 0); !errors.Is(err, kv.ErrConflict) || !errors.Is(err, kv.ErrKeyExists) {
 		t.Fatalf("create over an existing key: %v, want ErrConflict", err)
 	}
 	rev2, err := write(t, s, "ORD-1", "v2", rev, 0)
 	if err != nil || rev2 <= rev {
 		t.Fatalf("update: rev %d err %v", rev2, err)
 	}
-	if _, err := write(t, s, "ORD-1", "stale", rev, 0); !errors.Is(err, kv.ErrConflict) {
+	if _, err := write(t, s, "ORD-1", "stale", rev, 0); !errors.Is(err, kv.ErrConflict) || !errors.Is(err, kv.ErrStaleRevision) {
 		t.Fatalf("stale revision: %v, want ErrConflict", err)
 	}
 	e, _ = s.Get(ctx, "ORD-1")
@@ -105,5 +105,38 @@ func TestOpenRefusesConflictingBucket(t *testing.T) {
 	_, err := kv.Open(context.Background(), js, kv.Options{Replicas: 3})
 	if !errors.Is(err, kv.ErrBucketConflict) {
 		t.Fatalf("replicas mismatch: %v, want ErrBucketConflict", err)
+	}
+}
+
+// TestReadersSeeErrNotFound: a reader's Lookup and Read return the
+// documented sentinels, and Scan sees every stored value.
+func TestReadersSeeErrNotFound(t *testing.T) {
+	t.Parallel()
+	s, js := setup(t)
+	ctx := context.Background()
+	if _, err := kv.Lookup(ctx, js, "NOPE"); !errors.Is(err, kv.ErrBucketNotFound) {
+		t.Errorf("Lookup of a missing bucket: %v, want ErrBucketNotFound", err)
+	}
+	r, err := kv.Lookup(ctx, js, "ORDERS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(ctx, "ORD-9"); !errors.Is(err, kv.ErrNotFound) {
+		t.Errorf("Read of a missing key: %v, want ErrNotFound", err)
+	}
+	for _, k := range []string{"ORD-9", "ORD-10"} {
+		if _, err := write(t, s, k, "v-"+k, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if e, err := r.Read(ctx, "ORD-9"); err != nil || string(e.Value) != "v-ORD-9" {
+		t.Errorf("Read: %+v %v", e, err)
+	}
+	seen := map[string]string{}
+	if err := r.Scan(ctx, func(k string, v []byte) { seen[k] = string(v) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen["ORD-10"] != "v-ORD-10" {
+		t.Errorf("Scan saw %v", seen)
 	}
 }

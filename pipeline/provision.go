@@ -132,7 +132,7 @@ func updatesStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 func dlqStream(t Topology, cfg config.Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name: DLQStream, Description: "ordertrack dead letters: original bytes, reason in headers",
-		Subjects: []string{t.Prefix + ".dlq.>"},
+		Subjects: []string{t.DLQWildcard()},
 		Storage:  jetstream.FileStorage, Replicas: cfg.NATS.Replicas,
 		Duplicates: cfg.Streaming.DuplicateWindow,
 	}
@@ -197,19 +197,9 @@ func limitsDiffer(have, want jetstream.StreamConfig) bool {
 // Any other difference is left to compareStream.
 func addSubjects(ctx context.Context, js jetstream.JetStream, s jetstream.Stream, want jetstream.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
 	have := s.CachedInfo().Config
-	var missing []string
-	for _, w := range want.Subjects {
-		if !slices.Contains(have.Subjects, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, h := range have.Subjects {
-		if !slices.Contains(want.Subjects, h) {
-			return s, nil // not a subset: a conflict, reported by compareStream
-		}
-	}
+	missing := addable(have, want)
 	if len(missing) == 0 {
-		return s, nil
+		return s, nil // nothing to add, or not a subset: a conflict, reported by compareStream
 	}
 	have.Subjects = want.Subjects
 	updated, err := js.UpdateStream(ctx, have)

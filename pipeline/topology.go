@@ -127,6 +127,37 @@ func (t Topology) AlertFilter(sla order.SLA) string {
 	return t.Prefix + ".alerts." + string(sla) + ".*"
 }
 
+// UpdatesWildcard matches every lifecycle update on ORDER_UPDATES.
+func (t Topology) UpdatesWildcard() string { return t.Prefix + ".updates.>" }
+
+// OrderAlertsFilter matches every breach and retraction of one order.
+func (t Topology) OrderAlertsFilter(orderID string) string { return t.Prefix + ".alerts.*." + orderID }
+
+// WarningFilter matches the at-risk warnings of one SLA.
+func (t Topology) WarningFilter(sla order.SLA) string {
+	return t.Prefix + ".warnings." + string(sla) + ".*"
+}
+
+// DLQWildcard matches every dead letter.
+func (t Topology) DLQWildcard() string { return t.Prefix + ".dlq.>" }
+
+// DLQReason returns the reason token of a dead letter's subject.
+func (t Topology) DLQReason(subject string) (order.Reason, bool) {
+	r, ok := strings.CutPrefix(subject, t.Prefix+".dlq.")
+	return order.Reason(r), ok
+}
+
+// IsFired reports whether a subject is a fired SLA check's.
+func (t Topology) IsFired(subject string) bool {
+	return strings.HasPrefix(subject, t.Prefix+".sla.fired.")
+}
+
+// IsEvent reports whether a subject is an input event's (as published or
+// as stored).
+func (t Topology) IsEvent(subject string) bool {
+	return strings.HasPrefix(subject, t.Prefix+".events.")
+}
+
 // AlertsWildcard matches every breach and retraction on ORDER_UPDATES.
 func (t Topology) AlertsWildcard() string { return t.Prefix + ".alerts.>" }
 

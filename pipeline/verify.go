@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -48,6 +49,10 @@ func VerifyStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 		return nil, fmt.Errorf("look up stream %s: %w", want.Name, err)
 	}
 	info := s.CachedInfo()
+	if missing := addable(info.Config, want); len(missing) > 0 {
+		return nil, conflict("run 'ordertrack run', which adds them in place (no message is lost)",
+			"stream %s lacks subjects %v", want.Name, missing)
+	}
 	if err := compareStream(info.Config, want); err != nil {
 		return nil, err
 	}
@@ -57,6 +62,23 @@ func VerifyStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 			want.Name, info.Config.MaxAge, info.Config.Duplicates, want.MaxAge, want.Duplicates)
 	}
 	return info, nil
+}
+
+// addable returns the subjects of want a stream lacks when it has no
+// others: what Provision's addSubjects adds in place.
+func addable(have, want jetstream.StreamConfig) []string {
+	var missing []string
+	for _, w := range want.Subjects {
+		if !slices.Contains(have.Subjects, w) {
+			missing = append(missing, w)
+		}
+	}
+	for _, h := range have.Subjects {
+		if !slices.Contains(want.Subjects, h) {
+			return nil
+		}
+	}
+	return missing
 }
 
 // VerifyBucket checks the ORDERS bucket as Provision opens it, without

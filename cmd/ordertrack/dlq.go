@@ -26,14 +26,6 @@ import (
 // bodyPreview is how many bytes of a dead letter's body list shows.
 const bodyPreview = 60
 
-// reasons are the values of --reason (SPEC section 7).
-var reasons = []order.Reason{
-	order.ReasonTooLarge, order.ReasonInvalidJSON, order.ReasonMissingOrderID, order.ReasonInvalidOrderID,
-	order.ReasonSubjectMismatch, order.ReasonUnknownEventType, order.ReasonInvalidTimestamp,
-	order.ReasonFutureTimestamp, order.ReasonInvalidField, order.ReasonMaxDeliveries,
-	order.ReasonNotifyFailed,
-}
-
 // dlqCommand lists or replays the dead letters of ORDER_DLQ.
 func (m *Main) dlqCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -51,8 +43,8 @@ func (m *Main) dlqCommand() *cobra.Command {
 }
 
 func reasonList() string {
-	s := make([]string, len(reasons))
-	for i, r := range reasons {
+	s := make([]string, len(order.Reasons))
+	for i, r := range order.Reasons {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ", ")
@@ -70,19 +62,20 @@ func (m *Main) dlqSource(load configLoader, reason string) (*conn, config.Config
 	if err != nil {
 		return nil, cfg, "", err
 	}
-	filter := cfg.Subjects.Prefix + ".dlq.>"
+	topo := pipeline.TopologyOf(cfg)
+	filter := topo.DLQWildcard()
 	if reason != "" {
 		if !validReason(reason) {
 			return nil, cfg, "", fmt.Errorf("--reason %q is not a dead-letter reason; use one of %s", reason, reasonList())
 		}
-		filter = cfg.Subjects.Prefix + ".dlq." + reason
+		filter = topo.DLQSubject(order.Reason(reason))
 	}
 	c, err := dial(cfg, "ordertrack dlq", false, m.logger(cfg))
 	return c, cfg, filter, err
 }
 
 func validReason(r string) bool {
-	for _, x := range reasons {
+	for _, x := range order.Reasons {
 		if string(x) == r {
 			return true
 		}
@@ -308,14 +301,15 @@ type replayer struct {
 // check.
 func (r *replayer) target(l deadLetter) (string, bool) {
 	src := l.SourceSubject
-	if strings.HasPrefix(src, r.prefix+".sla.fired.") {
+	topo := pipeline.Topology{Prefix: r.prefix}
+	if topo.IsFired(src) {
 		return src, true
 	}
-	if !strings.HasPrefix(src, r.prefix+".events.") {
+	if !topo.IsEvent(src) {
 		return "", false
 	}
 	id := pipeline.OrderFromSubject(src)
-	return pipeline.Topology{Prefix: r.prefix}.EventSubject(id), id != ""
+	return topo.EventSubject(id), id != ""
 }
 
 // replay publishes one dead letter and, once the publish is stored, deletes

@@ -114,8 +114,8 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	printPartitions(w, r.Partitions)
 	printInstances(w, r.Instances)
 	if r.Orders != nil {
-		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, stageNames(monitor.OpenStages)))
-		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, stageNames(monitor.ClosedStages)))
+		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, stageNames(order.OpenStages)))
+		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, stageNames(order.ClosedStages)))
 	}
 	slas := stageNamesSLA()
 	if r.Timers != nil {

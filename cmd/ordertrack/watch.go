@@ -48,7 +48,7 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 		return err
 	}
 	defer c.close()
-	filters := watchFilters(cfg.Subjects.Prefix, o.id, o.alerts)
+	filters := watchFilters(pipeline.TopologyOf(cfg), o.id, o.alerts)
 	cons, err := c.js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 	})
@@ -66,10 +66,10 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 }
 
 // watchFilters returns the ORDER_UPDATES subjects to follow.
-func watchFilters(prefix, id string, alertsOnly bool) []string {
-	updates, alerts, warnings := prefix+".updates.>", prefix+".alerts.>", prefix+".warnings.>"
+func watchFilters(topo pipeline.Topology, id string, alertsOnly bool) []string {
+	updates, alerts, warnings := topo.UpdatesWildcard(), topo.AlertsWildcard(), topo.WarningsWildcard()
 	if id != "" {
-		updates, alerts, warnings = prefix+".updates."+id, prefix+".alerts.*."+id, prefix+".warnings.*."+id
+		updates, alerts, warnings = topo.UpdateSubject(id), topo.OrderAlertsFilter(id), topo.OrderWarnings(id)
 	}
 	if alertsOnly {
 		return []string{alerts, warnings}

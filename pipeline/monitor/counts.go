@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -54,12 +53,10 @@ func CountWarnings(ctx context.Context, js jetstream.JetStream, topo pipeline.To
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
 	}
-	if !slices.Contains(s.CachedInfo().Config.Subjects, topo.Prefix+".warnings.>") {
+	if !slices.Contains(s.CachedInfo().Config.Subjects, topo.WarningsWildcard()) {
 		return map[order.SLA]uint64{}, nil
 	}
-	return countBySLA(ctx, js, pipeline.UpdatesStream, func(sla order.SLA) string {
-		return fmt.Sprintf("%s.warnings.%s.*", topo.Prefix, sla)
-	})
+	return countBySLA(ctx, js, pipeline.UpdatesStream, topo.WarningFilter)
 }
 
 func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filter func(order.SLA) string) (map[order.SLA]uint64, error) {
@@ -126,13 +123,15 @@ func CountDeadLetters(ctx context.Context, js jetstream.JetStream, topo pipeline
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(topo.Prefix+".dlq.>"))
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(topo.DLQWildcard()))
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
 	}
 	out := map[string]uint64{}
 	for subj, n := range info.State.Subjects {
-		out[strings.TrimPrefix(subj, topo.Prefix+".dlq.")] += n
+		if r, ok := topo.DLQReason(subj); ok {
+			out[string(r)] += n
+		}
 	}
 	return out, nil
 }

@@ -157,7 +157,7 @@ func (c *collector) collectScan(ch chan<- prometheus.Metric) {
 	if !ok {
 		return
 	}
-	for _, st := range OpenStages {
+	for _, st := range order.OpenStages {
 		gauge(ch, c.d.openOrders, float64(sc.orders[st]), string(st))
 	}
 	for _, sla := range order.SLAs {

@@ -2,10 +2,10 @@ package monitor
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -36,44 +36,12 @@ func OrdersByStatus(ctx context.Context, js jetstream.JetStream) (map[order.Stag
 // under a steady stream of writes the watch's end-of-initial-values marker
 // may not come for a long time.
 func ScanOrders(ctx context.Context, js jetstream.JetStream, visit func(s order.State, ok bool)) error {
-	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	st, err := kv.Lookup(ctx, js, pipeline.OrdersBucket)
 	if err != nil {
-		return fmt.Errorf("bucket %s: %w", pipeline.OrdersBucket, err)
+		return err
 	}
-	st, err := kv.Status(ctx)
-	if err != nil {
-		return fmt.Errorf("bucket %s: %w", pipeline.OrdersBucket, err)
-	}
-	last := uint64(0) // last revision when the scan starts; 0: unknown
-	if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok {
-		last = bs.StreamInfo().State.LastSeq
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok || e == nil {
-				return nil // end of the initial values
-			}
-			s, err := pipeline.DecodeState(e.Value())
-			visit(s, err == nil)
-			if last > 0 && e.Revision() >= last {
-				return nil // every value stored when the scan started was seen
-			}
-		case <-ctx.Done():
-			return fmt.Errorf("scan bucket %s: %w", pipeline.OrdersBucket, ctx.Err())
-		}
-	}
+	return st.Scan(ctx, func(_ string, value []byte) {
+		s, err := pipeline.DecodeState(value)
+		visit(s, err == nil)
+	})
 }
-
-// OpenStages are the statuses of open orders, in lifecycle order.
-var OpenStages = []order.Stage{order.StageOrder, order.StageProcessing, order.StageShipped}
-
-// ClosedStages are the final statuses.
-var ClosedStages = []order.Stage{order.StageDelivered, order.StageCancelled}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -65,19 +66,19 @@ type Stories struct {
 // Story reads one order's state and, with history, its outputs from
 // ORDER_UPDATES in the order they were stored.
 func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory, error) {
-	kv, err := r.JS.KeyValue(ctx, pipeline.OrdersBucket)
+	orders, err := kv.Lookup(ctx, r.JS, pipeline.OrdersBucket)
 	if err != nil {
-		return OrderStory{}, fmt.Errorf("bucket %s: %w (has the pipeline run? start it with 'ordertrack run')", pipeline.OrdersBucket, err)
+		return OrderStory{}, fmt.Errorf("%w (has the pipeline run? start it with 'ordertrack run')", err)
 	}
-	e, err := kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	e, err := orders.Read(ctx, id)
+	if errors.Is(err, kv.ErrNotFound) {
 		return OrderStory{}, fmt.Errorf("%w: order %s not found in bucket %s: no event of it was processed, or it finished more than retention.completed_orders (%s) ago",
 			ErrOrderNotFound, id, pipeline.OrdersBucket, order.HumanDuration(r.Retention))
 	}
 	if err != nil {
 		return OrderStory{}, fmt.Errorf("get order %s: %w", id, err)
 	}
-	s, err := pipeline.DecodeState(e.Value())
+	s, err := pipeline.DecodeState(e.Value)
 	if err != nil {
 		return OrderStory{}, fmt.Errorf("order %s: stored value does not decode: %w", id, err)
 	}
@@ -85,7 +86,7 @@ func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory
 	if r.Now != nil {
 		now = r.Now
 	}
-	v := OrderStory{Order: s, Revision: e.Revision(), At: now()}
+	v := OrderStory{Order: s, Revision: e.Revision, At: now()}
 	v.Deadlines = SLAStatuses(s, r.Rules, v.At)
 	v.Rule = r.Rules.Terms(s).Rule
 	if history {
