@@ -29,6 +29,11 @@ type Grant struct {
 // probeName is an order id and a consumer name that never exist.
 const probeName = "ordertrack-permission-probe"
 
+// ProbeHeader marks the messages of CheckPermissions. JetStream stores none
+// of them, but a core NATS subscriber to an output subject (orders.alerts.>)
+// sees one per grant and start, and can skip it by this header.
+const ProbeHeader = "Ordertrack-Probe"
+
 // Grants lists the permissions ordertrack needs on topology t: its output,
 // timer, dead-letter and KV subjects, the JetStream API calls on its own
 // streams and consumers, acks, flow control and reply inboxes. Whoever adds
@@ -40,7 +45,7 @@ func Grants(t Topology) []Grant {
 		pub(p+".alerts.>", "SLA breaches and retractions", p+".alerts.processing."+probeName),
 		pub(p+".warnings.>", "SLA at-risk warnings", p+".warnings.processing."+probeName),
 		pub(p+".sla.>", "SLA timers (message schedules) and their cancellation", p+".sla.sched.0.processing."+probeName),
-		pub(p+".dlq.>", "dead letters", p+".dlq.invalid_json"),
+		pub(p+".dlq.>", "dead letters", p+".dlq."+probeName),
 		pub("$KV."+OrdersBucket+".>", "order state writes (compare-and-set)", "$KV."+OrdersBucket+"."+probeName),
 		pub("$KV."+InstancesBucket+".>", "instance heartbeats (partition ownership)", "$KV."+InstancesBucket+"."+probeName),
 		pub("$JS.API.INFO", "health: JetStream account info", ""),
@@ -145,6 +150,7 @@ func probe(nc *nats.Conn, g Grant) error {
 	}
 	m := nats.NewMsg(subject)
 	m.Header.Set("Nats-Expected-Stream", probeName)
+	m.Header.Set(ProbeHeader, "permissions")
 	m.Data = []byte(probeName)
 	return nc.PublishMsg(m)
 }
