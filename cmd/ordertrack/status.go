@@ -46,7 +46,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	}
 	defer c.close()
 	st := monitor.StatusReader{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
-		Webhooks: webhookNames(cfg.Notify)}
+		Webhooks: func() []string { return webhookNames(cfg.Notify) }}
 	if orders {
 		// One read of the bucket counts both; Orders runs before Timers.
 		rules := pipeline.RulesFrom(cfg)

@@ -56,6 +56,9 @@ type Options struct {
 	// (order stories, the at-risk list); called per request and per scan,
 	// so a reload is seen. Default: order.DefaultRules().
 	Rules func() order.Rules
+	// Webhooks, if set, names the configured webhooks whose backlog
+	// /api/status reports (live: read at each sample).
+	Webhooks func() []string
 	// Retention is retention.completed_orders, named when an order is not
 	// found.
 	Retention time.Duration
@@ -119,7 +122,7 @@ func Start(o Options) (*Server, error) {
 		o.Rules = order.DefaultRules
 	}
 	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
-	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders, Timers: s.scannedTimers}, interval: o.StatusEvery}
+	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders, Timers: s.scannedTimers, Webhooks: o.Webhooks}, interval: o.StatusEvery}
 	s.feed = newFeed(s.log, s.output)
 	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())

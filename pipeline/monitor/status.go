@@ -66,7 +66,7 @@ type StatusReader struct {
 	Orders   func(context.Context) (map[order.Stage]uint64, error)
 	// Webhooks, when set, names the configured webhooks (notify.webhooks)
 	// whose backlog Status reports.
-	Webhooks []string
+	Webhooks func() []string
 	// Timers, when set, counts the pending SLA deadlines by SLA (from the
 	// orders' states, see CountTimers); nil leaves pending_sla_timers out.
 	Timers func(context.Context) (map[order.SLA]uint64, error)
@@ -126,8 +126,10 @@ func (s StatusReader) counts(ctx context.Context, r *Status) error {
 	if r.DeadLetters, err = CountDeadLetters(ctx, s.JS, s.Topology); err != nil {
 		return err
 	}
-	if len(s.Webhooks) > 0 {
-		r.Webhooks = notify.PendingOf(ctx, s.JS, s.Topology, s.Webhooks)
+	if s.Webhooks != nil {
+		if names := s.Webhooks(); len(names) > 0 {
+			r.Webhooks = notify.PendingOf(ctx, s.JS, s.Topology, names)
+		}
 	}
 	if s.Orders != nil {
 		orders, err := s.Orders(ctx)
