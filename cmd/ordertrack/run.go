@@ -90,7 +90,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.nc, JS: c.js,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
-			Webhooks: func() []string { return webhookNames(live.cfg.Config().Notify) },
+			Webhooks:   func() []string { return webhookNames(live.cfg.Config().Notify) },
 			Collectors: []prometheus.Collector{notifyMetrics, newReloadCollector(reloader)}})
 		if err != nil {
 			return err
