@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/deadletter"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -27,16 +28,16 @@ func cli(s *started, args ...string) (int, string, string) {
 }
 
 // listLetters returns the dead letters `dlq list --json` prints.
-func listLetters(t *testing.T, s *started, extra ...string) []deadLetter {
+func listLetters(t *testing.T, s *started, extra ...string) []deadletter.Letter {
 	t.Helper()
 	code, out, errs := cli(s, append([]string{"dlq", "list", "--json"}, extra...)...)
 	if code != 0 {
 		t.Fatalf("dlq list: exit %d: %s", code, errs)
 	}
-	var ls []deadLetter
+	var ls []deadletter.Letter
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
-		var l deadLetter
+		var l deadletter.Letter
 		if err := dec.Decode(&l); err != nil {
 			t.Fatalf("dlq list --json: %v in %q", err, out)
 		}
@@ -45,9 +46,9 @@ func listLetters(t *testing.T, s *started, extra ...string) []deadLetter {
 	return ls
 }
 
-func waitLetters(t *testing.T, s *started, n int, extra ...string) []deadLetter {
+func waitLetters(t *testing.T, s *started, n int, extra ...string) []deadletter.Letter {
 	t.Helper()
-	var ls []deadLetter
+	var ls []deadletter.Letter
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		if ls = listLetters(t, s, extra...); len(ls) < n {
 			return fmt.Errorf("%d dead letters %v, want %d", len(ls), extra, n)
@@ -166,18 +167,5 @@ func TestDLQListAndReplay(t *testing.T) {
 	}
 	if code := s.stop(t); code != 0 {
 		t.Errorf("exit %d", code)
-	}
-}
-
-func TestPreviewEscapes(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ in, want string }{
-		{`{"a":1}`, `{"a":1}`},
-		{"bad\xff\x00\n\\ é", `bad\xff\x00\n\\ é`},
-		{strings.Repeat("x", 70), strings.Repeat("x", 60) + "... (70 bytes)"},
-	} {
-		if got := preview([]byte(tc.in)); got != tc.want {
-			t.Errorf("preview(%q) = %s, want %s", tc.in, got, tc.want)
-		}
 	}
 }

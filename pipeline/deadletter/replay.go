@@ -1,0 +1,75 @@
+package deadletter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+)
+
+// Replayer republishes dead letters to their input subjects (and re-sends
+// notify_failed ones to their webhook), reporting each step on Out.
+type Replayer struct {
+	JS     jetstream.JetStream
+	DLQ    jetstream.Stream // ORDER_DLQ, where replayed letters are removed
+	Prefix string           // subjects.prefix
+	Dry    bool             // report only; change nothing
+	Out    io.Writer
+	Notify config.Notify // where notify_failed letters are re-sent
+	// Replayed and Skipped count the letters so far.
+	Replayed, Skipped int
+}
+
+// target is the subject a dead letter's body goes back to: the producers'
+// subject of its order for input events, the same subject for a fired SLA
+// check.
+func (r *Replayer) target(l Letter) (string, bool) {
+	src := l.SourceSubject
+	topo := pipeline.Topology{Prefix: r.Prefix}
+	if topo.IsFired(src) {
+		return src, true
+	}
+	if !topo.IsEvent(src) {
+		return "", false
+	}
+	id := pipeline.OrderFromSubject(src)
+	return topo.EventSubject(id), id != ""
+}
+
+// Replay publishes one dead letter and, once the publish is stored, deletes
+// it. The Nats-Msg-Id makes a replay repeated after a crash between the two
+// steps a duplicate the input stream drops (within its duplicate window).
+func (r *Replayer) Replay(ctx context.Context, l Letter) error {
+	if l.Reason == string(order.ReasonNotifyFailed) {
+		return r.resend(ctx, l)
+	}
+	subject, ok := r.target(l)
+	if !ok {
+		r.Skipped++
+		fmt.Fprintf(r.Out, "skip %d: source subject %q is not an input subject\n", l.Seq, l.SourceSubject)
+		return nil
+	}
+	if r.Dry {
+		r.Replayed++
+		fmt.Fprintf(r.Out, "would replay %d (%s) to %s: %s\n", l.Seq, l.Reason, subject, Preview(l.Data))
+		return nil
+	}
+	msg := nats.NewMsg(subject)
+	msg.Data = l.Data
+	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("replay:%s:%d", pipeline.DLQStream, l.Seq))
+	if _, err := r.JS.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("replay dead letter %d to %s: %w", l.Seq, subject, err)
+	}
+	if err := r.DLQ.DeleteMsg(ctx, l.Seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("dead letter %d replayed to %s but not removed: %w", l.Seq, subject, err)
+	}
+	r.Replayed++
+	return nil
+}
