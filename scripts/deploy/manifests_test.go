@@ -46,7 +46,15 @@ type podSpec struct {
 		RunAsNonRoot bool `yaml:"runAsNonRoot"`
 	} `yaml:"securityContext"`
 	Containers []struct {
-		Args    []string `yaml:"args"`
+		Args []string `yaml:"args"`
+		Env  []struct {
+			Name      string `yaml:"name"`
+			ValueFrom struct {
+				FieldRef struct {
+					FieldPath string `yaml:"fieldPath"`
+				} `yaml:"fieldRef"`
+			} `yaml:"valueFrom"`
+		} `yaml:"env"`
 		EnvFrom []struct {
 			SecretRef struct {
 				Name string `yaml:"name"`
@@ -140,6 +148,9 @@ func TestKubernetesManifests(t *testing.T) {
 	if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef.Name != m["Secret"].Metadata.Name {
 		t.Errorf("envFrom %+v does not use the Secret %s", c.EnvFrom, m["Secret"].Metadata.Name)
 	}
+	if len(c.Env) != 1 || c.Env[0].Name != "ORDERTRACK_INSTANCE__NAME" || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.name" {
+		t.Errorf("env %+v; want instance.name from the pod name", c.Env)
+	}
 	if !pod.SecurityContext.RunAsNonRoot || !c.Security.ReadOnlyRootFilesystem ||
 		c.Security.AllowPrivilegeEscalation == nil || *c.Security.AllowPrivilegeEscalation {
 		t.Errorf("container not locked down: %+v, pod %+v", c.Security, pod.SecurityContext)
@@ -204,7 +215,7 @@ func TestConfigsLoad(t *testing.T) {
 		hosts      int
 	}{
 		{"config.yaml (systemd)", "config.yaml", []string{"ORDERTRACK_NATS__PASSWORD=pw", "ORDERTRACK_MONITOR__AUTH_TOKEN=tok"}, 3},
-		{"ConfigMap config.yaml", cm, secretEnv(m["Secret"].StringData), 1},
+		{"ConfigMap config.yaml", cm, append(secretEnv(m["Secret"].StringData), "ORDERTRACK_INSTANCE__NAME=ordertrack-7d9f-x2"), 1},
 		{"compose/config.yaml", "compose/config.yaml", secretEnv(compose.Services["ordertrack-1"].Environment), 3},
 	}
 	for _, tt := range tests {
@@ -221,6 +232,9 @@ func TestConfigsLoad(t *testing.T) {
 			if cfg.GeneratorOn() || cfg.Monitor.AuthToken == "" || !strings.HasSuffix(cfg.Monitor.Listen, ":9090") {
 				t.Errorf("generator on %v, monitor %q with token %v; want no demo data, :9090 behind a token",
 					cfg.GeneratorOn(), cfg.Monitor.Listen, cfg.Monitor.AuthToken != "")
+			}
+			if tt.file == cm && cfg.Instance.Name != "ordertrack-7d9f-x2" {
+				t.Errorf("instance.name %q, want the pod name", cfg.Instance.Name)
 			}
 			if tt.file == cm && !mountedFile(m, n.TLS.CA) {
 				t.Errorf("nats.tls.ca %s is not a file the Deployment mounts", n.TLS.CA)
@@ -386,6 +400,9 @@ func TestCompose(t *testing.T) {
 			}
 		case strings.HasPrefix(name, "ordertrack-"):
 			instances = append(instances, name)
+			if s.Environment["ORDERTRACK_INSTANCE__NAME"] != name {
+				t.Errorf("%s: instance.name %q", name, s.Environment["ORDERTRACK_INSTANCE__NAME"])
+			}
 			if s.Environment["ORDERTRACK_NATS__PASSWORD"] != c.Services["nats-1"].Environment["ORDERTRACK_PASSWORD"] {
 				t.Errorf("%s: its NATS password is not the ordertrack user's", name)
 			}

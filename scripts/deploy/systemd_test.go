@@ -46,7 +46,7 @@ func TestSystemdUnit(t *testing.T) {
 		"Service": {
 			"User": "ordertrack", "Group": "ordertrack", "Restart": "on-failure", "KillSignal": "SIGTERM",
 			"ExecStart":       "/usr/local/bin/ordertrack run --config /etc/ordertrack/config.yaml",
-			"EnvironmentFile": "/etc/ordertrack/ordertrack.env",
+			"EnvironmentFile": "/etc/ordertrack/ordertrack.env", "Environment": "ORDERTRACK_INSTANCE__NAME=%H",
 			"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
 			"PrivateDevices": "yes", "CapabilityBoundingSet": "", "AmbientCapabilities": "",
 			"RestrictSUIDSGID": "yes", "MemoryDenyWriteExecute": "yes", "UMask": "0077",
