@@ -68,7 +68,7 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 		return healthFailed([]string{"Configuration"})
 	}
 	report(out, "Configuration", configSummary(cfg), nil)
-	h := &health{cfg: cfg, topo: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}}
+	h := &health{cfg: cfg, topo: pipeline.TopologyOf(cfg)}
 	defer h.close()
 	var failed []string
 	for _, c := range h.checks(m) {
