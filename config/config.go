@@ -132,6 +132,10 @@ type SLA struct {
 	Calendar string `koanf:"calendar"`
 	// Rules are the segment rules, first match wins; default none.
 	Rules []Rule `koanf:"rules"`
+	// Recompute is what a reload does to open orders: "new" (the default:
+	// new terms apply to deadlines computed from then on) or "open" (every
+	// open order gets its rule chosen again and its deadlines recomputed).
+	Recompute string `koanf:"recompute"`
 }
 
 // Rule is one entry of sla.rules: SLA terms for the orders it matches. A
@@ -259,6 +263,7 @@ func Default() Config {
 			Delivery:     168 * time.Hour,
 			Clock:        ClockEvent,
 			MaxClockSkew: 5 * time.Minute,
+			Recompute:    RecomputeNew,
 		},
 		Retention: Retention{CompletedOrders: 720 * time.Hour, Updates: 168 * time.Hour},
 		Generator: Generator{Enabled: "auto", Rate: 20, Scenario: "realistic", DemoSLA: "auto"},
@@ -268,6 +273,12 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 	}
 }
+
+// Values of SLA.Recompute.
+const (
+	RecomputeNew  = "new"
+	RecomputeOpen = "open"
+)
 
 // Values of SLA.Clock.
 const (
@@ -302,6 +313,7 @@ func DemoSLAs() SLA {
 		Delivery:     30 * time.Second,
 		Clock:        ClockEvent,
 		MaxClockSkew: Default().SLA.MaxClockSkew,
+		Recompute:    RecomputeNew,
 	}
 }
 

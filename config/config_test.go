@@ -37,7 +37,7 @@ func TestResolvers(t *testing.T) {
 }
 
 func TestDemoSLAs(t *testing.T) {
-	want := SLA{Processing: 10 * time.Second, Shipping: 10 * time.Second, Delivery: 30 * time.Second,
+	want := SLA{Recompute: RecomputeNew, Processing: 10 * time.Second, Shipping: 10 * time.Second, Delivery: 30 * time.Second,
 		Clock: ClockEvent, MaxClockSkew: 5 * time.Minute}
 	if got := DemoSLAs(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("DemoSLAs() = %+v, want %+v", got, want)

@@ -219,6 +219,7 @@ func keyHelp() map[string]string {
 		"sla.delivery":               "time allowed from order placed to delivered",
 		"sla.clock":                  "deadline clock: event (event timestamps) or processing (arrival)",
 		"sla.max_clock_skew":         "how far event time may run ahead of the local clock",
+		"sla.recompute":              "at a reload: new (terms apply to deadlines computed from then on) or open (recompute every open order)",
 		"sla.grace":                  "time a breach waits after its deadline for late events (event clock)",
 		"sla.warn_at":                "fractions of an SLA's time at which SLA_AT_RISK fires, e.g. 0.5,0.75",
 		"sla.calendar":               `calendar of the default SLAs; "" = round the clock`,

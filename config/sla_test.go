@@ -55,7 +55,7 @@ func TestLoadRulesAndCalendars(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	want := SLA{Processing: 24 * time.Hour, Shipping: 72 * time.Hour, Delivery: 168 * time.Hour, Clock: ClockEvent,
+	want := SLA{Recompute: RecomputeNew, Processing: 24 * time.Hour, Shipping: 72 * time.Hour, Delivery: 168 * time.Hour, Clock: ClockEvent,
 		MaxClockSkew: 5 * time.Minute, Grace: 30 * time.Second, WarnAt: []float64{0.5, 0.75}, Calendar: "ops",
 		Rules: []Rule{
 			{Name: "acme-express", Match: Match{TenantID: "acme", ServiceLevel: "express"}, Processing: 4 * time.Hour,

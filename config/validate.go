@@ -145,6 +145,7 @@ func (c Config) validateSLA(p *problems) {
 	p.positive("sla.shipping", s.Shipping)
 	p.positive("sla.delivery", s.Delivery)
 	p.oneOf("sla.clock", s.Clock, ClockEvent, ClockProcessing)
+	p.oneOf("sla.recompute", s.Recompute, RecomputeNew, RecomputeOpen)
 	p.atLeast("sla.max_clock_skew", s.MaxClockSkew, 0)
 	p.atLeast("sla.grace", s.Grace, 0)
 	c.validateSLATerms(p)

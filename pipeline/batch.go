@@ -31,6 +31,9 @@ type group struct {
 	// checkAt is the latest instant they were set for.
 	checks  int
 	checkAt time.Time
+	// recompute says a fired slot asked to choose the order's rule again
+	// (sla.recompute: open).
+	recompute bool
 
 	base    cached // state before the batch
 	after   order.State
@@ -163,6 +166,7 @@ func (b *batch) addSlot(in input) {
 	for _, id := range body.Orders {
 		g := b.group(id)
 		g.checks++
+		g.recompute = g.recompute || body.Recompute
 		if body.At.After(g.checkAt) {
 			g.checkAt = body.At
 		}
@@ -250,6 +254,9 @@ func (b *batch) apply(g *group) {
 		s, us = order.Apply(s, e, rules, b.now)
 		all = append(all, us...)
 	}
+	if g.recompute {
+		s = order.Rechoose(s, rules)
+	}
 	if g.checks > 0 && s.Known() {
 		var us []order.Update
 		s, us = order.Check(s, rules, b.now)
@@ -257,7 +264,7 @@ func (b *batch) apply(g *group) {
 	}
 	g.after, g.updates, g.write = s, all, nil
 	g.due = b.newTimers(g)
-	if len(all) == 0 {
+	if len(all) == 0 && s.SLARule == g.base.state.SLARule {
 		g.rev = g.base.rev
 		return
 	}
@@ -274,8 +281,8 @@ func (b *batch) apply(g *group) {
 // or closed meanwhile fires and its check emits nothing. What has a timer
 // is known only for an order cached under the same rules: one read from
 // KV (after a restart, a takeover, an eviction or a crash between commit
-// and publish) or cached under other rules (a reload) has all its instants
-// listed again; a check of an instant listed twice finds nothing the
+// and publish), cached under other rules (a reload) or recomputed has all
+// its instants listed again; a check of an instant listed twice finds nothing the
 // second time. A fired slot consumed the instants up to the time it was
 // set for; after its check, an instant at or before now still pending
 // would be one Check did not act on, so it gets no new timer (no loop),
@@ -283,7 +290,7 @@ func (b *batch) apply(g *group) {
 // ours) does.
 func (b *batch) newTimers(g *group) []order.Deadline {
 	var prev []order.Deadline
-	if g.base.timersGen == b.rulesGen {
+	if g.base.timersGen == b.rulesGen && !g.recompute {
 		prev = b.rules.Pending(g.base.state)
 	}
 	next := b.rules.Pending(g.after)

@@ -144,6 +144,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	rctx, stop := context.WithCancel(ctx)
+	recomputed := make(chan struct{})
+	go func() { defer close(recomputed); (&recomputer{p: p, kv: kv}).run(rctx) }()
 	p.newOwner(kv).run(ctx)
+	stop()
+	<-recomputed
 	return nil
 }

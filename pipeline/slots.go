@@ -85,7 +85,7 @@ func (s *slotSet) messages(topo Topology, part int) []*nats.Msg {
 	for _, k := range keys {
 		l := s.lists[k]
 		for i := 0; i < len(l.orders); i += slotMaxOrders {
-			out = append(out, slotMsg(topo, part, l.slot, l.fireAt, l.orders[i:min(i+slotMaxOrders, len(l.orders))]))
+			out = append(out, slotMsg(topo, part, l.slot, l.fireAt, l.orders[i:min(i+slotMaxOrders, len(l.orders))], false))
 		}
 	}
 	return out
@@ -104,18 +104,32 @@ func SlotMessages(topo Topology, part int, due []Due) []*nats.Msg {
 	return s.messages(topo, part)
 }
 
+// RecomputeMessages returns the schedules that recompute orders of
+// partition part at once (sla.recompute: open): slots firing at at, each
+// listing up to slotMaxOrders orders, whose check first chooses each
+// order's rule again.
+func RecomputeMessages(topo Topology, part int, orders []string, at time.Time) []*nats.Msg {
+	var out []*nats.Msg
+	for i := 0; i < len(orders); i += slotMaxOrders {
+		out = append(out, slotMsg(topo, part, slotOf(at), at, orders[i:min(i+slotMaxOrders, len(orders))], true))
+	}
+	return out
+}
+
 // slotBody is what a slot schedule carries, and so what its fired message
-// delivers: when it fires and the orders to check.
+// delivers: when it fires, the orders to check and whether the check is a
+// recompute.
 type slotBody struct {
-	At     time.Time `json:"at"`
-	Orders []string  `json:"orders"`
+	At        time.Time `json:"at"`
+	Orders    []string  `json:"orders"`
+	Recompute bool      `json:"recompute,omitempty"`
 }
 
 // slotMsg is one schedule: it fires at fireAt (written with nanoseconds:
 // WithScheduleAt drops them and fires up to a second early, NATS-NOTES) on
 // the partition's fired subject. Its subject is unique (a nuid), so writing
 // it never replaces another batch's schedule.
-func slotMsg(topo Topology, part int, slot int64, fireAt time.Time, orders []string) *nats.Msg {
+func slotMsg(topo Topology, part int, slot int64, fireAt time.Time, orders []string, recompute bool) *nats.Msg {
 	at := fireAt.UTC().Format(time.RFC3339Nano)
 	m := nats.NewMsg(topo.SlotSchedule(part, slot, nuid.Next()))
 	b := make([]byte, 0, 48+len(orders)*24)
@@ -128,7 +142,11 @@ func slotMsg(topo Topology, part int, slot int64, fireAt time.Time, orders []str
 		}
 		b = appendJSONString(b, id)
 	}
-	m.Data = append(b, ']', '}')
+	b = append(b, ']')
+	if recompute {
+		b = append(b, `,"recompute":true`...)
+	}
+	m.Data = append(b, '}')
 	m.Header.Set(jetstream.ScheduleHeader, "@at "+at)
 	m.Header.Set(jetstream.ScheduleTargetHeader, topo.SlotFired(part, slot))
 	return m

@@ -49,6 +49,7 @@ type Stats struct {
 	batchDur  *Histogram
 	latency   map[string]*Histogram // by source: "event", "sla_check"
 	outcomes  slaOutcomes
+	recompute recomputeProgress
 }
 
 // EventKey classifies processed inputs: the input event type (or
@@ -183,6 +184,10 @@ func (s *Stats) EventCounts() map[EventKey]uint64 {
 	defer s.mu.Unlock()
 	return copyMap(s.events)
 }
+
+// Recompute returns the progress of this instance's last recompute
+// (sla.recompute: open); zero when none ran.
+func (s *Stats) Recompute() RecomputeProgress { return s.recompute.get() }
 
 // SLAOutcomes returns how many SLAs ended in each outcome, by SLA and
 // tenant (ordertrack_sla_outcomes_total).

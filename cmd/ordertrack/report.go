@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -58,7 +58,7 @@ func (m *Main) report(ctx context.Context, cfg config.Config, by order.Grouping,
 	}
 	defer c.close()
 	tally := order.NewTally(by, since)
-	if err := monitor.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
+	if err := pipeline.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
 		if ok {
 			tally.Add(s)
 		}

@@ -54,7 +54,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		st.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) {
 			byStatus := map[order.Stage]uint64{}
 			timers = map[order.SLA]uint64{}
-			err := monitor.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
+			err := pipeline.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
 				if !ok {
 					byStatus["invalid"]++
 					return

@@ -18,7 +18,7 @@ import (
 // deadline, and a met or closed order may stay listed until its slot fires.
 func CountTimers(ctx context.Context, js jetstream.JetStream, rules order.Rules) (map[order.SLA]uint64, error) {
 	out := map[order.SLA]uint64{}
-	err := ScanOrders(ctx, js, func(s order.State, ok bool) {
+	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if ok {
 			CountPending(out, rules.Pending(s))
 		}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -14,7 +13,7 @@ import (
 // ScanOrders. Values that do not decode are counted under status "invalid".
 func OrdersByStatus(ctx context.Context, js jetstream.JetStream) (map[order.Stage]uint64, error) {
 	out := map[order.Stage]uint64{}
-	err := ScanOrders(ctx, js, func(s order.State, ok bool) {
+	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if !ok {
 			out["invalid"]++
 			return
@@ -25,23 +24,4 @@ func OrdersByStatus(ctx context.Context, js jetstream.JetStream) (map[order.Stag
 		return nil, err
 	}
 	return out, nil
-}
-
-// ScanOrders calls visit with every order stored in the ORDERS bucket (ok
-// false for a value that does not decode). It streams the bucket's current
-// values once (a KV watch that ignores deletes), so it costs one read of
-// every stored order: about a second per few hundred thousand orders, and no
-// memory beyond what visit keeps. It stops at the end of the initial values
-// or at the first value written after it started, whichever comes first:
-// under a steady stream of writes the watch's end-of-initial-values marker
-// may not come for a long time.
-func ScanOrders(ctx context.Context, js jetstream.JetStream, visit func(s order.State, ok bool)) error {
-	st, err := kv.Lookup(ctx, js, pipeline.OrdersBucket)
-	if err != nil {
-		return err
-	}
-	return st.Scan(ctx, func(_ string, value []byte) {
-		s, err := pipeline.DecodeState(value)
-		visit(s, err == nil)
-	})
 }

@@ -238,7 +238,7 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	v := newScanVisit(rules)
 	timers := map[order.SLA]uint64{}
 	s.atRisk.begin()
-	err := ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
+	err := pipeline.ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
 		v.visit(st, ok)
 		if ok {
 			CountPending(timers, rules.Pending(st))
