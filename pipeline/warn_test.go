@@ -121,14 +121,14 @@ func TestCalendarDeadlineToTheMillisecond(t *testing.T) {
 	week := "08:00-18:00"
 	cfg.Calendars = map[string]config.Calendar{"warehouse": {Timezone: "Europe/Berlin",
 		Hours: map[string]string{"mon": week, "tue": week, "wed": week, "thu": week, "fri": week}}}
-	cfg.SLA.Rules = []config.Rule{{Name: "acme-office", Match: config.Match{TenantID: "acme"}, Processing: 4 * time.Hour, Calendar: "warehouse"}}
+	cfg.SLA.Rules = []config.Rule{{Name: "acme-office", Match: config.Match{TenantID: "acme", ServiceLevel: "express"}, Processing: 4 * time.Hour, Calendar: "warehouse"}}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	e := setup(t, cfg)
 	e.start(pipeline.Options{})
 	e.publishJSON(map[string]any{"order_id": "CAL-1", "event_type": "ORDER_PLACED", "item_name": "Blue Jeans",
-		"tenant_id": "acme", "timestamp": "2026-11-27T17:00:00.123+01:00"})
+		"tenant_id": "acme", "service_level": "express", "timestamp": "2026-11-27T17:00:00.123+01:00"})
 	b := e.waitOutputs("CAL-1", order.UpdateBreach, 1)[0]
 	want := time.Date(2026, 11, 30, 10, 0, 0, 123_000_000, time.UTC) // Monday 11:00:00.123 Berlin
 	if b.SLA != order.SLAProcessing || b.Deadline == nil || !b.Deadline.Equal(want) || b.Rule != "acme-office" {
@@ -138,8 +138,8 @@ func TestCalendarDeadlineToTheMillisecond(t *testing.T) {
 		t.Errorf("message %q", b.Message)
 	}
 	s, _ := e.state("CAL-1")
-	if s.SLARule != "acme-office" {
-		t.Errorf("state sla_rule %q, want acme-office", s.SLARule)
+	if s.SLARule != "acme-office" || s.ServiceLevel != "express" {
+		t.Errorf("state sla_rule %q service_level %q, want acme-office express", s.SLARule, s.ServiceLevel)
 	}
 }
 

@@ -104,7 +104,8 @@ const maxCalendarDays = 1 << 16
 
 // Add returns the instant at which d of open time has passed since start; a
 // start outside open hours counts from the next opening. The result keeps
-// start's sub-second precision. With a nil calendar it is start + d.
+// start's sub-second precision and location. With a nil calendar it is
+// start + d.
 func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	if c == nil || d <= 0 {
 		return start.Add(d)
@@ -122,7 +123,7 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	if at.IsZero() {
 		return start.Add(d) // unreachable: a calendar always opens again
 	}
-	return at
+	return at.In(start.Location())
 }
 
 // Open returns the open time between from and to (0 if to is not after

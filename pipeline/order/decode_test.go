@@ -42,6 +42,8 @@ func TestDecode(t *testing.T) {
 				ItemName: "Blue Jeans", ItemCategory: "Pants", Quantity: 2, Price: 79.99,
 				Timestamp: t0, TenantID: "acme", Arrived: decodeArrived},
 		},
+		{name: "service level", data: ev(`"service_level":"express","Service_Level":"standard"`),
+			want: Event{OrderID: "ORD-1", Type: OrderPlaced, Timestamp: decodeArrived, Arrived: decodeArrived, ServiceLevel: "express"}},
 		{name: "absent timestamp uses arrival", data: ev(""),
 			want: Event{OrderID: "ORD-1", Type: OrderPlaced, Timestamp: decodeArrived, Arrived: decodeArrived}},
 		{name: "null timestamp uses arrival", data: ev(`"timestamp":null`),

@@ -97,7 +97,7 @@ func TestWarnings(t *testing.T) {
 			"SLA AT RISK: Order ORD-1 has 6h left to be processed (50% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.5")}},
 		{name: "at 75% after 50% was sent", events: []Event{placed}, checks: []time.Time{h(6)}, now: h(9.5),
 			want: []wantUpd{msgID(atRiskUpd(SLAProcessing, 0.75, StageOrder, h(9), h(12), h(9.5), 9000,
-				"SLA AT RISK: Order ORD-1 has 150m left to be processed (75% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.75")}},
+				"SLA AT RISK: Order ORD-1 has 2h30m left to be processed (75% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.75")}},
 		{name: "first seen past both: both at once", events: []Event{placed}, now: h(10), want: []wantUpd{
 			atRiskUpd(SLAProcessing, 0.5, StageOrder, h(6), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (50% of 12h used) - Item: Blue Jeans"),
 			atRiskUpd(SLAProcessing, 0.75, StageOrder, h(9), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (75% of 12h used) - Item: Blue Jeans"),
@@ -248,4 +248,19 @@ func TestGraceAndRetraction(t *testing.T) {
 		checkUpdates(t, us, []wantUpd{breachUpd(SLAProcessing, StageOrder, hours(12), hours(13),
 			"SLA BREACH: Order ORD-1 not processed within 12h - Item: Blue Jeans")})
 	})
+}
+
+func TestHumanLeft(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{77*time.Hour + 18*time.Minute, "3d5h"}, {72 * time.Hour, "3d"}, {6 * time.Hour, "6h"},
+		{2*time.Hour + 30*time.Minute + 20*time.Second, "2h30m"}, {45*time.Minute + 10*time.Second, "45m10s"},
+		{59*time.Second + 600*time.Millisecond, "1m"}, {12 * time.Second, "12s"}, {4940 * time.Millisecond, "4.9s"}, {time.Millisecond, "0s"},
+	} {
+		if got := humanLeft(tt.d); got != tt.want {
+			t.Errorf("humanLeft(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
 }

@@ -11,7 +11,7 @@ import (
 // eventKeys are the members Decode reads; others are skipped unparsed.
 var eventKeys = [...]string{
 	"event_id", "order_id", "customer_id", "event_type", "item_name",
-	"item_category", "quantity", "price", "timestamp", "tenant_id",
+	"item_category", "quantity", "price", "timestamp", "tenant_id", "service_level",
 }
 
 // fields holds an input event's known members by exact name, as raw JSON

@@ -93,7 +93,7 @@ func warning(s State, t Terms, sla SLA, th float64, at, deadline, now time.Time)
 	u.Key = string(sla) + ":" + FormatThreshold(th)
 	u.SLA, u.Deadline, u.Rule, u.Threshold = sla, &d, t.Rule, th
 	u.RemainingSeconds = max(math.Round(float64(deadline.Sub(now))/1e6)/1e3, 0.001)
-	left := HumanDuration(roundLeft(t.Calendar.Open(now, deadline)))
+	left := humanLeft(t.Calendar.Open(now, deadline))
 	if t.Calendar != nil {
 		left += " of open time"
 	}
@@ -106,13 +106,34 @@ func warning(s State, t Terms, sla SLA, th float64, at, deadline, now time.Time)
 // FormatThreshold writes a warn_at fraction as in Msg-Ids: 0.75, 0.5.
 func FormatThreshold(th float64) string { return strconv.FormatFloat(th, 'f', -1, 64) }
 
-// roundLeft rounds the time left for a message: to the second from ten
-// seconds up, else to a tenth of a second.
-func roundLeft(d time.Duration) time.Duration {
+// humanLeft writes the time left for a message in its two largest units:
+// 3d5h, 6h, 2h30m, 45m10s, 9s; under ten seconds to a tenth (4.9s).
+func humanLeft(d time.Duration) string {
+	const day = 24 * time.Hour
 	if d >= 10*time.Second {
-		return d.Round(time.Second)
+		d = d.Round(time.Second)
 	}
-	return d.Round(100 * time.Millisecond)
+	switch {
+	case d >= 2*day:
+		d = d.Round(time.Hour)
+		return joinUnits(fmt.Sprintf("%dd", d/day), d%day/time.Hour, "h")
+	case d >= time.Hour:
+		d = d.Round(time.Minute)
+		return joinUnits(fmt.Sprintf("%dh", d/time.Hour), d%time.Hour/time.Minute, "m")
+	case d >= time.Minute:
+		d = d.Round(time.Second)
+		return joinUnits(fmt.Sprintf("%dm", d/time.Minute), d%time.Minute/time.Second, "s")
+	case d >= 10*time.Second:
+		return fmt.Sprintf("%ds", d.Round(time.Second)/time.Second)
+	}
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + "s"
+}
+
+func joinUnits(big string, small time.Duration, unit string) string {
+	if small == 0 {
+		return big
+	}
+	return big + strconv.FormatInt(int64(small), 10) + unit
 }
 
 // WarningTime is one warn_at threshold of an SLA of an order: when it falls
