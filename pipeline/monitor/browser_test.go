@@ -118,6 +118,36 @@ func TestDashboardInBrowser(t *testing.T) {
 			document.querySelectorAll("#atrisk tr").length > 0 && document.querySelectorAll("#feed li").length >= 3 &&
 			pts > %d;
 	})()`, span*2), nil, chromedp.WithPollingInterval(200*time.Millisecond)))
+	// No flicker: the page updates rows in place. A partition row and a
+	// feed entry are the same elements after the next refresh.
+	var same bool
+	run("see the DOM updated in place",
+		chromedp.Evaluate(`window.keep = {row: document.querySelector("#partitions tr"), li: document.querySelector("#feed li"), at: document.getElementById("status-at").textContent}`, nil),
+		chromedp.Poll(`document.getElementById("status-at").textContent !== window.keep.at`, nil, chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Evaluate(`window.keep.row === document.querySelector("#partitions tr") && window.keep.row.isConnected && window.keep.li.isConnected`, &same))
+	if !same {
+		t.Error("a refresh replaced the partition row or the feed entry instead of updating it in place")
+	}
+
+	// Keyboard: "/" focuses the search box; an order id in the feed is a
+	// button that Enter opens.
+	var focused, opened string
+	run("use the keyboard",
+		chromedp.Evaluate(`document.activeElement.blur()`, nil),
+		chromedp.KeyEvent("/"),
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.Focus(`#feed li:not([data-order="`+id+`"]) button[data-order]`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.Poll(`document.getElementById("order-id").textContent !== "`+id+`"`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Text("#order-id", &opened, chromedp.ByID))
+	if focused != "q" || !strings.HasPrefix(opened, "ORD-DEMO-") {
+		t.Errorf("after / the focus is on %q (want q); Enter on a feed entry opened %q (want an ORD-DEMO- order)", focused, opened)
+	}
+	run("show the searched order again for the screenshots",
+		chromedp.Evaluate(`document.getElementById("q").value = ""`, nil),
+		chromedp.SendKeys("#q", id+"\n", chromedp.ByID),
+		chromedp.Poll(`document.getElementById("order-id").textContent === "`+id+`" && document.querySelectorAll('#history tr[data-type="SLA_BREACH"]').length > 0`, nil))
+
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
