@@ -87,8 +87,15 @@ func TestAPIStatus(t *testing.T) {
 		t.Errorf("stored %d (want 5), %d partitions (want 2), instances %v (want [])", st.Stored, len(st.Partitions), st.Instances)
 	}
 	var rates monitor.RateHistory
-	if code := getJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 2 || rates.IntervalSeconds != 0.1 {
-		t.Errorf("/api/rates: %d, %+v; want points every 0.1s", code, rates)
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		rates = monitor.RateHistory{}
+		if code := getJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 2 {
+			return fmt.Errorf("/api/rates: %d, %d points, want 2 or more", code, len(rates.Points))
+		}
+		return nil
+	})
+	if p := rates.Points; rates.IntervalSeconds != 0.1 || !p[0].At.Before(p[1].At) {
+		t.Errorf("/api/rates %+v, want points every 0.1s, oldest first", rates)
 	}
 }
 
