@@ -56,7 +56,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(browser, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+			var state string
+			dctx, cancel := context.WithTimeout(browser, 2*time.Second)
+			defer cancel()
+			_ = chromedp.Run(dctx, chromedp.Evaluate(`JSON.stringify({conn: document.getElementById("conn").textContent,
+				q: document.getElementById("q").value, order: document.getElementById("order-id").textContent,
+				msg: document.getElementById("order-msg").textContent, active: document.activeElement.id,
+				history: document.getElementById("history").textContent.slice(0, 300)})`, &state))
+			t.Fatalf("%s: %v\npage: %s", what, err, state)
 		}
 	}
 	run("open the page and give the token",
@@ -138,7 +145,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Evaluate(`document.activeElement.id`, &focused),
 		chromedp.Focus(`#feed li:not([data-order="`+id+`"]) button[data-order]`, chromedp.ByQuery),
 		chromedp.KeyEvent("\r"),
-		chromedp.Poll(`document.getElementById("order-id").textContent !== "`+id+`"`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		// The panel takes the focus once the order is shown: wait for that,
+		// or it would take it from the search box below mid-typing.
+		chromedp.Poll(`document.getElementById("order-id").textContent !== "`+id+`" && document.activeElement.id === "order-panel"`, nil,
+			chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Text("#order-id", &opened, chromedp.ByID))
 	if focused != "q" || !strings.HasPrefix(opened, "ORD-DEMO-") {
 		t.Errorf("after / the focus is on %q (want q); Enter on a feed entry opened %q (want an ORD-DEMO- order)", focused, opened)
