@@ -47,7 +47,7 @@ func (r *benchRun) loadEstimate() float64 {
 	case r.loadRate > 0:
 		return r.loadRate
 	case r.pipeRate > 0:
-		return r.pipeRate * 0.6 // each placed order also writes two SLA schedules
+		return r.pipeRate * 0.6 // an ORDER_PLACED event writes state and output, and lists two checks
 	}
 	return 5_000
 }
@@ -110,7 +110,7 @@ func (r *benchRun) memoryWith(ctx context.Context, n int) error {
 		return err
 	}
 	phase := fmt.Sprintf("memory (%s open)", thousands(int64(n)))
-	r.report.add(phase, "load rate (ORDER_PLACED, 2 SLA timers each)", r.loadRate, "events/s")
+	r.report.add(phase, "load rate (ORDER_PLACED, 2 SLA checks each)", r.loadRate, "events/s")
 	if n == 100_000 {
 		r.report.atMost(phase, "peak RSS (server + pipeline)", hwm, "MiB", 300)
 	} else {
