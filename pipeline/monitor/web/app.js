@@ -5,6 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = "ordertrack-token";
   const FEED_MAX = 60;
+  const TENANT_ROWS = 300; // 100 tenants x 3 SLAs; /api/attainment has them all
   const needsToken = document.body.dataset.auth === "token";
   let token = sessionStorage.getItem(TOKEN_KEY) || "";
   let shown = ""; // order id on display
@@ -168,7 +169,7 @@
 
   function renderAttainment(bySLA, byTenant) {
     const rows = (bySLA.rows || []).map((r) => Object.assign({ key: "all/" + r.sla }, r))
-      .concat((byTenant.rows || []).map((r) => Object.assign({ key: "tenant/" + r.group + "/" + r.sla }, r)));
+      .concat((byTenant.rows || []).slice(0, TENANT_ROWS).map((r) => Object.assign({ key: "tenant/" + r.group + "/" + r.sla }, r)));
     syncRows($("attainment"), rows, (r) => r.key, 9, (tr, r) => {
       const v = [r.group, r.sla, r.orders, r.met, r.breached, r.retracted, r.cancelled, r.pending, r.met + r.breached ? pct.format(r.on_time_rate) : "–"];
       v.forEach((x, i) => setText(tr.cells[i], x));
