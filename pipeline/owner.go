@@ -122,6 +122,9 @@ func (o *owner) reason(names []string) string {
 		}
 	}
 	r := fmt.Sprintf("%d instances %v", len(names), names)
+	if o.members == nil {
+		return "instance started; " + r
+	}
 	if len(joined) > 0 {
 		r += fmt.Sprintf(", joined %v", joined)
 	}
@@ -141,21 +144,22 @@ func (o *owner) apply(ctx context.Context, want []int, reason string) bool {
 		}
 	}
 	slices.Sort(stopping)
-	for _, part := range stopping {
-		o.p.log.Info("partition given up", "partition", part, "instance", o.self.Name, "reason", reason)
+	if len(stopping) > 0 {
+		o.p.log.Info("partitions given up", "partitions", stopping, "instance", o.self.Name, "reason", reason)
 	}
 	o.stopWorkers(stopping)
-	started := false
+	var taken []int
 	for _, part := range want {
-		if _, ok := o.running[part]; ok {
-			continue
+		if _, ok := o.running[part]; !ok {
+			o.start(ctx, part)
+			taken = append(taken, part)
 		}
-		o.p.log.Info("partition taken", "partition", part, "instance", o.self.Name, "reason", reason)
-		o.start(ctx, part)
-		started = true
+	}
+	if len(taken) > 0 {
+		o.p.log.Info("partitions taken", "partitions", taken, "instance", o.self.Name, "owned", o.owned(), "reason", reason)
 	}
 	o.p.metrics.setOwned(o.owned())
-	return started || len(stopping) > 0
+	return len(taken) > 0 || len(stopping) > 0
 }
 
 func (o *owner) start(ctx context.Context, part int) {
