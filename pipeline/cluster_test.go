@@ -77,6 +77,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	if !poll(30*time.Second, func() bool { return e.idle() == nil }) {
 		t.Errorf("consumers not idle after 30s: %v", e.idle())
 	}
+	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
 	states := e.allStates()
 	outs := e.allOutputs()
 	// An ordered consumer on a cluster sometimes counts its pending
