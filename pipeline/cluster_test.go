@@ -21,7 +21,7 @@ import (
 // issue's target; a JetStream leader election alone takes 4-9 s).
 const resumeWithin = 10 * time.Second
 
-// TestClusterNodeLoss runs the pipeline on a 3-node cluster with replicas
+// TestClusterNodeLoss runs two instances on a 3-node cluster with replicas
 // 3 under load and kills, in turn, the node leading ORDER_EVENTS, the
 // ORDERS bucket and ORDER_SLA (restarting each before the next kill).
 // Nothing is lost, applied twice or duplicated, every SLA breach comes
@@ -33,7 +33,9 @@ func TestClusterNodeLoss(t *testing.T) {
 	cfg.NATS.Replicas = 3
 	cfg.Streaming.PinnedTTL = 3 * time.Second
 	e := clusterEnv(t, c, cfg)
-	e.start(pipeline.Options{})
+	e.start(pipeline.Options{Instance: pipeline.InstanceInfo{Name: "inst-a"}})
+	bnc, bjs := c.Connect()
+	b := e.runOn("inst-b", bnc, bjs)
 	_, pjs := c.Connect()
 
 	const n = 1200
@@ -46,6 +48,12 @@ func TestClusterNodeLoss(t *testing.T) {
 	}()
 	breachIDs := publishDueBreaches(t, pjs, 40, 2*time.Second, 25*time.Second)
 
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		if n := len(b.owned()); n != cfg.Streaming.Partitions/2 {
+			return fmt.Errorf("second instance owns %d partitions, want %d", n, cfg.Streaming.Partitions/2)
+		}
+		return nil
+	})
 	streams := []string{pipeline.EventsStream, "KV_" + pipeline.OrdersBucket, pipeline.SLAStream}
 	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
 	for k, stream := range streams {

@@ -44,13 +44,17 @@ func instanceKey(prefix, name string) string {
 	}, name)
 }
 
-// openInstances opens the heartbeat bucket, creating it if missing.
+// openInstances opens the heartbeat bucket, creating it if missing. It is
+// held in memory, like the pins of the consumers it stands beside: a
+// restart of the (embedded) server forgets the instances that ran before,
+// so a restarted instance takes its partitions at once instead of waiting
+// for the heartbeat of its previous process to expire.
 func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, InstancesBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: InstancesBucket, Description: "ordertrack instance heartbeats (key = prefix.instance)",
-			History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1), LimitMarkerTTL: time.Second,
+			History: 1, Storage: jetstream.MemoryStorage, Replicas: max(replicas, 1), LimitMarkerTTL: time.Second,
 		})
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			kv, err = js.KeyValue(ctx, InstancesBucket)
