@@ -44,12 +44,13 @@ func instanceKey(prefix, name string) string {
 	}, name)
 }
 
-// openInstances opens the heartbeat bucket, creating it if missing. It is
+// openInstances opens the heartbeat bucket (and its stream, which
+// readInstances reads), creating it if missing. It is
 // held in memory, like the pins of the consumers it stands beside: a
 // restart of the (embedded) server forgets the instances that ran before,
 // so a restarted instance takes its partitions at once instead of waiting
 // for the heartbeat of its previous process to expire.
-func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, error) {
+func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
 	kv, err := js.KeyValue(ctx, InstancesBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
@@ -61,9 +62,13 @@ func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (j
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
+		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
 	}
-	return kv, nil
+	s, err := js.Stream(ctx, "KV_"+InstancesBucket)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
+	}
+	return kv, s, nil
 }
 
 // heartbeat writes the instance's value with a fresh TTL (KV Put would
@@ -83,40 +88,43 @@ func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in In
 // ReadInstances returns the live instances of prefix, by name. A missing
 // bucket means no instance ever ran: no error.
 func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) ([]Instance, error) {
-	kv, err := js.KeyValue(ctx, InstancesBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
+	s, err := js.Stream(ctx, "KV_"+InstancesBucket)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
 	}
-	return readInstances(ctx, kv, prefix)
+	return readInstances(ctx, s, prefix)
 }
 
-func readInstances(ctx context.Context, kv jetstream.KeyValue, prefix string) ([]Instance, error) {
-	w, err := kv.WatchFiltered(ctx, []string{prefix + ".>"}, jetstream.IgnoreDeletes())
+// readInstances reads the live heartbeats without creating a consumer (it
+// runs on every status sample and scrape): the stream's subjects under the
+// prefix, then the last message of each; deletes and expiry markers are
+// instances gone.
+func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]Instance, error) {
+	filter := "$KV." + InstancesBucket + "." + prefix + ".>"
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, err)
 	}
-	defer func() { _ = w.Stop() }()
 	var out []Instance
-	for {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("read bucket %s: watcher closed", InstancesBucket)
-			}
-			if e == nil { // the initial values are all there
-				slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.Name, b.Name) })
-				return out, nil
-			}
-			var in Instance
-			if err := json.Unmarshal(e.Value(), &in); err != nil {
-				continue // not ours to judge; a foreign or older value
-			}
+	for subj := range info.State.Subjects {
+		m, err := s.GetLastMsgForSubject(ctx, subj)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, err)
+		}
+		if m.Header.Get("KV-Operation") != "" || m.Header.Get(jetstream.MarkerReasonHeader) != "" {
+			continue
+		}
+		var in Instance
+		if json.Unmarshal(m.Data, &in) == nil {
 			out = append(out, in)
-		case <-ctx.Done():
-			return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, ctx.Err())
 		}
 	}
+	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }

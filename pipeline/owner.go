@@ -21,6 +21,7 @@ import (
 type owner struct {
 	p        *Pipeline
 	kv       jetstream.KeyValue
+	stream   jetstream.Stream // the bucket's stream, read by readInstances
 	self     Instance
 	ttl      time.Duration
 	running  map[int]*runningWorker
@@ -42,14 +43,14 @@ type handBack struct {
 	Finished, HandedBack int
 }
 
-func (p *Pipeline) newOwner(kv jetstream.KeyValue) *owner {
+func (p *Pipeline) newOwner(kv jetstream.KeyValue, s jetstream.Stream) *owner {
 	now := time.Now()
 	self := Instance{Name: p.instance.Name, Version: p.instance.Version, Since: now,
 		ConfigHash: p.instance.ConfigHash, ConfigLoadedAt: now}
 	if p.instance.Live != nil {
 		self.ConfigHash, self.ConfigLoadedAt = p.instance.Live.Hash(), p.instance.Live.LoadedAt()
 	}
-	return &owner{p: p, kv: kv, self: self, ttl: p.cfg.Streaming.PinnedTTL,
+	return &owner{p: p, kv: kv, stream: s, self: self, ttl: p.cfg.Streaming.PinnedTTL,
 		running: map[int]*runningWorker{}, done: make(chan int, p.topo.Partitions)}
 }
 
@@ -82,7 +83,7 @@ func (o *owner) rebalance(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, max(o.ttl/3, time.Second))
 	defer cancel()
 	o.beat(rctx)
-	live, err := readInstances(rctx, o.kv, o.p.topo.Prefix)
+	live, err := readInstances(rctx, o.stream, o.p.topo.Prefix)
 	if err != nil {
 		o.p.log.Debug("instances unreadable; keeping the partitions owned", "err", err)
 		return

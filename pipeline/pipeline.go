@@ -137,7 +137,7 @@ func (p *Pipeline) Name() string { return p.instance.Name }
 // and unpins its partition; a stop at any moment, even while starting,
 // returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
-	kv, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
+	kv, s, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -147,7 +147,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	rctx, stop := context.WithCancel(ctx)
 	recomputed := make(chan struct{})
 	go func() { defer close(recomputed); (&recomputer{p: p, kv: kv}).run(rctx) }()
-	p.newOwner(kv).run(ctx)
+	p.newOwner(kv, s).run(ctx)
 	stop()
 	<-recomputed
 	return nil
