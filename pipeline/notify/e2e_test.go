@@ -247,3 +247,40 @@ func TestChangedWebhookAppliesLive(t *testing.T) {
 		return fmt.Errorf("not yet signed with the new secret")
 	})
 }
+
+// TestGracefulStopHandsOver stops one of two notifiers while alerts keep
+// coming: the other delivers the rest, each alert once.
+func TestGracefulStopHandsOver(t *testing.T) {
+	t.Parallel()
+	k := newKit(t, testConfig())
+	rc := newReceiver(t, nil)
+	a := k.notifier(hook("shared", rc.srv.URL))
+	b := k.notifier(hook("shared", rc.srv.URL))
+	k.waitConsumer("shared")
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, k.alert(fmt.Sprintf("ORD-GS-%02d", i), "processing", "SLA_BREACH", ""))
+	}
+	rc.waitDeliveries(t, 10*time.Second, ids)
+	pinned := map[*running]float64{a: counter(t, a.met, "shared", notify.ResultDelivered), b: counter(t, b.met, "shared", notify.ResultDelivered)}
+	first, other := a, b
+	if pinned[b] > pinned[a] {
+		first, other = b, a
+	}
+	start := time.Now()
+	first.stop() // the instance that delivered
+	for i := 20; i < 40; i++ {
+		ids = append(ids, k.alert(fmt.Sprintf("ORD-GS-%02d", i), "processing", "SLA_BREACH", ""))
+	}
+	rc.waitDeliveries(t, 10*time.Second, ids)
+	t.Logf("the other instance delivered the next 20 alerts %v after the stop", time.Since(start))
+	waitAcked(t, k, "shared")
+	for id, n := range rc.deliveries() {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if got := counter(t, other.met, "shared", notify.ResultDelivered); got < 20 {
+		t.Errorf("the remaining instance delivered %v alerts, want the 20 after the stop", got)
+	}
+}
