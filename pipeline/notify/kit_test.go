@@ -35,7 +35,7 @@ type kit struct {
 func testConfig() config.Config {
 	cfg := config.Default()
 	cfg.Streaming.Partitions = 2
-	cfg.Streaming.AckWait = 2 * time.Second
+	cfg.Streaming.AckWait = 5 * time.Second // under load, a short ack wait redelivers held alerts
 	cfg.Streaming.PinnedTTL = 2 * time.Second
 	cfg.Notify.Backoff = 20 * time.Millisecond
 	cfg.Notify.MaxAttempts = 4
