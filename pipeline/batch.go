@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -359,9 +358,8 @@ func (b *batch) await(ctx context.Context) {
 	if b.em.wait(ctx) == nil {
 		return
 	}
-	dlq := b.pt.topo.Prefix + ".dlq."
 	for subj, err := range b.em.takeFailed() {
-		if strings.HasPrefix(subj, dlq) {
+		if _, dead := b.pt.topo.DLQReason(subj); dead {
 			b.deadErr = cmp.Or(b.deadErr, err)
 			continue
 		}

@@ -152,6 +152,11 @@ func (t Topology) IsFired(subject string) bool {
 	return strings.HasPrefix(subject, t.Prefix+".sla.fired.")
 }
 
+// IsAlert reports whether a subject is a breach's or retraction's.
+func (t Topology) IsAlert(subject string) bool {
+	return strings.HasPrefix(subject, t.Prefix+".alerts.")
+}
+
 // IsEvent reports whether a subject is an input event's (as published or
 // as stored).
 func (t Topology) IsEvent(subject string) bool {

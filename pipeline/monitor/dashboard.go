@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -46,7 +45,7 @@ func (s *Server) followFeed(ctx context.Context) {
 // output is told of every alert and warning: a breach or retraction moves
 // the order's next deadline, so it leaves the at-risk list.
 func (s *Server) output(subject string) {
-	if strings.HasPrefix(subject, s.opts.Topology.Prefix+".alerts.") {
+	if s.opts.Topology.IsAlert(subject) {
 		s.atRisk.moved(pipeline.OrderFromSubject(subject))
 	}
 }
