@@ -68,17 +68,12 @@ type Attainment struct {
 type Tally struct {
 	by    Grouping
 	since time.Time
-	rows  map[tallyKey]*AttainmentRow
-}
-
-type tallyKey struct {
-	group string
-	sla   SLA
+	rows  map[string]*[3]AttainmentRow // per group, one row per SLA in the order of SLAs
 }
 
 // NewTally counts by g the orders placed at or after since (zero: all).
 func NewTally(g Grouping, since time.Time) *Tally {
-	return &Tally{by: g, since: since, rows: map[tallyKey]*AttainmentRow{}}
+	return &Tally{by: g, since: since, rows: map[string]*[3]AttainmentRow{}}
 }
 
 // Add counts every SLA of one order; unknown orders and orders placed
@@ -96,13 +91,16 @@ func (t *Tally) Add(s State) {
 		return
 	}
 	g := t.by.Group(s)
-	for _, sla := range SLAs {
-		k := tallyKey{g, sla}
-		r := t.rows[k]
-		if r == nil {
-			r = &AttainmentRow{Group: g, SLA: sla}
-			t.rows[k] = r
+	rows := t.rows[g]
+	if rows == nil {
+		rows = &[3]AttainmentRow{}
+		for i, sla := range SLAs {
+			rows[i] = AttainmentRow{Group: g, SLA: sla}
 		}
+		t.rows[g] = rows
+	}
+	for i, sla := range SLAs {
+		r := &rows[i]
 		r.Orders++
 		switch OutcomeOf(s, sla) {
 		case OutcomeMet:
@@ -123,16 +121,17 @@ func (t *Tally) Add(s State) {
 // Result returns the rows sorted by group, then by SLA in the order of
 // SLAs, with their rates.
 func (t *Tally) Result() Attainment {
-	a := Attainment{By: t.by, Rows: make([]AttainmentRow, 0, len(t.rows))}
+	a := Attainment{By: t.by, Rows: make([]AttainmentRow, 0, 3*len(t.rows))}
 	if !t.since.IsZero() {
 		since := t.since
 		a.Since = &since
 	}
-	for _, r := range t.rows {
-		row := *r
-		row.OnTimeRate = ratio(row.Met, row.Met+row.Breached)
-		row.CancelRate = ratio(row.Cancelled, row.Orders)
-		a.Rows = append(a.Rows, row)
+	for _, rows := range t.rows {
+		for _, row := range rows {
+			row.OnTimeRate = ratio(row.Met, row.Met+row.Breached)
+			row.CancelRate = ratio(row.Cancelled, row.Orders)
+			a.Rows = append(a.Rows, row)
+		}
 	}
 	slices.SortFunc(a.Rows, func(x, y AttainmentRow) int {
 		return cmp.Or(cmp.Compare(x.Group, y.Group), cmp.Compare(slices.Index(SLAs, x.SLA), slices.Index(SLAs, y.SLA)))
