@@ -41,9 +41,29 @@ func lifecycle() []order.Event {
 // BenchmarkApply measures applying a full lifecycle (4 events, 4 updates)
 // to a new order, with the pending deadlines computed after each step as
 // the pipeline does to diff its timers.
+//
+// Sub-benchmarks: plain (the defaults), warn_at [0.5, 0.75] (two more
+// instants per pending SLA), and warnings under a Mon-Fri 08-18 calendar.
 func BenchmarkApply(b *testing.B) {
+	warn := order.DefaultRules()
+	warn.WarnAt = []float64{0.5, 0.75}
+	cal := warn
+	var week order.Week
+	for d := time.Monday; d <= time.Friday; d++ {
+		week[d] = []order.Span{{From: 8 * time.Hour, To: 18 * time.Hour}}
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	cal.Calendar, _ = order.NewCalendar("office", berlin, week, nil)
+	for _, c := range []struct {
+		name  string
+		rules order.Rules
+	}{{"plain", order.DefaultRules()}, {"warn_at", warn}, {"warn_at+calendar", cal}} {
+		b.Run(c.name, func(b *testing.B) { benchApply(b, c.rules) })
+	}
+}
+
+func benchApply(b *testing.B, rules order.Rules) {
 	evs := lifecycle()
-	rules := order.DefaultRules()
 	now := evs[3].Timestamp.Add(time.Minute)
 	b.ReportAllocs()
 	for b.Loop() {
