@@ -27,6 +27,9 @@ type Instance struct {
 	Version        string    `json:"version"`
 	ConfigHash     string    `json:"config_hash"`
 	ConfigLoadedAt time.Time `json:"config_loaded_at"`
+	// Recompute is the progress of the instance's last sla.recompute:
+	// open, if any ran.
+	Recompute *RecomputeProgress `json:"recompute,omitempty"`
 }
 
 // Owns reports whether the instance claims partition p.

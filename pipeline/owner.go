@@ -236,6 +236,9 @@ func (o *owner) beat(ctx context.Context) {
 	if o.p.instance.Live != nil {
 		o.self.ConfigHash, o.self.ConfigLoadedAt = o.p.instance.Live.Hash(), o.p.instance.Live.LoadedAt()
 	}
+	if rp := o.p.metrics.Recompute(); !rp.Started.IsZero() {
+		o.self.Recompute = &rp
+	}
 	if err := heartbeat(ctx, o.p.js, o.p.topo.Prefix, o.self, o.ttl); err != nil {
 		o.p.log.Debug("heartbeat failed", "err", err)
 	}

@@ -55,6 +55,16 @@ func TestRecomputeOpenOrders(t *testing.T) {
 		}
 		return nil
 	})
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		ins, err := pipeline.ReadInstances(context.Background(), e.js, "orders")
+		if err != nil || len(ins) != 1 || ins[0].Recompute == nil {
+			return fmt.Errorf("no recompute progress in the heartbeat: %+v (%v)", ins, err)
+		}
+		if rp := ins[0].Recompute; rp.Listed != 2 || rp.Total != 2 {
+			return fmt.Errorf("recompute progress %+v, want 2 of 2 open orders listed", rp)
+		}
+		return nil
+	})
 	e.waitIdle()
 	for id, rule := range map[string]string{"RC-ACME": "acme-fast", "RC-ZETA": order.DefaultRule, "RC-DONE": order.DefaultRule} {
 		if s, _ := e.state(id); s.SLARule != rule {

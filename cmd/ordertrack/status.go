@@ -153,6 +153,10 @@ func printInstances(w io.Writer, ins []monitor.Instance) {
 		fmt.Fprintf(w, "  %-24s partitions %-16s since %s  version %s  config %s (loaded %s)\n", in.Name,
 			strings.Trim(fmt.Sprint(in.Partitions), "[]"), in.Since.UTC().Format(time.RFC3339), in.Version,
 			in.ConfigHash, in.ConfigLoadedAt.UTC().Format(time.RFC3339))
+		if rp := in.Recompute; rp != nil {
+			fmt.Fprintf(w, "  %-24s recompute since %s: %d of %d open orders listed\n", "",
+				rp.Started.UTC().Format(time.RFC3339), rp.Listed, rp.Total)
+		}
 	}
 }
 

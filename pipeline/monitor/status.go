@@ -55,6 +55,8 @@ type Instance struct {
 	Version        string    `json:"version,omitempty"`
 	ConfigHash     string    `json:"config_hash,omitempty"`
 	ConfigLoadedAt time.Time `json:"config_loaded_at,omitzero"`
+	// Recompute is the progress of its last sla.recompute: open, if any.
+	Recompute *pipeline.RecomputeProgress `json:"recompute,omitempty"`
 }
 
 // StatusReader computes Status from NATS. Orders, when set, counts the
