@@ -12,7 +12,8 @@ import (
 )
 
 // TestBenchTinyRun runs every bench phase with tiny sizes and checks that
-// the JSON report has each metric with a sane value.
+// the JSON report has each metric with a sane value, among them the spread
+// run with sla.warn_at [0.5, 0.75] and its ratio to the plain one.
 func TestBenchTinyRun(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
@@ -48,6 +49,8 @@ func TestBenchTinyRun(t *testing.T) {
 		{"throughput spread", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
 		{"throughput spread", "pipeline / raw async publish", 0.0001, 10},
 		{"throughput spread", "pipeline / NATS-only ceiling", 0.01, 10},
+		{"throughput spread", "pipeline events/s with sla.warn_at [0.5, 0.75]", 100, 1e7},
+		{"throughput spread", "warn_at [0.5, 0.75] / plain events/s", 0.01, 100},
 		{"throughput interleaved", "events published", 3000, 3000},
 		{"throughput interleaved", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
 		{"latency @1,000/s", "offered rate achieved", 500, 1500},

@@ -5,70 +5,113 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/ordertrack/ordertrack/config"
 )
+
+// benchWarnAt are the thresholds of the spread run with warnings: issue
+// 15's target is that they cost at most 15 % of the plain throughput.
+var benchWarnAt = []float64{0.5, 0.75}
 
 // benchThroughput measures the pipeline on two orderings of the same
 // lifecycles, each published as fast as possible on a fresh server and
 // timed until every output is stored (one per event in this scenario):
 // spread, the headline (every event of an order in a different batch, as
-// on a real day), then interleaved (an order's events close together, so a
-// batch may hold several of them and coalesce their writes and timers).
+// on a real day), then spread again with sla.warn_at [0.5, 0.75] (rows
+// beside the headline: its events/s and the ratio to the plain run), then
+// interleaved (an order's events close together, so a batch may hold
+// several of them and coalesce their writes and timers).
 func (r *benchRun) benchThroughput(ctx context.Context) error {
-	for _, w := range []struct {
-		name  string
-		order func([]prepared) []prepared
-	}{{"spread", spread}, {"interleaved", nil}} {
-		if err := r.throughputOf(ctx, w.name, w.order); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *benchRun) throughputOf(ctx context.Context, workload string, reorder func([]prepared) []prepared) error {
-	e, err := r.env(ctx, r.cfg)
-	if err != nil {
+	if err := r.throughputOf(ctx, "spread", spread); err != nil {
 		return err
 	}
-	defer e.close()
+	if err := r.throughputWarn(ctx); err != nil {
+		return err
+	}
+	return r.throughputOf(ctx, "interleaved", nil)
+}
+
+// workloadRun is one timed run of the throughput phase; its env is still
+// open (for stats and stream counts) until the caller closes it.
+type workloadRun struct {
+	e         *benchEnv
+	n         int
+	published time.Duration // first publish to the last acknowledged
+	took      time.Duration // first publish to the last output stored
+}
+
+// runWorkload publishes the sample events, reordered, on a fresh server
+// running a pipeline with cfg, and waits for every output. With profile it
+// takes the CPU profile of --cpuprofile meanwhile.
+func (r *benchRun) runWorkload(ctx context.Context, cfg config.Config, reorder func([]prepared) []prepared, profile bool) (*workloadRun, error) {
+	e, err := r.env(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	w, err := r.timeWorkload(ctx, e, reorder, profile)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (r *benchRun) timeWorkload(ctx context.Context, e *benchEnv, reorder func([]prepared) []prepared, profile bool) (*workloadRun, error) {
 	e.start()
 	evs, err := sampleEvents(e, r.opts.Events, time.Now(), 50_000, 1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if reorder != nil {
 		evs = reorder(evs)
 	}
 	n := len(evs)
 	stopProfile := func() {}
-	if workload == "spread" {
+	if profile {
 		if stopProfile, err = r.startProfile(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	begin := time.Now()
 	for _, ev := range evs {
 		if err := e.load.publish(ev.subject, ev.data, ev.msgID); err != nil {
 			stopProfile()
-			return err
+			return nil, err
 		}
 	}
 	err = e.load.wait(2 * time.Minute)
 	published := time.Since(begin)
+	within := max(2*time.Minute, time.Duration(n/2000)*time.Second)
 	if err == nil {
-		err = e.waitUpdates(ctx, int64(n), max(2*time.Minute, time.Duration(n/2000)*time.Second))
+		err = e.waitUpdates(ctx, int64(n), within)
+	}
+	if err == nil {
+		// SLA_AT_RISK warnings are stored beside the updates: wait for
+		// those emitted too (none with the default SLAs of a day or more).
+		err = e.waitUpdates(ctx, int64(n)+int64(e.p.Stats().Warnings.Load()), within)
 	}
 	took := time.Since(begin)
 	stopProfile()
 	if err != nil {
+		return nil, err
+	}
+	return &workloadRun{e: e, n: n, published: published, took: took}, nil
+}
+
+func (r *benchRun) throughputOf(ctx context.Context, workload string, reorder func([]prepared) []prepared) error {
+	w, err := r.runWorkload(ctx, r.cfg, reorder, workload == "spread")
+	if err != nil {
 		return err
 	}
-	rate := perSecond(n, took)
+	e, n := w.e, w.n
+	defer e.close()
+	rate := perSecond(n, w.took)
 	phase := "throughput " + workload
 	r.report.add(phase, "events published", float64(n), "")
-	r.report.add(phase, "input publish rate (while the pipeline runs)", perSecond(n, published), "events/s")
+	r.report.add(phase, "input publish rate (while the pipeline runs)", perSecond(n, w.published), "events/s")
 	if workload != "spread" {
 		r.report.add(phase, "pipeline events/s (publish to all outputs stored)", rate, "events/s").Note =
 			"an order's events close together: a batch may coalesce several"
@@ -91,6 +134,45 @@ func (r *benchRun) throughputOf(ctx context.Context, workload string, reorder fu
 		r.report.add(phase, "CAS conflicts", float64(c), "")
 	}
 	return r.writeAmplification(ctx, e, phase, n)
+}
+
+// throughputWarn runs the spread workload again, same events and setup on
+// a fresh server, with sla.warn_at [0.5, 0.75], and records its events/s
+// and the ratio to the plain spread run beside the headline.
+func (r *benchRun) throughputWarn(ctx context.Context) error {
+	cfg := r.cfg
+	cfg.SLA.WarnAt = slices.Clone(benchWarnAt)
+	w, err := r.runWorkload(ctx, cfg, spread, false)
+	if err != nil {
+		return fmt.Errorf("spread with sla.warn_at %v: %w", benchWarnAt, err)
+	}
+	defer w.e.close()
+	const phase = "throughput spread"
+	rate := perSecond(w.n, w.took)
+	r.report.add(phase, "pipeline events/s with sla.warn_at [0.5, 0.75]", rate, "events/s").Note =
+		fmt.Sprintf("same events, fresh server; %d SLA_AT_RISK emitted", w.e.p.Stats().Warnings.Load())
+	if r.pipeRate <= 0 {
+		return nil
+	}
+	m := r.report.atLeast(phase, "warn_at [0.5, 0.75] / plain events/s", rate/r.pipeRate, "x", 0.85)
+	m.Note = "at most 15 % slower; one run each, noisy on a shared machine"
+	if warnsAlready(r.cfg) {
+		m.Note += "; the configuration sets warn_at already, so plain warns too"
+	}
+	return nil
+}
+
+// warnsAlready reports whether cfg's own SLAs warn (sla.warn_at or a rule's).
+func warnsAlready(cfg config.Config) bool {
+	if len(cfg.SLA.WarnAt) > 0 {
+		return true
+	}
+	for _, rule := range cfg.SLA.Rules {
+		if len(rule.WarnAt) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // writeAmplification reports how many messages JetStream stored per input
