@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/ordertrack/ordertrack/pipeline/feed"
 )
 
 // progressEvery is how often the progress bar is redrawn (4x/s).
@@ -17,19 +19,19 @@ const progressEvery = 250 * time.Millisecond
 // progress draws a one-line progress bar on stderr with
 // github.com/schollz/progressbar: count, rate, elapsed time and, when the
 // end is known (--orders, or --duration with a --rate), a bar and the time
-// left. The publisher only counts (tally.events); a ticker feeds the bar.
+// left. The publisher only counts (feed.Tally.Events); a ticker feeds the bar.
 type progress struct {
 	bar   *progressbar.ProgressBar // nil when silent
 	w     io.Writer
 	total int64 // expected events; 0 = unknown
-	t     *tally
+	t     *feed.Tally
 	done  chan struct{}
 	wg    sync.WaitGroup
 }
 
 // newProgress returns the bar of a generate run; it stays silent unless
 // stderr is a terminal or --progress is set.
-func (m *Main) newProgress(o generateOpts, perOrder float64, t *tally) *progress {
+func (m *Main) newProgress(o generateOpts, perOrder float64, t *feed.Tally) *progress {
 	p := &progress{w: m.Stderr, t: t}
 	if o.orders > 0 {
 		p.total = int64(float64(o.orders) * perOrder)
@@ -76,7 +78,7 @@ func (p *progress) start() {
 		for {
 			select {
 			case <-tick.C:
-				n := p.t.events.Load()
+				n := p.t.Events.Load()
 				if p.total > 0 {
 					n = min(n, p.total-1) // the bar finishes in stop, not before
 				}
@@ -98,7 +100,7 @@ func (p *progress) stop(complete bool) {
 	close(p.done)
 	p.wg.Wait()
 	p.done = nil
-	n := p.t.events.Load()
+	n := p.t.Events.Load()
 	switch {
 	case complete && n > 0 && p.total > 0:
 		p.bar.ChangeMax64(n)

@@ -12,6 +12,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -115,7 +116,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		actor{"pipeline", p.Run})
 	if cfg.GeneratorOn() {
 		actors = append(actors, actor{"demo generator", func(ctx context.Context) error {
-			return feedDemo(ctx, c.js, prov.Topology, cfg, log)
+			return feed.Demo(ctx, c.js, prov.Topology, cfg, log)
 		}})
 	}
 	if m.Ready != nil {

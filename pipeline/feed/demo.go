@@ -1,4 +1,4 @@
-package main
+package feed
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
 
-// feedDemo publishes generated orders in real time until ctx is done.
-func feedDemo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, cfg config.Config, log *slog.Logger) error {
+// Demo publishes generated orders in real time until ctx is done.
+func Demo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, cfg config.Config, log *slog.Logger) error {
 	seed := cfg.Generator.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
@@ -34,24 +34,24 @@ func feedDemo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topolog
 		if !ok {
 			return nil
 		}
-		if !sleepUntil(ctx, em.At) {
+		if !SleepUntil(ctx, em.At) {
 			return nil
 		}
-		if _, err := js.PublishMsg(ctx, emissionMsg(topo, g, em)); err != nil {
+		if _, err := js.PublishMsg(ctx, Msg(topo, g, em)); err != nil {
 			log.Warn("demo event not published", "order", em.Event.OrderID, "err", err)
 		}
 	}
 }
 
-// emissionMsg is the input message of a generated event. A deliberate
-// duplicate carries no Nats-Msg-Id, so that it reaches the pipeline.
-func emissionMsg(topo pipeline.Topology, g *generator.Generator, em generator.Emission) *nats.Msg {
-	return eventMsg(topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate)
+// Msg is the input message of a generated event. A deliberate duplicate
+// carries no Nats-Msg-Id, so that it reaches the pipeline.
+func Msg(topo pipeline.Topology, g *generator.Generator, em generator.Emission) *nats.Msg {
+	return EventMsg(topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate)
 }
 
-// eventMsg is one input event; with dedupe its event id becomes the
+// EventMsg is one input event; with dedupe its event id becomes the
 // Nats-Msg-Id so the stream drops producer retries.
-func eventMsg(subject string, data []byte, eventID string, dedupe bool) *nats.Msg {
+func EventMsg(subject string, data []byte, eventID string, dedupe bool) *nats.Msg {
 	m := nats.NewMsg(subject)
 	m.Data = data
 	if dedupe && eventID != "" {
@@ -60,7 +60,8 @@ func eventMsg(subject string, data []byte, eventID string, dedupe bool) *nats.Ms
 	return m
 }
 
-func sleepUntil(ctx context.Context, t time.Time) bool {
+// SleepUntil waits until t and reports whether ctx is still live.
+func SleepUntil(ctx context.Context, t time.Time) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil
