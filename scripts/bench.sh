@@ -2,7 +2,8 @@
 # Builds ordertrack and runs its benchmark on this machine: raw JetStream
 # baseline, the NATS-only ceiling for the pipeline's work per event,
 # pipeline throughput (spread: every event of an order in another batch,
-# the headline; then interleaved), latency at a fixed rate, SLA breach lateness and
+# the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
+# interleaved), latency at a fixed rate, SLA breach lateness and
 # memory with open orders. Takes about 5 minutes by default.
 #
 #   scripts/bench.sh                      # full run, table on stdout
