@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -24,7 +23,7 @@ func (m *Main) dlqCommand() *cobra.Command {
 		Long: "List or replay the dead letters of ORDER_DLQ.\n\n" +
 			"list shows each dead letter: sequence, time stored, reason, source subject, error and the first bytes of the body.\n" +
 			"replay republishes each dead letter's original bytes to its input subject and removes it from ORDER_DLQ.\n" +
-			"Reasons: " + reasonList(),
+			"Reasons: " + order.ReasonList(),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return usagef(cmd, "needs a subcommand: list or replay") },
 	}
@@ -32,17 +31,9 @@ func (m *Main) dlqCommand() *cobra.Command {
 	return cmd
 }
 
-func reasonList() string {
-	s := make([]string, len(order.Reasons))
-	for i, r := range order.Reasons {
-		s[i] = string(r)
-	}
-	return strings.Join(s, ", ")
-}
-
 // dlqFlags registers --reason and the configuration flags.
 func (m *Main) dlqFlags(cmd *cobra.Command) (reason *string, load configLoader) {
-	reason = cmd.Flags().String("reason", "", "only dead letters of this reason ("+reasonList()+")")
+	reason = cmd.Flags().String("reason", "", "only dead letters of this reason ("+order.ReasonList()+")")
 	return reason, m.configFlags(cmd)
 }
 
@@ -55,22 +46,13 @@ func (m *Main) dlqSource(load configLoader, reason string) (*conn, config.Config
 	topo := pipeline.TopologyOf(cfg)
 	filter := topo.DLQWildcard()
 	if reason != "" {
-		if !validReason(reason) {
-			return nil, cfg, "", fmt.Errorf("--reason %q is not a dead-letter reason; use one of %s", reason, reasonList())
+		if !order.ValidReason(reason) {
+			return nil, cfg, "", fmt.Errorf("--reason %q is not a dead-letter reason; use one of %s", reason, order.ReasonList())
 		}
 		filter = topo.DLQSubject(order.Reason(reason))
 	}
 	c, err := dial(cfg, "ordertrack dlq", false, m.logger(cfg))
 	return c, cfg, filter, err
-}
-
-func validReason(r string) bool {
-	for _, x := range order.Reasons {
-		if string(x) == r {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *Main) dlqListCommand() *cobra.Command {

@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
@@ -82,27 +81,6 @@ func watchedFile(cmd *cobra.Command) string {
 		return ""
 	}
 	return config.DefaultFile
-}
-
-// reloadCollector exports ordertrack_config_reloads_total{result}.
-type reloadCollector struct {
-	r    *config.Reloader
-	desc *prometheus.Desc
-}
-
-func newReloadCollector(r *config.Reloader) *reloadCollector {
-	return &reloadCollector{r: r, desc: prometheus.NewDesc("ordertrack_config_reloads_total",
-		"Configuration reloads (SIGHUP or file change), by result: applied or rejected.", []string{"result"}, nil)}
-}
-
-// Describe implements prometheus.Collector.
-func (c *reloadCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect implements prometheus.Collector.
-func (c *reloadCollector) Collect(ch chan<- prometheus.Metric) {
-	applied, rejected := c.r.Counts()
-	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(applied), "applied")
-	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(rejected), "rejected")
 }
 
 // reloadOnSignal runs the reloader on SIGHUP and file changes until ctx

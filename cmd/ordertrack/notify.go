@@ -12,7 +12,6 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
-	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
 // notifyCommand groups the webhook commands.
@@ -58,7 +57,7 @@ func (m *Main) notifyTest(ctx context.Context, n config.Notify, name string) err
 		}
 		return fmt.Errorf("--webhook %q is not in notify.webhooks (have %s)", name, strings.Join(names, ", "))
 	}
-	a := sampleAlert(time.Now())
+	a := notify.SampleAlert(time.Now())
 	fmt.Fprintf(m.Stdout, "POST %s (format %s, %s)\n", notify.Redact(w.URL), w.Format, signedText(w))
 	printSentHeaders(m.Stdout, w, a)
 	fmt.Fprintf(m.Stdout, "body: %s\n", notify.Body(w, a))
@@ -102,23 +101,6 @@ func printSentHeaders(out io.Writer, w config.Webhook, a notify.Alert) {
 	for _, k := range names {
 		fmt.Fprintf(out, "%s: xxxxx\n", k)
 	}
-}
-
-// sampleAlert is the alert `notify test` sends: a processing breach of
-// order ORD-TEST-0001 whose deadline just passed.
-func sampleAlert(now time.Time) notify.Alert {
-	now = now.UTC()
-	deadline := now.Add(-time.Second)
-	u := order.Update{
-		OrderID: "ORD-TEST-0001", Type: order.UpdateBreach, Status: order.StageOrder, SLABreach: true,
-		SLA: order.SLAProcessing, Deadline: &deadline, EventTime: deadline, EmittedAt: now,
-		CustomerID: "CUST-TEST", ItemName: "Blue Jeans", TenantID: "test", Key: string(order.SLAProcessing),
-		Message: "SLA BREACH: Order ORD-TEST-0001 not processed within 24h - Item: Blue Jeans (ordertrack notify test)",
-	}
-	data := u.AppendJSON(nil)
-	a, _ := notify.ParseAlert(data)
-	a.ID = "notify-test:" + now.Format("20060102T150405.000Z")
-	return a
 }
 
 // webhookNames lists the configured webhooks.

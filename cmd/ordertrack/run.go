@@ -92,7 +92,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Webhooks:   func() []string { return webhookNames(live.cfg.Config().Notify) },
-			Collectors: []prometheus.Collector{notifyMetrics, newReloadCollector(reloader)}})
+			Collectors: []prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}})
 		if err != nil {
 			return err
 		}

@@ -1,5 +1,10 @@
 package order
 
+import (
+	"slices"
+	"strings"
+)
+
 // OpenStages are the statuses of open orders, in lifecycle order.
 var OpenStages = []Stage{StageOrder, StageProcessing, StageShipped}
 
@@ -14,3 +19,15 @@ var Reasons = []Reason{
 	ReasonFutureTimestamp, ReasonInvalidField, ReasonMaxDeliveries,
 	ReasonNotifyFailed,
 }
+
+// ReasonList is Reasons as text: "too_large, invalid_json, ...".
+func ReasonList() string {
+	s := make([]string, len(Reasons))
+	for i, r := range Reasons {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ValidReason reports whether r is one of Reasons.
+func ValidReason(r string) bool { return slices.Contains(Reasons, Reason(r)) }
