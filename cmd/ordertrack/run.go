@@ -13,6 +13,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
+	"github.com/ordertrack/ordertrack/pipeline/group"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -42,7 +43,7 @@ func (m *Main) runCmd(ctx context.Context, load configLoader, file string) error
 }
 
 // run runs the pipeline of cfg (resolved). Its parts are one group of
-// actors (runActors): the monitor, the console, the notifier, the
+// actors (group.Run): the monitor, the console, the notifier, the
 // reloader, the pipeline and the demo feed start in this order; when the
 // stop signal comes or any of them fails they stop one at a time in the
 // reverse order: the feed stops publishing, the pipeline finishes and hands
@@ -86,7 +87,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 	if err := nt.Start(ctx); err != nil {
 		return err
 	}
-	var actors []actor
+	var actors []group.Actor
 	if monLn != nil {
 		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.nc, JS: c.js,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
@@ -96,7 +97,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		if err != nil {
 			return err
 		}
-		actors = append(actors, actor{"monitor", func(ctx context.Context) error {
+		actors = append(actors, group.Actor{Name: "monitor", Run: func(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return mon.Close()
@@ -107,20 +108,20 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		}})
 	}
 	actors = append(actors,
-		actor{"console", func(ctx context.Context) error {
+		group.Actor{Name: "console", Run: func(ctx context.Context) error {
 			console.Run(ctx, max(cfg.Streaming.TriggerInterval, time.Second))
 			return nil
 		}},
-		actor{"notifier", nt.Run},
-		actor{"reloader", func(ctx context.Context) error { m.reloadOnSignal(ctx, reloader); return nil }},
-		actor{"pipeline", p.Run})
+		group.Actor{Name: "notifier", Run: nt.Run},
+		group.Actor{Name: "reloader", Run: func(ctx context.Context) error { m.reloadOnSignal(ctx, reloader); return nil }},
+		group.Actor{Name: "pipeline", Run: p.Run})
 	if cfg.GeneratorOn() {
-		actors = append(actors, actor{"demo generator", func(ctx context.Context) error {
+		actors = append(actors, group.Actor{Name: "demo generator", Run: func(ctx context.Context) error {
 			return feed.Demo(ctx, c.js, prov.Topology, cfg, log)
 		}})
 	}
 	if m.Ready != nil {
-		actors = append(actors, actor{"ready", func(ctx context.Context) error {
+		actors = append(actors, group.Actor{Name: "ready", Run: func(ctx context.Context) error {
 			select { // tests edit the file once Ready: it must be watched
 			case <-reloader.Watching():
 				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.cfg})
@@ -130,7 +131,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 			return nil
 		}})
 	}
-	err = runActors(ctx, actors...)
+	err = group.Run(ctx, actors...)
 	fmt.Fprintln(m.Stdout, "Order tracking system stopped.")
 	return err
 }

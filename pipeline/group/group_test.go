@@ -1,4 +1,4 @@
-package main
+package group
 
 import (
 	"context"
@@ -22,23 +22,23 @@ func (r *recorder) note(name string) {
 }
 
 // waiter runs until stopped.
-func (r *recorder) waiter(name string) actor {
-	return actor{name, func(ctx context.Context) error {
+func (r *recorder) waiter(name string) Actor {
+	return Actor{Name: name, Run: func(ctx context.Context) error {
 		<-ctx.Done()
 		r.note(name)
 		return nil
 	}}
 }
 
-func runWithin(t *testing.T, ctx context.Context, actors ...actor) error {
+func runWithin(t *testing.T, ctx context.Context, actors ...Actor) error {
 	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- runActors(ctx, actors...) }()
+	go func() { done <- Run(ctx, actors...) }()
 	select {
 	case err := <-done:
 		return err
 	case <-time.After(5 * time.Second):
-		t.Fatal("runActors did not return within 5s")
+		t.Fatal("Run did not return within 5s")
 		return nil
 	}
 }
@@ -50,7 +50,7 @@ func TestActorFailureStopsTheRun(t *testing.T) {
 	r := &recorder{}
 	boom := errors.New("boom")
 	release := make(chan struct{})
-	failing := actor{"demo generator", func(ctx context.Context) error {
+	failing := Actor{Name: "demo generator", Run: func(ctx context.Context) error {
 		<-release
 		r.note("demo generator")
 		return boom
@@ -73,7 +73,7 @@ func TestActorsStopInReverseOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	// The pipeline takes a while to stop: the console must still wait for it.
-	slow := actor{"pipeline", func(ctx context.Context) error {
+	slow := Actor{Name: "pipeline", Run: func(ctx context.Context) error {
 		<-ctx.Done()
 		time.Sleep(50 * time.Millisecond) // a drain in progress, not a wait for an effect
 		r.note("pipeline")
@@ -93,7 +93,7 @@ func TestActorErrorDuringStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := &recorder{}
-	bad := actor{"monitor", func(ctx context.Context) error { <-ctx.Done(); return errors.New("shutdown timed out") }}
+	bad := Actor{Name: "monitor", Run: func(ctx context.Context) error { <-ctx.Done(); return errors.New("shutdown timed out") }}
 	if err := runWithin(t, ctx, bad, r.waiter("pipeline")); err == nil || err.Error() != "monitor: shutdown timed out" {
 		t.Errorf("err %v, want monitor: shutdown timed out", err)
 	}
