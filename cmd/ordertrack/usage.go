@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/ordertrack/ordertrack/config"
 )
 
 // usageError is a wrong command line: Run prints it with the command's
@@ -55,7 +56,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	}
 	if name != "" {
-		if s := nearestFlag(cmd.Flags(), name); s != "" {
+		if s := config.NearestFlag(cmd.Flags(), name); s != "" {
 			u.hint = "did you mean --" + s + "?"
 		}
 	}
@@ -77,54 +78,6 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return u
 	}
 	return usagef(cmd, "takes no arguments (got %q)", args[0])
-}
-
-// nearestFlag returns the flag of fs closest to a mistyped name, or "".
-func nearestFlag(fs *pflag.FlagSet, name string) string {
-	norm := func(s string) string {
-		return strings.NewReplacer("_", "", ".", "", "-", "").Replace(strings.ToLower(s))
-	}
-	best, bestDist := "", 3 // suggest only within an edit distance of 2
-	var suffix []string     // flags whose last dotted part is name
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden {
-			return
-		}
-		if norm(f.Name) == norm(name) {
-			best, bestDist = f.Name, -1
-		}
-		if d := editDistance(f.Name, name); d < bestDist {
-			best, bestDist = f.Name, d
-		}
-		if strings.HasSuffix(f.Name, "."+name) {
-			suffix = append(suffix, f.Name)
-		}
-	})
-	if best == "" && len(suffix) == 1 {
-		return suffix[0]
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // printHelp writes a command's help: what it does, its usage, its
