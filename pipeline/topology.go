@@ -169,5 +169,19 @@ func (t Topology) AlertsWildcard() string { return t.Prefix + ".alerts.>" }
 // WarningsWildcard matches every at-risk warning on ORDER_UPDATES.
 func (t Topology) WarningsWildcard() string { return t.Prefix + ".warnings.>" }
 
+// WatchFilters are the ORDER_UPDATES subjects watch follows: updates,
+// alerts and warnings of every order or of orderID; alertsOnly leaves out
+// the updates.
+func (t Topology) WatchFilters(orderID string, alertsOnly bool) []string {
+	updates, alerts, warnings := t.UpdatesWildcard(), t.AlertsWildcard(), t.WarningsWildcard()
+	if orderID != "" {
+		updates, alerts, warnings = t.UpdateSubject(orderID), t.OrderAlertsFilter(orderID), t.OrderWarnings(orderID)
+	}
+	if alertsOnly {
+		return []string{alerts, warnings}
+	}
+	return []string{updates, alerts, warnings}
+}
+
 // NotifyConsumer names the durable consumer of one webhook.
 func (t Topology) NotifyConsumer(webhook string) string { return "ordertrack-notify-" + webhook }

@@ -44,25 +44,10 @@ func TestGetPrintsRuleZoneAndWarnings(t *testing.T) {
 	}
 }
 
-// TestWatchFollowsWarnings: watch follows warnings beside updates and
-// alerts, and --alerts means breaches, retractions and warnings.
+// TestWatchFollowsWarnings: watch prints a warning as a row (its filters,
+// warnings beside updates and alerts, are TestWatchFilters in pipeline).
 func TestWatchFollowsWarnings(t *testing.T) {
 	t.Parallel()
-	topo := pipeline.Topology{Prefix: "orders", Partitions: 8}
-	for _, tt := range []struct {
-		id     string
-		alerts bool
-		want   string
-	}{
-		{"", false, "orders.updates.> orders.alerts.> orders.warnings.>"},
-		{"", true, "orders.alerts.> orders.warnings.>"},
-		{"ORD-1", false, "orders.updates.ORD-1 orders.alerts.*.ORD-1 orders.warnings.*.ORD-1"},
-		{"ORD-1", true, "orders.alerts.*.ORD-1 orders.warnings.*.ORD-1"},
-	} {
-		if got := strings.Join(watchFilters(topo, tt.id, tt.alerts), " "); got != tt.want {
-			t.Errorf("watchFilters(%q, %v) = %s, want %s", tt.id, tt.alerts, got, tt.want)
-		}
-	}
 	var out strings.Builder
 	printUpdates(&out, []order.Update{{OrderID: "W", Type: order.UpdateAtRisk, Status: order.StageOrder, SLA: order.SLAProcessing,
 		Message: "SLA AT RISK: Order W has 5s left to be processed (50% of 10s used) - Item: Socks"}}, false)

@@ -48,7 +48,7 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 		return err
 	}
 	defer c.close()
-	filters := watchFilters(pipeline.TopologyOf(cfg), o.id, o.alerts)
+	filters := pipeline.TopologyOf(cfg).WatchFilters(o.id, o.alerts)
 	cons, err := c.js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 	})
@@ -63,18 +63,6 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 	go func() { <-ctx.Done(); it.Stop() }()
 	fmt.Fprintf(m.Stderr, "Watching %s on %s (Ctrl+C to stop)\n", strings.Join(filters, ", "), c.nc.ConnectedUrlRedacted())
 	return m.follow(it, o.asJSON)
-}
-
-// watchFilters returns the ORDER_UPDATES subjects to follow.
-func watchFilters(topo pipeline.Topology, id string, alertsOnly bool) []string {
-	updates, alerts, warnings := topo.UpdatesWildcard(), topo.AlertsWildcard(), topo.WarningsWildcard()
-	if id != "" {
-		updates, alerts, warnings = topo.UpdateSubject(id), topo.OrderAlertsFilter(id), topo.OrderWarnings(id)
-	}
-	if alertsOnly {
-		return []string{alerts, warnings}
-	}
-	return []string{updates, alerts, warnings}
 }
 
 // follow prints messages until the iterator is stopped.
