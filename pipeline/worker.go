@@ -134,7 +134,7 @@ func (w *worker) loop(ctx context.Context) {
 	for ctx.Err() == nil { // with a backlog there is always input: check the stop here
 		if interval > 0 {
 			w.settle()
-			if !waitUntil(ctx, next) {
+			if !SleepUntil(ctx, next) {
 				return
 			}
 		}
@@ -286,7 +286,9 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 	}
 }
 
-func waitUntil(ctx context.Context, t time.Time) bool {
+// SleepUntil waits until t and reports whether ctx is still live: the one
+// wait-for-an-instant of the pipeline, its bench, feed and health checks.
+func SleepUntil(ctx context.Context, t time.Time) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		return ctx.Err() == nil

@@ -167,4 +167,4 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 }
 
 // sleepUntil waits until t and reports whether ctx is still live.
-var sleepUntil = feed.SleepUntil
+var sleepUntil = pipeline.SleepUntil

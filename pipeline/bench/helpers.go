@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -16,22 +15,6 @@ func waitPublished(js jetstream.JetStream, within time.Duration) error {
 		return nil
 	case <-time.After(within):
 		return fmt.Errorf("%d events still unacknowledged after %s", js.PublishAsyncPending(), within)
-	}
-}
-
-// sleepUntil waits until t; false if ctx ended first.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

@@ -136,7 +136,7 @@ func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, t
 		if em.At.Before(begin) {
 			continue
 		}
-		if time.Until(em.At) > 500*time.Microsecond && !sleepUntil(ctx, em.At) {
+		if time.Until(em.At) > 500*time.Microsecond && !pipeline.SleepUntil(ctx, em.At) {
 			break
 		}
 		ev := em.Event

@@ -34,7 +34,7 @@ func Demo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, c
 		if !ok {
 			return nil
 		}
-		if !SleepUntil(ctx, em.At) {
+		if !pipeline.SleepUntil(ctx, em.At) {
 			return nil
 		}
 		if _, err := js.PublishMsg(ctx, Msg(topo, g, em)); err != nil {
@@ -58,20 +58,4 @@ func EventMsg(subject string, data []byte, eventID string, dedupe bool) *nats.Ms
 		m.Header.Set(jetstream.MsgIDHeader, eventID)
 	}
 	return m
-}
-
-// SleepUntil waits until t and reports whether ctx is still live.
-func SleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

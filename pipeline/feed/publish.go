@@ -67,7 +67,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology
 			if !end.IsZero() && em.At.After(end) {
 				return nil
 			}
-			if time.Until(em.At) > time.Millisecond && !SleepUntil(ctx, em.At) {
+			if time.Until(em.At) > time.Millisecond && !pipeline.SleepUntil(ctx, em.At) {
 				return nil
 			}
 		} else if !end.IsZero() && time.Now().After(end) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 )
 
@@ -23,7 +24,7 @@ func (h *Checker) progress(ctx context.Context) (string, error) {
 	}
 	second := first
 	if busy(first) {
-		if !sleepUntil(ctx, time.Now().Add(stallSample+h.cfg.Streaming.TriggerInterval)) {
+		if !pipeline.SleepUntil(ctx, time.Now().Add(stallSample+h.cfg.Streaming.TriggerInterval)) {
 			return "", ctx.Err()
 		}
 		if second, err = monitor.Partitions(ctx, h.js, h.topo); err != nil {
@@ -89,19 +90,4 @@ func stalledConsumer(a, b *jetstream.ConsumerInfo) string {
 		return fmt.Sprintf("%d pending, %d awaiting ack, no delivery or ack since the previous sample", b.NumPending, b.NumAckPending)
 	}
 	return ""
-}
-
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
