@@ -133,7 +133,7 @@ func notifyAcrossKill(t *testing.T, external bool) (dupHeld, dupAnswered int) {
 	}
 	r.start(args...)
 	r.connect()
-	if err := r.placeOrders(n, time.Now().UTC()); err != nil {
+	if err := r.placeOrders("SLAKILL", n, time.Now().UTC(), ""); err != nil {
 		t.Fatal(err)
 	}
 	// 10 answered and acknowledged, then the webhook's 16 parallel

@@ -9,12 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
-	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestKillDuringRecompute places open acme orders under processing 1h,
@@ -45,19 +41,11 @@ func TestKillDuringRecompute(t *testing.T) {
 	r.start("--config", file)
 	r.connect()
 	placed := time.Now().UTC().Add(-10 * time.Second).Truncate(time.Millisecond)
-	msgs := make([]*nats.Msg, n)
-	for i := range n {
-		id := fmt.Sprintf("RCKILL-%04d", i)
-		msgs[i] = nats.NewMsg("orders.events." + id)
-		msgs[i].Data = fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","tenant_id":"acme","timestamp":%q,"item_name":"Socks"}`,
-			id, placed.Format(time.RFC3339Nano))
-		msgs[i].Header.Set(jetstream.MsgIDHeader, id+"-p")
+	if err := r.placeOrders("RCKILL", n, placed, `,"tenant_id":"acme"`); err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := pipelinetest.PublishAll(ctx, r.js, msgs); err != nil {
-		t.Fatal(err)
-	}
 	r.waitIdle(20 * time.Second)
 	if got := r.breachCount(); got != 0 {
 		t.Fatalf("%d breaches before the change", got)

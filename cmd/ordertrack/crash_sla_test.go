@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"syscall"
 	"testing"
@@ -27,7 +26,7 @@ func TestBreachPendingAcrossKill(t *testing.T) {
 	r.start(sla...)
 	r.connect()
 	placed := time.Now().UTC().Truncate(time.Millisecond)
-	if err := r.placeOrders(n, placed); err != nil {
+	if err := r.placeOrders("SLAKILL", n, placed, ""); err != nil {
 		t.Fatal(err)
 	}
 	r.waitOutputs(n, 10*time.Second, func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
@@ -65,21 +64,6 @@ func TestBreachPendingAcrossKill(t *testing.T) {
 }
 
 func isBreach(u order.Update) bool { return u.Type == order.UpdateBreach }
-
-// placeOrders publishes ORDER_PLACED for n orders SLAKILL-0000... at ts.
-func (r *crashRig) placeOrders(n int, ts time.Time) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for i := range n {
-		id := fmt.Sprintf("SLAKILL-%04d", i)
-		data := fmt.Appendf(nil, `{"event_id":"%s-p","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"}`,
-			id, id, ts.Format(time.RFC3339Nano))
-		if _, err := r.js.Publish(ctx, "orders.events."+id, data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // waitOutputs polls ORDER_UPDATES until at least n outputs match.
 func (r *crashRig) waitOutputs(n int, within time.Duration, match func(order.Update) bool) {

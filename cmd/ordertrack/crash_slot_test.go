@@ -31,17 +31,7 @@ func TestKillWhileSlotIsChecked(t *testing.T) {
 	r.start(sla...)
 	r.connect()
 	placed := time.Now().UTC().Truncate(time.Millisecond).Add(456 * time.Microsecond)
-	msgs := make([]*nats.Msg, n)
-	for i := range n {
-		id := fmt.Sprintf("SLAKILL-%04d", i)
-		msgs[i] = nats.NewMsg("orders.events." + id)
-		msgs[i].Data = fmt.Appendf(nil, `{"event_id":"%s-p","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"}`,
-			id, id, placed.Format(time.RFC3339Nano))
-		msgs[i].Header.Set(jetstream.MsgIDHeader, id+"-p")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := pipelinetest.PublishAll(ctx, r.js, msgs); err != nil {
+	if err := r.placeOrders("SLAKILL", n, placed, ""); err != nil {
 		t.Fatal(err)
 	}
 	r.waitIdle(20 * time.Second)
@@ -81,6 +71,22 @@ func TestKillWhileSlotIsChecked(t *testing.T) {
 		}
 	}
 	r.signal(syscall.SIGTERM)
+}
+
+// placeOrders publishes n ORDER_PLACED events (<prefix>-0000, ...) placed
+// at placed, with extra members (`,"tenant_id":"acme"`), each with a Msg-Id.
+func (r *crashRig) placeOrders(prefix string, n int, placed time.Time, extra string) error {
+	msgs := make([]*nats.Msg, n)
+	for i := range n {
+		id := fmt.Sprintf("%s-%04d", prefix, i)
+		msgs[i] = nats.NewMsg("orders.events." + id)
+		msgs[i].Data = fmt.Appendf(nil, `{"event_id":"%s-p","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"%s}`,
+			id, id, placed.Format(time.RFC3339Nano), extra)
+		msgs[i].Header.Set(jetstream.MsgIDHeader, id+"-p")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return pipelinetest.PublishAll(ctx, r.js, msgs)
 }
 
 // breachCount counts the breaches stored in ORDER_UPDATES.

@@ -37,7 +37,7 @@ func TestWarningsAndBreachesAcrossKill(t *testing.T) {
 	r.start(sla...)
 	r.connect()
 	placed := time.Now().UTC().Truncate(time.Millisecond)
-	if err := r.placeOrders(n, placed); err != nil {
+	if err := r.placeOrders("SLAKILL", n, placed, ""); err != nil {
 		t.Fatal(err)
 	}
 	r.waitOutputs(n, 10*time.Second, func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
