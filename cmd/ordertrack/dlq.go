@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/deadletter"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -38,7 +39,7 @@ func (m *Main) dlqFlags(cmd *cobra.Command) (reason *string, load configLoader) 
 }
 
 // dlqSource connects to NATS and returns the subject filter of --reason.
-func (m *Main) dlqSource(load configLoader, reason string) (*conn, config.Config, string, error) {
+func (m *Main) dlqSource(load configLoader, reason string) (*broker.Conn, config.Config, string, error) {
 	cfg, err := load()
 	if err != nil {
 		return nil, cfg, "", err
@@ -51,7 +52,7 @@ func (m *Main) dlqSource(load configLoader, reason string) (*conn, config.Config
 		}
 		filter = topo.DLQSubject(order.Reason(reason))
 	}
-	c, err := dial(cfg, "ordertrack dlq", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack dlq", false, m.logger(cfg))
 	return c, cfg, filter, err
 }
 
@@ -71,9 +72,9 @@ func (m *Main) dlqList(ctx context.Context, load configLoader, reason string, as
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	var letters []deadletter.Letter
-	total, err := deadletter.Read(ctx, c.js, filter, 0, func(l deadletter.Letter) error {
+	total, err := deadletter.Read(ctx, c.JS, filter, 0, func(l deadletter.Letter) error {
 		if limit <= 0 || len(letters) < limit {
 			letters = append(letters, l)
 		}
@@ -107,9 +108,9 @@ func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, 
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	r := deadletter.Replayer{JS: c.js, Prefix: cfg.Subjects.Prefix, Dry: dry, Out: m.Stdout, Notify: cfg.Notify}
-	if r.DLQ, err = c.js.Stream(ctx, pipeline.DLQStream); err != nil {
+	defer c.Close()
+	r := deadletter.Replayer{JS: c.JS, Prefix: cfg.Subjects.Prefix, Dry: dry, Out: m.Stdout, Notify: cfg.Notify}
+	if r.DLQ, err = c.JS.Stream(ctx, pipeline.DLQStream); err != nil {
 		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
 	}
 	info, err := r.DLQ.Info(ctx)
@@ -118,7 +119,7 @@ func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, 
 	}
 	// Only what is there now: a replayed event that fails again comes back
 	// as a new dead letter and must not be replayed in a loop.
-	_, err = deadletter.Read(ctx, c.js, filter, info.State.LastSeq, func(l deadletter.Letter) error { return r.Replay(ctx, l) })
+	_, err = deadletter.Read(ctx, c.JS, filter, info.State.LastSeq, func(l deadletter.Letter) error { return r.Replay(ctx, l) })
 	verb := "replayed"
 	if dry {
 		verb = "would replay"

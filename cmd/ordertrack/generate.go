@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
@@ -135,14 +136,14 @@ func timeline(g *generator.Generator, o generateOpts, start time.Time) string {
 // passes or ctx is done.
 func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *generator.Generator, o generateOpts, virtualStart time.Time) error {
 	log := m.logger(cfg)
-	c, err := dial(cfg, "ordertrack generate", false, log)
+	c, err := broker.Dial(cfg.NATS, "ordertrack generate", false, log)
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	var failed atomic.Int64
 	var lastErr atomic.Value
-	js, err := jetstream.New(c.nc, jetstream.WithPublishAsyncMaxPending(4096),
+	js, err := jetstream.New(c.NC, jetstream.WithPublishAsyncMaxPending(4096),
 		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, _ *nats.Msg, err error) {
 			failed.Add(1)
 			lastErr.Store(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -44,14 +45,14 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 	if err != nil {
 		return err
 	}
-	c, err := dial(cfg, "ordertrack get", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack get", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 4*healthTimeout)
 	defer cancel()
-	stories := monitor.Stories{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
+	stories := monitor.Stories{JS: c.JS, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
 		Rules: pipeline.RulesFrom(cfg), Retention: cfg.Retention.CompletedOrders}
 	v, err := stories.Story(ctx, id, history)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -39,11 +40,11 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 	}
 	report(out, "Configuration", configSummary(cfg), nil)
 	h := health.New(cfg, func() (*nats.Conn, jetstream.JetStream, func(), error) {
-		c, err := dial(cfg, "ordertrack health", false, m.logger(cfg))
+		c, err := broker.Dial(cfg.NATS, "ordertrack health", false, m.logger(cfg))
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return c.nc, c.js, c.close, nil
+		return c.NC, c.JS, c.Close, nil
 	})
 	defer h.Close()
 	failed := h.Run(ctx, func(name, detail string, err error) { report(out, name, detail, err) })

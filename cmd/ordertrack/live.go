@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -93,9 +94,9 @@ func (m *Main) reloadOnSignal(ctx context.Context, r *config.Reloader) {
 }
 
 // newNotifier builds the webhook notifier of run and its metrics.
-func newNotifier(c *conn, prov *pipeline.Provisioned, cfg config.Config, log *slog.Logger) (*notify.Notifier, *notify.Metrics) {
+func newNotifier(c *broker.Conn, prov *pipeline.Provisioned, cfg config.Config, log *slog.Logger) (*notify.Notifier, *notify.Metrics) {
 	met := notify.NewMetrics()
-	n := notify.New(notify.Options{JS: c.js, Topology: prov.Topology, Orders: prov.Orders, Config: cfg.Notify,
+	n := notify.New(notify.Options{JS: c.JS, Topology: prov.Topology, Orders: prov.Orders, Config: cfg.Notify,
 		AckWait: cfg.Streaming.AckWait, PinnedTTL: cfg.Streaming.PinnedTTL, Metrics: met, Log: log})
 	met.Watch(n)
 	return n, met

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -40,14 +41,14 @@ func (m *Main) publishCmd(ctx context.Context, load configLoader, file *string) 
 		defer f.Close()
 		in = f
 	}
-	c, err := dial(cfg, "ordertrack publish", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack publish", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	topo := pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
 	n, bad, err := publishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
-		_, err := c.js.PublishMsg(ctx, feed.EventMsg(topo.EventSubject(id), line, eventID, true))
+		_, err := c.JS.PublishMsg(ctx, feed.EventMsg(topo.EventSubject(id), line, eventID, true))
 		return err
 	}, m.Stderr)
 	fmt.Fprintf(m.Stdout, "published %d events\n", n)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -52,13 +53,13 @@ func (m *Main) reportCommand() *cobra.Command {
 }
 
 func (m *Main) report(ctx context.Context, cfg config.Config, by order.Grouping, since time.Time, asJSON bool) error {
-	c, err := dial(cfg, "ordertrack report", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack report", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	tally := order.NewTally(by, since)
-	if err := pipeline.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
+	if err := pipeline.ScanOrders(ctx, c.JS, func(s order.State, ok bool) {
 		if ok {
 			tally.Add(s)
 		}

@@ -63,33 +63,30 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		defer ln.Close()
 		monLn = ln
 	}
-	c, err := dial(cfg, "ordertrack run", true, log)
+	c, err := broker.Dial(cfg.NATS, "ordertrack run", true, log)
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	prov, err := pipeline.Provision(ctx, c.js, cfg, log)
+	defer c.Close()
+	prov, err := pipeline.Provision(ctx, c.JS, cfg, log)
 	if err != nil {
 		return err
 	}
-	url := cfg.NATS.URL
-	if c.embedded != nil {
-		url = c.embedded.ClientURL()
-	}
+	url := c.URL()
 	m.banner(cfg, broker.Redact(url), src.file)
 
 	console := pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
 	nt, notifyMetrics := newNotifier(c, prov, cfg, log)
 	live := newLiveParts(cfg, console, &m.level, nt)
 	reloader := &config.Reloader{Live: live.cfg, Load: src.load, File: src.file, Apply: live.apply, Log: log}
-	p := pipeline.New(c.js, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules,
+	p := pipeline.New(c.JS, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules,
 		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.cfg}})
 	if err := nt.Start(ctx); err != nil {
 		return err
 	}
 	var actors []group.Actor
 	if monLn != nil {
-		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.nc, JS: c.js,
+		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.NC, JS: c.JS,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Webhooks:   func() []string { return webhookNames(live.cfg.Config().Notify) },
@@ -117,7 +114,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		group.Actor{Name: "pipeline", Run: p.Run})
 	if cfg.GeneratorOn() {
 		actors = append(actors, group.Actor{Name: "demo generator", Run: func(ctx context.Context) error {
-			return feed.Demo(ctx, c.js, prov.Topology, cfg, log)
+			return feed.Demo(ctx, c.JS, prov.Topology, cfg, log)
 		}})
 	}
 	if m.Ready != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -40,12 +41,12 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	if interval <= 0 {
 		return fmt.Errorf("--interval must be positive")
 	}
-	c, err := dial(cfg, "ordertrack status", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack status", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
-	st := monitor.StatusReader{JS: c.js, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
+	defer c.Close()
+	st := monitor.StatusReader{JS: c.JS, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
 		Webhooks: func() []string { return webhookNames(cfg.Notify) }}
 	if orders {
 		// One read of the bucket counts both; Orders runs before Timers.
@@ -54,7 +55,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		st.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) {
 			byStatus := map[order.Stage]uint64{}
 			timers = map[order.SLA]uint64{}
-			err := pipeline.ScanOrders(ctx, c.js, func(s order.State, ok bool) {
+			err := pipeline.ScanOrders(ctx, c.JS, func(s order.State, ok bool) {
 				if !ok {
 					byStatus["invalid"]++
 					return
@@ -87,7 +88,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 				return err
 			}
 		} else {
-			printStatus(m.Stdout, r, c.nc.ConnectedUrlRedacted())
+			printStatus(m.Stdout, r, c.NC.ConnectedUrlRedacted())
 		}
 		if !watch {
 			return nil

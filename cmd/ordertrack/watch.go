@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -43,13 +44,13 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 	if err != nil {
 		return err
 	}
-	c, err := dial(cfg, "ordertrack watch", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack watch", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	filters := pipeline.TopologyOf(cfg).WatchFilters(o.id, o.alerts)
-	cons, err := c.js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
+	cons, err := c.JS.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 	})
 	if err != nil {
@@ -61,7 +62,7 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 	}
 	defer it.Stop()
 	go func() { <-ctx.Done(); it.Stop() }()
-	fmt.Fprintf(m.Stderr, "Watching %s on %s (Ctrl+C to stop)\n", strings.Join(filters, ", "), c.nc.ConnectedUrlRedacted())
+	fmt.Fprintf(m.Stderr, "Watching %s on %s (Ctrl+C to stop)\n", strings.Join(filters, ", "), c.NC.ConnectedUrlRedacted())
 	return m.follow(it, o.asJSON)
 }
 

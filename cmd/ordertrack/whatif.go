@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
@@ -112,16 +113,16 @@ func (m *Main) whatifRead(ctx context.Context, cfg config.Config, o whatifOpts, 
 		defer f.Close()
 		return whatif.ReadLines(f, r)
 	}
-	c, err := dial(cfg, "ordertrack whatif", false, m.logger(cfg))
+	c, err := broker.Dial(cfg.NATS, "ordertrack whatif", false, m.logger(cfg))
 	if err != nil {
 		return err
 	}
-	defer c.close()
+	defer c.Close()
 	var since time.Time
 	if d, _ := config.ParseDuration(o.since); d > 0 {
 		since = time.Now().Add(-d)
 	}
-	return whatif.ReadStream(ctx, c.js, pipeline.EventsStream, since, r, m.replayProgress())
+	return whatif.ReadStream(ctx, c.JS, pipeline.EventsStream, since, r, m.replayProgress())
 }
 
 // replayProgress draws a progress bar on a terminal's stderr for replays
