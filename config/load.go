@@ -98,13 +98,22 @@ type layer struct {
 	spell func(key string) string
 }
 
+// FileInUse is the configuration file Load reads for file: file itself,
+// else DefaultFile when present; "" for none.
+func FileInUse(file string) string {
+	if file != "" {
+		return file
+	}
+	if _, err := os.Stat(DefaultFile); errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	return DefaultFile
+}
+
 // readFile reads the YAML layer; an empty layer when there is no file.
 func readFile(path string) (*layer, error) {
-	if path == "" {
-		path = DefaultFile
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return emptyLayer("file"), nil
-		}
+	if path = FileInUse(path); path == "" {
+		return emptyLayer("file"), nil
 	}
 	k := koanf.New(".")
 	if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {

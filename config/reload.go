@@ -5,10 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/knadh/koanf/providers/file"
@@ -129,6 +131,14 @@ func (r *Reloader) Run(ctx context.Context, hup <-chan os.Signal) error {
 			_ = r.Reload()
 		}
 	}
+}
+
+// RunOnSIGHUP is Run with the process's SIGHUP signals.
+func (r *Reloader) RunOnSIGHUP(ctx context.Context) error {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return r.Run(ctx, hup)
 }
 
 // watch signals changes of File until ctx is done. koanf's watcher stops

@@ -119,17 +119,10 @@ func isConfigFlag(f *pflag.Flag) bool { return f.Name == "config" || config.IsKe
 
 // logger builds the structured logger of log.level and log.format.
 func (m *Main) logger(cfg config.Config) *slog.Logger {
-	setLevel(&m.level, cfg.Log.Level)
+	_ = m.level.UnmarshalText([]byte(cfg.Log.Level)) // validated by config
 	opts := &slog.HandlerOptions{Level: &m.level}
 	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(m.Stderr, opts))
-}
-
-// setLevel sets v to a log.level value (validated by config).
-func setLevel(v *slog.LevelVar, level string) {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	v.Set(l)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/group"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -29,17 +30,16 @@ type RunInfo struct {
 func (m *Main) runCommand() *cobra.Command {
 	var load configLoader
 	cmd := command("run", "run the pipeline (embedded NATS and demo data unless nats.url is set)",
-		func(cmd *cobra.Command, _ []string) error { return m.runCmd(cmd.Context(), load, watchedFile(cmd)) })
+		func(cmd *cobra.Command, _ []string) error {
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			file, _ := cmd.Flags().GetString("config")
+			return m.run(cmd.Context(), cfg, load, config.FileInUse(file))
+		})
 	load = m.configFlags(cmd)
 	return cmd
-}
-
-func (m *Main) runCmd(ctx context.Context, load configLoader, file string) error {
-	cfg, err := runConfig(load)
-	if err != nil {
-		return err
-	}
-	return m.run(ctx, cfg, reloadSource{load: func() (config.Config, error) { return runConfig(load) }, file: file})
 }
 
 // run runs the pipeline of cfg (resolved). Its parts are one group of
@@ -49,8 +49,9 @@ func (m *Main) runCmd(ctx context.Context, load configLoader, file string) error
 // reverse order: the feed stops publishing, the pipeline finishes and hands
 // back its partitions, the reloader and the notifier stop, the console
 // prints the last outputs and the monitor answers until the end. Then the
-// connection is drained and the embedded server stops (the defers).
-func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) error {
+// connection is drained and the embedded server stops (the defers). It
+// reloads with load and watches file ("" for none).
+func (m *Main) run(ctx context.Context, cfg config.Config, load configLoader, file string) error {
 	log := m.logger(cfg)
 	var monLn net.Listener
 	if cfg.Monitor.Listen != "" {
@@ -73,14 +74,17 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		return err
 	}
 	url := c.URL()
-	m.banner(cfg, broker.Redact(url), src.file)
+	m.banner(cfg, broker.Redact(url), file)
 
 	console := pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
-	nt, notifyMetrics := newNotifier(c, prov, cfg, log)
-	live := newLiveParts(cfg, console, &m.level, nt)
-	reloader := &config.Reloader{Live: live.cfg, Load: src.load, File: src.file, Apply: live.apply, Log: log}
-	p := pipeline.New(c.JS, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.onUpdates, LiveRules: live.Rules,
-		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.cfg}})
+	notifyMetrics := notify.NewMetrics()
+	nt := notify.New(notify.Options{JS: c.JS, Topology: prov.Topology, Orders: prov.Orders, Config: cfg.Notify,
+		AckWait: cfg.Streaming.AckWait, PinnedTTL: cfg.Streaming.PinnedTTL, Metrics: notifyMetrics, Log: log})
+	notifyMetrics.Watch(nt)
+	live := pipeline.NewLive(cfg, console, &m.level, nt)
+	reloader := &config.Reloader{Live: live.Config, Load: load, File: file, Apply: live.Apply, Log: log}
+	p := pipeline.New(c.JS, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.OnUpdates, LiveRules: live.Rules,
+		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.Config}})
 	if err := nt.Start(ctx); err != nil {
 		return err
 	}
@@ -89,7 +93,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.NC, JS: c.JS,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
-			Webhooks:   func() []string { return webhookNames(live.cfg.Config().Notify) },
+			Webhooks:   func() []string { return webhookNames(live.Config.Config().Notify) },
 			Collectors: []prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}})
 		if err != nil {
 			return err
@@ -110,7 +114,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 			return nil
 		}},
 		group.Actor{Name: "notifier", Run: nt.Run},
-		group.Actor{Name: "reloader", Run: func(ctx context.Context) error { m.reloadOnSignal(ctx, reloader); return nil }},
+		group.Actor{Name: "reloader", Run: reloader.RunOnSIGHUP},
 		group.Actor{Name: "pipeline", Run: p.Run})
 	if cfg.GeneratorOn() {
 		actors = append(actors, group.Actor{Name: "demo generator", Run: func(ctx context.Context) error {
@@ -121,7 +125,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, src reloadSource) err
 		actors = append(actors, group.Actor{Name: "ready", Run: func(ctx context.Context) error {
 			select { // tests edit the file once Ready: it must be watched
 			case <-reloader.Watching():
-				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.cfg})
+				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.Config})
 			case <-ctx.Done():
 			}
 			<-ctx.Done()
