@@ -21,34 +21,6 @@ const casRounds = 3
 // loadParallelism bounds concurrent KV reads for orders not in the cache.
 const loadParallelism = 32
 
-// group is the work of one batch for one order.
-type group struct {
-	id     string
-	events []order.Event
-	inputs []input
-	// checks counts the fired slots of the batch that list the order;
-	// checkAt is the latest instant they were set for.
-	checks  int
-	checkAt time.Time
-	// recompute says a fired slot asked to choose the order's rule again
-	// (sla.recompute: open).
-	recompute bool
-
-	base    cached // state before the batch
-	after   order.State
-	updates []order.Update
-	due     []order.Deadline // new check instants: timers to set
-	write   *kv.Write
-	rev     uint64
-	err     error
-}
-
-// input is a delivered message with its JetStream metadata, parsed once.
-type input struct {
-	msg jetstream.Msg
-	md  *jetstream.MsgMetadata
-}
-
 // slotCheck is a fired slot: one message listing orders to check. It is
 // acked once every listed order's check is committed and emitted, and
 // redelivered whole otherwise (orders already checked then emit nothing).
@@ -472,4 +444,24 @@ func (b *batch) faultOf(orderID string, err error) {
 func backoff(n uint64) time.Duration {
 	d := 100 * time.Millisecond << min(n-1, 6)
 	return min(d, 5*time.Second)
+}
+
+// counts is what the batch's committed groups add to the statistics.
+func (b *batch) counts(done []*group) batchCounts {
+	var c batchCounts
+	for _, g := range done {
+		c.events += len(g.events) + g.checks
+		c.updates = append(c.updates, g.updates...)
+		for _, in := range g.inputs {
+			c.inputs = append(c.inputs, in.md)
+		}
+		c.keys = append(c.keys, classify(g)...)
+		c.ended = append(c.ended, endings(g)...)
+	}
+	for _, sc := range b.slots {
+		if sc.acked {
+			c.inputs = append(c.inputs, sc.in.md)
+		}
+	}
+	return c
 }

@@ -6,26 +6,6 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// counts is what the batch's committed groups add to the statistics.
-func (b *batch) counts(done []*group) batchCounts {
-	var c batchCounts
-	for _, g := range done {
-		c.events += len(g.events) + g.checks
-		c.updates = append(c.updates, g.updates...)
-		for _, in := range g.inputs {
-			c.inputs = append(c.inputs, in.md)
-		}
-		c.keys = append(c.keys, classify(g)...)
-		c.ended = append(c.ended, endings(g)...)
-	}
-	for _, sc := range b.slots {
-		if sc.acked {
-			c.inputs = append(c.inputs, sc.in.md)
-		}
-	}
-	return c
-}
-
 // classify matches each input of a group to the update it produced. An
 // event's update carries its stage as key ("rejected-<stage>" when
 // rejected); each check of a fired slot counts

@@ -74,3 +74,11 @@ func (o *slaOutcomes) snapshot() map[OutcomeKey]uint64 {
 	defer o.mu.Unlock()
 	return copyMap(o.counts)
 }
+
+func copyMap[K comparable](m map[K]uint64) map[K]uint64 {
+	out := make(map[K]uint64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -38,11 +38,6 @@ type runningWorker struct {
 	err    error
 }
 
-// handBack sums what stopping workers did with their last deliveries.
-type handBack struct {
-	Finished, HandedBack int
-}
-
 func (p *Pipeline) newOwner(kv jetstream.KeyValue, s jetstream.Stream) *owner {
 	now := time.Now()
 	self := Instance{Name: p.instance.Name, Version: p.instance.Version, Since: now,
@@ -242,4 +237,27 @@ func (o *owner) beat(ctx context.Context) {
 	if err := heartbeat(ctx, o.p.js, o.p.topo.Prefix, o.self, o.ttl); err != nil {
 		o.p.log.Debug("heartbeat failed", "err", err)
 	}
+}
+
+// Run processes until ctx is done, then stops gracefully. It heartbeats in
+// the ORDERTRACK_INSTANCES bucket and runs the workers of the partitions
+// Assign gives this instance among the live ones (see owner). On stop each
+// worker finishes and acks its batch in flight, hands back what is left
+// and unpins its partition; a stop at any moment, even while starting,
+// returns nil.
+func (p *Pipeline) Run(ctx context.Context) error {
+	kv, s, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	rctx, stop := context.WithCancel(ctx)
+	recomputed := make(chan struct{})
+	go func() { defer close(recomputed); (&recomputer{p: p, kv: kv}).run(rctx) }()
+	p.newOwner(kv, s).run(ctx)
+	stop()
+	<-recomputed
+	return nil
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"cmp"
-	"context"
 	"log/slog"
 	"runtime"
 	"time"
@@ -129,26 +128,3 @@ func (p *Pipeline) Stats() *Stats { return p.metrics }
 
 // Name returns the instance's name (instance.name).
 func (p *Pipeline) Name() string { return p.instance.Name }
-
-// Run processes until ctx is done, then stops gracefully. It heartbeats in
-// the ORDERTRACK_INSTANCES bucket and runs the workers of the partitions
-// Assign gives this instance among the live ones (see owner). On stop each
-// worker finishes and acks its batch in flight, hands back what is left
-// and unpins its partition; a stop at any moment, even while starting,
-// returns nil.
-func (p *Pipeline) Run(ctx context.Context) error {
-	kv, s, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	rctx, stop := context.WithCancel(ctx)
-	recomputed := make(chan struct{})
-	go func() { defer close(recomputed); (&recomputer{p: p, kv: kv}).run(rctx) }()
-	p.newOwner(kv, s).run(ctx)
-	stop()
-	<-recomputed
-	return nil
-}

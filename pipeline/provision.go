@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -13,11 +12,6 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/kv"
 )
-
-// ErrConflict is returned when an existing stream, bucket or consumer
-// conflicts with the configuration. The message says what differs and how
-// to fix it; ordertrack never changes such an object silently.
-var ErrConflict = errors.New("existing JetStream object conflicts with the configuration")
 
 // Provisioned holds the objects the pipeline works with.
 type Provisioned struct {
@@ -185,12 +179,6 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	return s, nil
 }
 
-// limitsDiffer reports a difference Provision corrects by updating the
-// stream: its max age and duplicate window.
-func limitsDiffer(have, want jetstream.StreamConfig) bool {
-	return have.MaxAge != want.MaxAge || have.Duplicates != want.Duplicates
-}
-
 // addSubjects updates a stream in place when it has a subset of the
 // subjects wanted, as a stream created by an older ordertrack (without
 // orders.warnings.> on ORDER_UPDATES): adding subjects drops no message.
@@ -208,39 +196,6 @@ func addSubjects(ctx context.Context, js jetstream.JetStream, s jetstream.Stream
 	}
 	log.Info("added subjects to stream", "stream", want.Name, "subjects", missing)
 	return updated, nil
-}
-
-// compareStream refuses differences that would change what the stream means.
-func compareStream(have, want jetstream.StreamConfig) error {
-	fail := func(what, h, w, fix string) error {
-		return conflict(fix, "stream %s has %s %s but the configuration needs %s", want.Name, what, h, w)
-	}
-	recreate := "delete it (nats stream rm " + want.Name + ") or change the configuration"
-	switch {
-	case fmt.Sprint(have.Subjects) != fmt.Sprint(want.Subjects):
-		return fail("subjects", fmt.Sprint(have.Subjects), fmt.Sprint(want.Subjects), "check subjects.prefix or "+recreate)
-	case transformOf(have) != transformOf(want):
-		return fail("subject transform", transformOf(have), transformOf(want),
-			"streaming.partitions must equal the partition count the stream was created with (changing it remaps every order); "+recreate)
-	case have.Replicas != want.Replicas:
-		return fail("replicas", fmt.Sprint(have.Replicas), fmt.Sprint(want.Replicas), "set nats.replicas accordingly or "+recreate)
-	case have.Retention != want.Retention:
-		return fail("retention", have.Retention.String(), want.Retention.String(), recreate)
-	case have.AllowMsgSchedules != want.AllowMsgSchedules:
-		return fail("allow_msg_schedules", fmt.Sprint(have.AllowMsgSchedules), fmt.Sprint(want.AllowMsgSchedules), recreate)
-	case want.AllowMsgTTL && !have.AllowMsgTTL:
-		return fail("allow_msg_ttl", "false", "true", "enable it (nats stream edit "+want.Name+" --allow-msg-ttl) or "+recreate)
-	case want.AllowRollup && !have.AllowRollup:
-		return fail("allow_rollup_hdrs", "false", "true", "enable it (nats stream edit "+want.Name+" --allow-rollup) or "+recreate)
-	}
-	return nil
-}
-
-func transformOf(c jetstream.StreamConfig) string {
-	if c.SubjectTransform == nil {
-		return "none"
-	}
-	return c.SubjectTransform.Source + " -> " + c.SubjectTransform.Destination
 }
 
 func ensureConsumer(ctx context.Context, s jetstream.Stream, want jetstream.ConsumerConfig) error {
@@ -265,24 +220,6 @@ func ensureConsumer(ctx context.Context, s jetstream.Stream, want jetstream.Cons
 		}
 	}
 	return nil
-}
-
-// compareConsumer refuses a consumer that filters other subjects or is
-// not in the pinned priority group.
-func compareConsumer(stream string, have, want jetstream.ConsumerConfig) error {
-	if have.FilterSubject != want.FilterSubject || have.PriorityPolicy != want.PriorityPolicy ||
-		!slices.Equal(have.PriorityGroups, want.PriorityGroups) {
-		return conflict(fmt.Sprintf("delete it (nats consumer rm %s %s) and run 'ordertrack run', which recreates it", stream, want.Durable),
-			"consumer %s filters %q (policy %v, groups %v) but the configuration needs %q (pinned, group %q)",
-			want.Durable, have.FilterSubject, have.PriorityPolicy, have.PriorityGroups, want.FilterSubject, PriorityGroup)
-	}
-	return nil
-}
-
-// consumerLimitsDiffer reports a difference Provision corrects by updating
-// the consumer.
-func consumerLimitsDiffer(have, want jetstream.ConsumerConfig) bool {
-	return have.AckWait != want.AckWait || have.PinnedTTL != want.PinnedTTL || have.MaxAckPending != want.MaxAckPending
 }
 
 // pinRenewal is how often an idle pinned client must pull to keep its pin.

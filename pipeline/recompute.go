@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -166,36 +165,4 @@ func termsHash(c config.Config) string {
 	}{c.SLA, c.Calendars})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
-}
-
-// RecomputeProgress is how far the last recompute got: orders listed for
-// checking out of the open orders it found (status shows it).
-type RecomputeProgress struct {
-	Listed  int       `json:"listed"`
-	Total   int       `json:"total"`
-	Started time.Time `json:"started"`
-}
-
-// recomputeProgress is the Stats' record of RecomputeProgress.
-type recomputeProgress struct {
-	mu sync.Mutex
-	p  RecomputeProgress
-}
-
-func (r *recomputeProgress) start(total int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.p = RecomputeProgress{Total: total, Started: time.Now()}
-}
-
-func (r *recomputeProgress) listed(n int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.p.Listed += n
-}
-
-func (r *recomputeProgress) get() RecomputeProgress {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.p
 }

@@ -224,14 +224,6 @@ func (s *Stats) Latency() map[string]HistogramSnapshot {
 	return out
 }
 
-func copyMap[K comparable](m map[K]uint64) map[K]uint64 {
-	out := make(map[K]uint64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // Histogram counts observations in fixed buckets, safe for concurrent use.
 type Histogram struct {
 	mu     sync.Mutex
@@ -279,4 +271,36 @@ func (h *Histogram) Snapshot() HistogramSnapshot {
 		s.Cumulative[i] = acc
 	}
 	return s
+}
+
+// RecomputeProgress is how far the last recompute got: orders listed for
+// checking out of the open orders it found (status shows it).
+type RecomputeProgress struct {
+	Listed  int       `json:"listed"`
+	Total   int       `json:"total"`
+	Started time.Time `json:"started"`
+}
+
+// recomputeProgress is the Stats' record of RecomputeProgress.
+type recomputeProgress struct {
+	mu sync.Mutex
+	p  RecomputeProgress
+}
+
+func (r *recomputeProgress) start(total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.p = RecomputeProgress{Total: total, Started: time.Now()}
+}
+
+func (r *recomputeProgress) listed(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.p.Listed += n
+}
+
+func (r *recomputeProgress) get() RecomputeProgress {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.p
 }

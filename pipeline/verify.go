@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,23 +14,6 @@ import (
 
 // ErrMissing is returned by Verify for an object that does not exist.
 var ErrMissing = errors.New("JetStream object missing")
-
-// Problem is what Verify found wrong with one object, and how to fix it.
-// It wraps ErrConflict (the object differs from the configuration) or
-// ErrMissing.
-type Problem struct {
-	What, Fix string
-	kind      error
-}
-
-func (p *Problem) Error() string { return fmt.Sprintf("%v: %s; %s", p.kind, p.What, p.Fix) }
-
-// Unwrap returns ErrConflict or ErrMissing.
-func (p *Problem) Unwrap() error { return p.kind }
-
-func conflict(fix, format string, args ...any) *Problem {
-	return &Problem{What: fmt.Sprintf(format, args...), Fix: fix, kind: ErrConflict}
-}
 
 func missing(format string, args ...any) *Problem {
 	return &Problem{What: fmt.Sprintf(format, args...), Fix: "run 'ordertrack run' once to create it", kind: ErrMissing}
@@ -62,23 +44,6 @@ func VerifyStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 			want.Name, info.Config.MaxAge, info.Config.Duplicates, want.MaxAge, want.Duplicates)
 	}
 	return info, nil
-}
-
-// addable returns the subjects of want a stream lacks when it has no
-// others: what Provision's addSubjects adds in place.
-func addable(have, want jetstream.StreamConfig) []string {
-	var missing []string
-	for _, w := range want.Subjects {
-		if !slices.Contains(have.Subjects, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, h := range have.Subjects {
-		if !slices.Contains(want.Subjects, h) {
-			return nil
-		}
-	}
-	return missing
 }
 
 // VerifyBucket checks the ORDERS bucket as Provision opens it, without

@@ -21,15 +21,6 @@ const batchTimeout = 5 * time.Second
 // delivered before it; what is left then is handed back with a NAK.
 const finishBudget = 5 * time.Second
 
-// delivery is a message handed from a consumer to its partition worker.
-type delivery struct {
-	msg   jetstream.Msg
-	timer bool // a fired SLA check rather than an input event
-	// exhausted, when set, says why the message failed for good on its
-	// last allowed delivery: the next batch dead-letters it.
-	exhausted string
-}
-
 // worker owns one partition: it consumes the partition's events and fired
 // SLA checks and processes them in micro-batches, one at a time.
 type worker struct {
@@ -366,4 +357,9 @@ func (w *worker) nakBuffered() int {
 			return n
 		}
 	}
+}
+
+// handBack sums what stopping workers did with their last deliveries.
+type handBack struct {
+	Finished, HandedBack int
 }
