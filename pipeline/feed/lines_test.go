@@ -1,4 +1,4 @@
-package main
+package feed
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func TestPublishMatchesFieldNamesExactly(t *testing.T) {
 	type pub struct{ id, eventID string }
 	var got []pub
 	var errs bytes.Buffer
-	n, bad, err := publishLines(context.Background(), strings.NewReader(lines),
+	n, bad, err := PublishLines(context.Background(), strings.NewReader(lines),
 		func(_ context.Context, id, eventID string, _ []byte) error {
 			got = append(got, pub{id, eventID})
 			return nil
