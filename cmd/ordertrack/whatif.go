@@ -138,10 +138,7 @@ func (m *Main) replayProgress() func(done, total uint64) {
 			return
 		}
 		if bar == nil {
-			bar = progressbar.NewOptions64(int64(total), progressbar.OptionSetWriter(m.Stderr),
-				progressbar.OptionSetTheme(progressbar.ThemeASCII), progressbar.OptionSetWidth(24),
-				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(250*time.Millisecond),
+			bar = eventsBar(m.Stderr, int64(total), progressbar.OptionThrottle(250*time.Millisecond),
 				progressbar.OptionClearOnFinish())
 		}
 		_ = bar.Set64(int64(done))

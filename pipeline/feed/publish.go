@@ -2,9 +2,12 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
@@ -25,6 +28,40 @@ type Load struct {
 	Orders   int
 	Rate     float64
 	Duration time.Duration
+}
+
+// WithDefaults fills what l leaves unset from generator.*: an empty
+// Scenario, a negative Rate and, unless seedSet, the Seed; a Seed still 0
+// and not set is random (now).
+func (l Load) WithDefaults(g config.Generator, seedSet bool, now time.Time) Load {
+	if l.Scenario == "" {
+		l.Scenario = g.Scenario
+	}
+	if l.Rate < 0 {
+		l.Rate = g.Rate
+	}
+	if !seedSet {
+		l.Seed = g.Seed
+	}
+	if l.Seed == 0 && !seedSet {
+		l.Seed = now.UnixNano()
+	}
+	return l
+}
+
+// Expected is how many events l publishes when its end is known: Orders
+// times perOrder, or Duration at Rate, whichever is less; 0 when unknown.
+func (l Load) Expected(perOrder float64) int64 {
+	var n int64
+	if l.Orders > 0 {
+		n = int64(float64(l.Orders) * perOrder)
+	}
+	if l.Duration > 0 && l.Rate > 0 {
+		if byTime := int64(l.Rate * l.Duration.Seconds()); n == 0 || byTime < n {
+			n = byTime
+		}
+	}
+	return n
 }
 
 // NewGenerator builds the generator of l. With a rate its virtual clock
@@ -79,6 +116,28 @@ func Publish(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology
 		t.Add(em)
 	}
 	return nil
+}
+
+// PublishAll is Publish on its own JetStream context of nc, then
+// WaitPublished (at most 30 s): an error counts the events the stream did
+// not store.
+func PublishAll(ctx context.Context, nc *nats.Conn, topo pipeline.Topology, g *generator.Generator, l Load, t *Tally) error {
+	var failed atomic.Int64
+	var lastErr atomic.Value
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, _ *nats.Msg, err error) {
+			failed.Add(1)
+			lastErr.Store(err)
+		}))
+	if err != nil {
+		return err
+	}
+	err = Publish(ctx, js, topo, g, l, time.Now(), t)
+	werr := WaitPublished(js, 30*time.Second)
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d events not stored (last error: %v)", n, t.Events.Load(), lastErr.Load())
+	}
+	return errors.Join(err, werr)
 }
 
 // WaitPublished waits until every async publish is acknowledged.
