@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"runtime/debug"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -90,16 +87,11 @@ func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpt
 		r.Finish()
 		return err
 	}
-	res := r.Finish()
-	took := time.Since(start)
-	rows, changed := res.Rows(order.Grouping(o.by)), res.Changed(o.show)
+	report := whatif.NewReport(r.Finish(), order.Grouping(o.by), o.show, time.Since(start))
 	if o.asJSON {
-		return writeWhatifJSON(m.Stdout, res, o.by, rows, changed)
+		return report.WriteJSON(m.Stdout)
 	}
-	fmt.Fprintf(m.Stdout, "Replayed %d events (%d invalid) of %d orders in %s (%.0f events/s)\n",
-		res.Events, res.Invalid, res.Orders(), took.Round(time.Millisecond), float64(res.Events)/max(took.Seconds(), 1e-9))
-	writeWhatifRows(m.Stdout, rows)
-	writeChanged(m.Stdout, changed, len(res.Changed(-1)))
+	report.WriteText(m.Stdout)
 	return nil
 }
 
@@ -143,55 +135,4 @@ func (m *Main) replayProgress() func(done, total uint64) {
 		}
 		_ = bar.Set64(int64(done))
 	}
-}
-
-func writeWhatifJSON(w io.Writer, res whatif.Result, by string, rows []whatif.Row, changed []whatif.Change) error {
-	if by == "" {
-		by = "all"
-	}
-	out := struct {
-		Events  int             `json:"events"`
-		Orders  int             `json:"orders"`
-		By      string          `json:"by"`
-		Rows    []whatif.Row    `json:"rows"`
-		Changed []whatif.Change `json:"changed"`
-	}{res.Events, res.Orders(), by, rows, changed}
-	if out.Changed == nil {
-		out.Changed = []whatif.Change{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func writeWhatifRows(w io.Writer, rows []whatif.Row) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "GROUP\tSLA\tORDERS\tMET base→new\tBREACHED base→new\tWARNINGS base→new\tON-TIME base→new")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2f%% → %.2f%% (%+.2f pp)\n", r.Group, r.SLA, r.New.Orders,
-			change(r.Base.Met, r.New.Met), change(r.Base.Breached, r.New.Breached), change(r.Base.Warnings, r.New.Warnings),
-			100*r.Base.OnTimeRate, 100*r.New.OnTimeRate, 100*(r.New.OnTimeRate-r.Base.OnTimeRate))
-	}
-	tw.Flush()
-}
-
-func change(a, b int) string {
-	if a == b {
-		return fmt.Sprintf("%d → %d", a, b)
-	}
-	return fmt.Sprintf("%d → %d (%+d)", a, b, b-a)
-}
-
-func writeChanged(w io.Writer, changed []whatif.Change, total int) {
-	if total == 0 {
-		fmt.Fprintln(w, "\nNo order's outcome changes.")
-		return
-	}
-	fmt.Fprintf(w, "\nOrders whose outcome changes (%d of %d):\n", len(changed), total)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORDER\tSLA\tBASE\tNEW")
-	for _, c := range changed {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.OrderID, c.SLA, c.Base, c.New)
-	}
-	tw.Flush()
 }

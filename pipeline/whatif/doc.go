@@ -1,6 +1,7 @@
 // Package whatif replays recorded input events through the pure order
 // lifecycle under two SLA configurations and compares the outcomes
-// (SPEC section 12, `ordertrack whatif`). It writes nothing.
+// (SPEC section 12, `ordertrack whatif`). It publishes nothing; Report
+// shows the comparison as text or JSON.
 //
 // Events flow as
 //
