@@ -83,6 +83,15 @@ func (n Notify) Webhook(name string) (Webhook, bool) {
 	return n.Webhooks[i], true
 }
 
+// Names lists the webhooks' names in their order.
+func (n Notify) Names() []string {
+	out := make([]string, len(n.Webhooks))
+	for i, w := range n.Webhooks {
+		out[i] = w.Name
+	}
+	return out
+}
+
 // webhookName is what a webhook name may contain: it is part of a
 // consumer name.
 var webhookName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

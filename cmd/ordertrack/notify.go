@@ -47,15 +47,11 @@ func (m *Main) notifyTestCommand() *cobra.Command {
 // what was sent (without secrets) and the answer.
 func (m *Main) notifyTest(ctx context.Context, n config.Notify, name string) error {
 	w, ok := n.Webhook(name)
+	if !ok && len(n.Webhooks) == 0 {
+		return fmt.Errorf("--webhook %q: notify.webhooks is empty; add the webhook to the configuration file", name)
+	}
 	if !ok {
-		var names []string
-		for _, x := range n.Webhooks {
-			names = append(names, x.Name)
-		}
-		if len(names) == 0 {
-			return fmt.Errorf("--webhook %q: notify.webhooks is empty; add the webhook to the configuration file", name)
-		}
-		return fmt.Errorf("--webhook %q is not in notify.webhooks (have %s)", name, strings.Join(names, ", "))
+		return fmt.Errorf("--webhook %q is not in notify.webhooks (have %s)", name, strings.Join(n.Names(), ", "))
 	}
 	a := notify.SampleAlert(time.Now())
 	fmt.Fprintf(m.Stdout, "POST %s (format %s, %s)\n", notify.Redact(w.URL), w.Format, signedText(w))
@@ -101,15 +97,6 @@ func printSentHeaders(out io.Writer, w config.Webhook, a notify.Alert) {
 	for _, k := range names {
 		fmt.Fprintf(out, "%s: xxxxx\n", k)
 	}
-}
-
-// webhookNames lists the configured webhooks.
-func webhookNames(n config.Notify) []string {
-	out := make([]string, len(n.Webhooks))
-	for i, w := range n.Webhooks {
-		out[i] = w.Name
-	}
-	return out
 }
 
 // printWebhooks writes status' line of webhook backlogs.

@@ -93,7 +93,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, load configLoader, fi
 		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.NC, JS: c.JS,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
-			Webhooks:   func() []string { return webhookNames(live.Config.Config().Notify) },
+			Webhooks:   func() []string { return live.Config.Config().Notify.Names() },
 			Collectors: []prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}})
 		if err != nil {
 			return err

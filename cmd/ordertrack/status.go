@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,26 +47,10 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		return err
 	}
 	defer c.Close()
-	st := monitor.StatusReader{JS: c.JS, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
-		Webhooks: func() []string { return webhookNames(cfg.Notify) }}
+	st := monitor.StatusReader{JS: c.JS, Topology: pipeline.TopologyOf(cfg),
+		Webhooks: cfg.Notify.Names}
 	if orders {
-		// One read of the bucket counts both; Orders runs before Timers.
-		rules := pipeline.RulesFrom(cfg)
-		var timers map[order.SLA]uint64
-		st.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) {
-			byStatus := map[order.Stage]uint64{}
-			timers = map[order.SLA]uint64{}
-			err := pipeline.ScanOrders(ctx, c.JS, func(s order.State, ok bool) {
-				if !ok {
-					byStatus["invalid"]++
-					return
-				}
-				byStatus[s.Status]++
-				monitor.CountPending(timers, rules.Pending(s))
-			})
-			return byStatus, err
-		}
-		st.Timers = func(context.Context) (map[order.SLA]uint64, error) { return timers, nil }
+		st = st.CountingOrders(pipeline.RulesFrom(cfg))
 	}
 	prev, err := sampleStatus(ctx, st)
 	if err != nil {
@@ -115,16 +100,16 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	printPartitions(w, r.Partitions)
 	printInstances(w, r.Instances)
 	if r.Orders != nil {
-		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, stageNames(order.OpenStages)))
-		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, stageNames(order.ClosedStages)))
+		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, names(order.OpenStages)))
+		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, names(order.ClosedStages)))
 	}
-	slas := stageNamesSLA()
+	slas := names(order.SLAs)
 	if r.Timers != nil {
 		fmt.Fprintf(w, "SLA timers:      %s\n", countsLine(r.Timers, slas))
 	}
 	fmt.Fprintf(w, "SLA breaches:    %s   (retractions included)\n", countsLine(r.Breaches, slas))
 	fmt.Fprintf(w, "SLA warnings:    %s\n", countsLine(r.Warnings, slas))
-	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, sortedKeys(r.DeadLetters)))
+	fmt.Fprintf(w, "Dead letters:    %s\n", countsLine(r.DeadLetters, slices.Sorted(maps.Keys(r.DeadLetters))))
 	printWebhooks(w, r.Webhooks)
 }
 
@@ -173,27 +158,11 @@ func countsLine(m map[string]uint64, names []string) string {
 	return strings.Join(parts, ", ")
 }
 
-func stageNames(ss []order.Stage) []string {
+// names lists stages or SLAs as strings.
+func names[T ~string](ss []T) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = string(s)
 	}
-	return out
-}
-
-func stageNamesSLA() []string {
-	out := make([]string, len(order.SLAs))
-	for i, s := range order.SLAs {
-		out[i] = string(s)
-	}
-	return out
-}
-
-func sortedKeys(m map[string]uint64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

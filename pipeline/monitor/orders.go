@@ -9,19 +9,35 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// OrdersByStatus counts the orders in the ORDERS bucket by status, with one
+// CountOrders counts the orders in the ORDERS bucket by status and their
+// pending SLA deadlines by SLA (CountPending of rules), with one
 // ScanOrders. Values that do not decode are counted under status "invalid".
-func OrdersByStatus(ctx context.Context, js jetstream.JetStream) (map[order.Stage]uint64, error) {
-	out := map[order.Stage]uint64{}
+func CountOrders(ctx context.Context, js jetstream.JetStream, rules order.Rules) (map[order.Stage]uint64, map[order.SLA]uint64, error) {
+	byStatus, timers := map[order.Stage]uint64{}, map[order.SLA]uint64{}
 	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if !ok {
-			out["invalid"]++
+			byStatus["invalid"]++
 			return
 		}
-		out[s.Status]++
+		byStatus[s.Status]++
+		CountPending(timers, rules.Pending(s))
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return byStatus, timers, nil
+}
+
+// CountingOrders returns s with Orders and Timers set from one CountOrders
+// per Report (Orders runs before Timers): what status does without a
+// monitor's periodic scan.
+func (s StatusReader) CountingOrders(rules order.Rules) StatusReader {
+	var timers map[order.SLA]uint64
+	s.Orders = func(ctx context.Context) (map[order.Stage]uint64, error) {
+		byStatus, t, err := CountOrders(ctx, s.JS, rules)
+		timers = t
+		return byStatus, err
+	}
+	s.Timers = func(context.Context) (map[order.SLA]uint64, error) { return timers, nil }
+	return s
 }
