@@ -73,13 +73,7 @@ func (m *Main) dlqList(ctx context.Context, load configLoader, reason string, as
 		return err
 	}
 	defer c.Close()
-	var letters []deadletter.Letter
-	total, err := deadletter.Read(ctx, c.JS, filter, 0, func(l deadletter.Letter) error {
-		if limit <= 0 || len(letters) < limit {
-			letters = append(letters, l)
-		}
-		return nil
-	})
+	letters, total, err := deadletter.List(ctx, c.JS, filter, limit)
 	if err != nil {
 		return err
 	}
@@ -110,22 +104,7 @@ func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, 
 	}
 	defer c.Close()
 	r := deadletter.Replayer{JS: c.JS, Prefix: cfg.Subjects.Prefix, Dry: dry, Out: m.Stdout, Notify: cfg.Notify}
-	if r.DLQ, err = c.JS.Stream(ctx, pipeline.DLQStream); err != nil {
-		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
-	}
-	info, err := r.DLQ.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
-	}
-	// Only what is there now: a replayed event that fails again comes back
-	// as a new dead letter and must not be replayed in a loop.
-	_, err = deadletter.Read(ctx, c.JS, filter, info.State.LastSeq, func(l deadletter.Letter) error { return r.Replay(ctx, l) })
-	verb := "replayed"
-	if dry {
-		verb = "would replay"
-	}
-	fmt.Fprintf(m.Stdout, "%s %d dead letters, skipped %d\n", verb, r.Replayed, r.Skipped)
-	return err
+	return r.ReplayStored(ctx, filter)
 }
 
 func writeLettersTable(w io.Writer, letters []deadletter.Letter) {

@@ -102,6 +102,19 @@ func Read(ctx context.Context, js jetstream.JetStream, filter string, upTo uint6
 	return n, nil
 }
 
+// List returns the first limit dead letters matching filter (0: all),
+// oldest first, and how many match.
+func List(ctx context.Context, js jetstream.JetStream, filter string, limit int) ([]Letter, int, error) {
+	var letters []Letter
+	total, err := Read(ctx, js, filter, 0, func(l Letter) error {
+		if limit <= 0 || len(letters) < limit {
+			letters = append(letters, l)
+		}
+		return nil
+	})
+	return letters, total, err
+}
+
 // Preview shows the first bytes of a body, with control characters and
 // invalid UTF-8 escaped so that they cannot disturb the terminal.
 func Preview(b []byte) string {

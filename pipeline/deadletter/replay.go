@@ -27,6 +27,28 @@ type Replayer struct {
 	Replayed, Skipped int
 }
 
+// ReplayStored replays the dead letters of filter stored now, oldest
+// first (a replayed event that fails again comes back as a new dead letter
+// and must not be replayed in a loop), then reports the counts on Out. It
+// sets DLQ.
+func (r *Replayer) ReplayStored(ctx context.Context, filter string) error {
+	var err error
+	if r.DLQ, err = r.JS.Stream(ctx, pipeline.DLQStream); err != nil {
+		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
+	}
+	info, err := r.DLQ.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
+	}
+	_, err = Read(ctx, r.JS, filter, info.State.LastSeq, func(l Letter) error { return r.Replay(ctx, l) })
+	verb := "replayed"
+	if r.Dry {
+		verb = "would replay"
+	}
+	fmt.Fprintf(r.Out, "%s %d dead letters, skipped %d\n", verb, r.Replayed, r.Skipped)
+	return err
+}
+
 // target is the subject a dead letter's body goes back to: the producers'
 // subject of its order for input events, the same subject for a fired SLA
 // check.
