@@ -3,10 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,12 +19,10 @@ func (m *Main) benchCommand() *cobra.Command {
 	cmd := command("bench [--phases LIST] [--events N] [--rate N] [--json] [flags]",
 		"measure throughput, latency, breach lateness and memory on this machine", nil)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		for _, p := range phases {
-			if !slices.Contains(bench.Phases, p) {
-				return usagef(cmd, "--phases: unknown phase %q (want some of %s)", p, strings.Join(bench.Phases, ","))
-			}
+		if err := bench.CheckPhases(phases); err != nil {
+			return usagef(cmd, "--phases: %v", err)
 		}
-		counts, err := parseCounts(open)
+		counts, err := bench.ParseCounts(open)
 		if err != nil {
 			return usagef(cmd, "--open-orders: %v", err)
 		}
@@ -75,21 +69,4 @@ func (m *Main) benchCmd(ctx context.Context, load configLoader, o bench.Options,
 		err = errors.New("some phases failed (see the report)")
 	}
 	return err
-}
-
-// parseCounts parses "100000,1_000_000" into positive counts.
-func parseCounts(s string) ([]int, error) {
-	var out []int
-	for f := range strings.SplitSeq(s, ",") {
-		f = strings.ReplaceAll(strings.TrimSpace(f), "_", "")
-		if f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("%q is not a positive count", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

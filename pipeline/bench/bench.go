@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ordertrack/ordertrack/config"
@@ -68,10 +67,8 @@ type benchRun struct {
 // that fails is recorded in Report.Errors and the next one runs; the error
 // is ctx's when the run was interrupted, or a setup failure.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	for _, p := range o.Phases {
-		if !slices.Contains(Phases, p) {
-			return nil, fmt.Errorf("unknown phase %q (want some of %s)", p, strings.Join(Phases, ","))
-		}
+	if err := CheckPhases(o.Phases); err != nil {
+		return nil, err
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
