@@ -98,15 +98,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, load configLoader, fi
 		if err != nil {
 			return err
 		}
-		actors = append(actors, group.Actor{Name: "monitor", Run: func(ctx context.Context) error {
-			select {
-			case <-ctx.Done():
-				return mon.Close()
-			case err := <-mon.Err():
-				_ = mon.Close()
-				return err
-			}
-		}})
+		actors = append(actors, group.Actor{Name: "monitor", Run: mon.Run})
 	}
 	actors = append(actors,
 		group.Actor{Name: "console", Run: func(ctx context.Context) error {

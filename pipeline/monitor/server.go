@@ -177,6 +177,18 @@ func (s *Server) Stop(ctx context.Context) error {
 	return err
 }
 
+// Run serves until ctx is done or the server fails, then closes it (one
+// of run's actors).
+func (s *Server) Run(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return s.Close()
+	case err := <-s.Err():
+		_ = s.Close()
+		return err
+	}
+}
+
 // Close stops the server, waiting at most 5 seconds for requests in flight.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
