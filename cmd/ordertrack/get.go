@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -50,9 +51,9 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 		return err
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(ctx, 4*healthTimeout)
+	ctx, cancel := context.WithTimeout(ctx, 4*health.Timeout)
 	defer cancel()
-	stories := monitor.Stories{JS: c.JS, Topology: pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions},
+	stories := monitor.Stories{JS: c.JS, Topology: pipeline.TopologyOf(cfg),
 		Rules: pipeline.RulesFrom(cfg), Retention: cfg.Retention.CompletedOrders}
 	v, err := stories.Story(ctx, id, history)
 	if err != nil {

@@ -18,9 +18,6 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// healthTimeout bounds each NATS request of a command's checks.
-const healthTimeout = health.Timeout
-
 func (m *Main) healthCommand() *cobra.Command {
 	var load configLoader
 	cmd := command("health", "check config, NATS, JetStream objects and consumers (alias --health-check)",

@@ -41,7 +41,7 @@ func (m *Main) publishCmd(ctx context.Context, load configLoader, file *string) 
 		return err
 	}
 	defer c.Close()
-	topo := pipeline.Topology{Prefix: cfg.Subjects.Prefix, Partitions: cfg.Streaming.Partitions}
+	topo := pipeline.TopologyOf(cfg)
 	n, bad, err := feed.PublishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
 		_, err := c.JS.PublishMsg(ctx, feed.EventMsg(topo.EventSubject(id), line, eventID, true))
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -82,13 +83,13 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 }
 
 func sampleStatus(ctx context.Context, st monitor.StatusReader) (monitor.Sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	ctx, cancel := context.WithTimeout(ctx, health.Timeout)
 	defer cancel()
 	return st.Sample(ctx)
 }
 
 func reportStatus(ctx context.Context, st monitor.StatusReader, prev monitor.Sample) (monitor.Status, monitor.Sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*healthTimeout)
+	ctx, cancel := context.WithTimeout(ctx, 10*health.Timeout)
 	defer cancel()
 	return st.Report(ctx, prev)
 }
