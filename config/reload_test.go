@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // syncBuffer is a log sink safe for the reloader's goroutine.
@@ -79,14 +82,13 @@ func (k *reloadKit) write(t *testing.T, yaml string) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+// processingIs says what sla.processing is in force until it is want.
+func processingIs(live *Live, want time.Duration) func() error {
+	return func() error {
+		if got := live.Config().SLA.Processing; got != want {
+			return fmt.Errorf("sla.processing in force is %s, want %s", got, want)
 		}
-		time.Sleep(10 * time.Millisecond) // polling interval
+		return nil
 	}
 }
 
@@ -94,7 +96,7 @@ func TestReloadOnFileChange(t *testing.T) {
 	k := newReloadKit(t, "sla:\n  processing: 1h\n")
 	before := k.live.Hash()
 	k.write(t, "sla:\n  processing: 2h\noutput:\n  max_rows: 7\n")
-	waitFor(t, "the new SLA in force", func() bool { return k.live.Config().SLA.Processing == 2*time.Hour })
+	pipelinetest.WaitFor(t, 5*time.Second, processingIs(k.live, 2*time.Hour))
 	if k.live.Config().Output.MaxRows != 7 || k.live.Hash() == before {
 		t.Errorf("after reload: max_rows %d, hash %s (was %s)", k.live.Config().Output.MaxRows, k.live.Hash(), before)
 	}
@@ -106,19 +108,24 @@ func TestReloadOnFileChange(t *testing.T) {
 	if err := os.WriteFile(k.path, []byte("sla:\n  processing: 3h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "3h in force", func() bool { return k.live.Config().SLA.Processing == 3*time.Hour })
+	pipelinetest.WaitFor(t, 5*time.Second, processingIs(k.live, 3*time.Hour))
 	if err := os.Remove(k.path); err != nil {
 		t.Fatal(err)
 	}
 	k.write(t, "sla:\n  processing: 4h\n")
-	waitFor(t, "4h in force after remove and create", func() bool { return k.live.Config().SLA.Processing == 4*time.Hour })
+	pipelinetest.WaitFor(t, 5*time.Second, processingIs(k.live, 4*time.Hour)) // after remove and create
 }
 
 func TestReloadRejectsInvalidFile(t *testing.T) {
 	k := newReloadKit(t, "sla:\n  processing: 1h\n")
 	for i, bad := range []string{"sla:\n  processing: -5m\n", "sla:\n  procesing: 2h\n", "sla: [\n"} {
 		k.write(t, bad)
-		waitFor(t, "rejection", func() bool { _, r := k.r.Counts(); return r == uint64(i+1) })
+		pipelinetest.WaitFor(t, 5*time.Second, func() error {
+			if _, r := k.r.Counts(); r != uint64(i+1) {
+				return fmt.Errorf("%d rejections after bad file %d, want %d", r, i+1, i+1)
+			}
+			return nil
+		})
 	}
 	if got := k.live.Config().SLA.Processing; got != time.Hour {
 		t.Errorf("processing = %s after invalid files, want the old 1h", got)
@@ -139,7 +146,12 @@ func TestReloadRejectsInvalidFile(t *testing.T) {
 func TestReloadKeepsRestartKeys(t *testing.T) {
 	k := newReloadKit(t, "streaming:\n  partitions: 4\nlog:\n  level: info\n")
 	k.write(t, "streaming:\n  partitions: 6\nlog:\n  level: debug\n")
-	waitFor(t, "log.level debug in force", func() bool { return k.live.Config().Log.Level == "debug" })
+	pipelinetest.WaitFor(t, 5*time.Second, func() error {
+		if got := k.live.Config().Log.Level; got != "debug" {
+			return fmt.Errorf("log.level in force is %q, want debug", got)
+		}
+		return nil
+	})
 	if p := k.live.Config().Streaming.Partitions; p != 4 {
 		t.Errorf("partitions = %d, want the running 4", p)
 	}
@@ -158,7 +170,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	go func() { defer close(done); _ = r.Run(ctx, hup) }()
 	defer func() { cancel(); <-done }()
 	hup <- os.Interrupt
-	waitFor(t, "1h in force after SIGHUP", func() bool { return r.Live.Config().SLA.Processing == time.Hour })
+	pipelinetest.WaitFor(t, 5*time.Second, processingIs(r.Live, time.Hour))
 	if !r.Live.LoadedAt().After(before) {
 		t.Errorf("LoadedAt %v not after %v", r.Live.LoadedAt(), before)
 	}

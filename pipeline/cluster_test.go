@@ -84,22 +84,40 @@ func TestClusterNodeLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The checks below say what is missing if these time out.
-	if !poll(30*time.Second, func() bool { return e.countAlerts(breachIDs) == len(breachIDs) }) {
-		t.Errorf("only %d of %d breaches emitted", e.countAlerts(breachIDs), len(breachIDs))
+	if err := pipelinetest.Poll(30*time.Second, pipelinetest.PollInterval, func() error {
+		if n := e.countAlerts(breachIDs); n != len(breachIDs) {
+			return fmt.Errorf("only %d of %d breaches emitted", n, len(breachIDs))
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
 	}
-	if !poll(30*time.Second, func() bool { return e.idle() == nil }) {
-		t.Errorf("consumers not idle after 30s: %v", e.idle())
+	if err := pipelinetest.Poll(30*time.Second, pipelinetest.PollInterval, func() error {
+		if err := e.idle(); err != nil {
+			return fmt.Errorf("consumers not idle: %w", err)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
 	}
 	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
 	states := e.allStates()
-	outs := e.allOutputs()
 	// An ordered consumer on a cluster sometimes counts its pending
-	// messages on a replica that lags: read again until all are there.
-	for try := 0; try < 3; try++ {
-		if info, err := e.prov.Updates.Info(context.Background()); err == nil && int(info.State.Msgs) == len(outs) {
-			break
-		}
+	// messages on a replica that lags: read again until all are there (the
+	// checks below say what is missing if they never are).
+	var outs []output
+	if err := pipelinetest.Poll(10*time.Second, pipelinetest.PollInterval, func() error {
 		outs = e.allOutputs()
+		info, err := e.prov.Updates.Info(context.Background())
+		if err != nil {
+			return err
+		}
+		if int(info.State.Msgs) != len(outs) {
+			return fmt.Errorf("read %d outputs, %s holds %d", len(outs), pipeline.UpdatesStream, info.State.Msgs)
+		}
+		return nil
+	}); err != nil {
+		t.Log(err)
 	}
 	var lifecycles, breaches []output
 	for _, o := range outs {
@@ -206,18 +224,6 @@ func (e *env) countAlerts(ids []string) int {
 		}
 	}
 	return n
-}
-
-// poll waits until cond holds or within has passed and says which.
-func poll(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond) // polling interval
-	}
-	return true
 }
 
 func deadlineOf(ctx context.Context) time.Time { d, _ := ctx.Deadline(); return d }
