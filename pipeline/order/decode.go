@@ -81,7 +81,7 @@ func invalid(r Reason, format string, args ...any) *InvalidError {
 }
 
 func decodeOrderID(e *Event, w *fields, subjectID string) error {
-	raw := w.get("order_id")
+	raw := w[keyOrderID]
 	if len(raw) == 0 || string(raw) == "null" {
 		return invalid(ReasonMissingOrderID, "order_id is required")
 	}
@@ -118,7 +118,7 @@ func ValidOrderID(id string) bool {
 }
 
 func decodeType(e *Event, w *fields) error {
-	t, ok := jsonString(w.get("event_type"))
+	t, ok := jsonString(w[keyEventType])
 	if !ok {
 		return invalid(ReasonUnknownEventType, "event_type must be one of ORDER_PLACED, PROCESSING_STARTED, ITEM_SHIPPED, ITEM_DELIVERED, ORDER_CANCELLED")
 	}
@@ -130,7 +130,7 @@ func decodeType(e *Event, w *fields) error {
 }
 
 func decodeTimestamp(e *Event, w *fields, maxSkew time.Duration) error {
-	raw := w.get("timestamp")
+	raw := w[keyTimestamp]
 	if len(raw) == 0 || string(raw) == "null" {
 		e.Timestamp = e.Arrived
 		return nil
@@ -152,19 +152,19 @@ func decodeTimestamp(e *Event, w *fields, maxSkew time.Duration) error {
 }
 
 func decodeFields(e *Event, w *fields) error {
-	texts := []struct {
-		name string
-		dst  *string
+	texts := [...]struct {
+		key int
+		dst *string
 	}{
-		{"event_id", &e.EventID}, {"customer_id", &e.CustomerID}, {"item_name", &e.ItemName},
-		{"item_category", &e.ItemCategory}, {"tenant_id", &e.TenantID}, {"service_level", &e.ServiceLevel},
+		{keyEventID, &e.EventID}, {keyCustomerID, &e.CustomerID}, {keyItemName, &e.ItemName},
+		{keyItemCategory, &e.ItemCategory}, {keyTenantID, &e.TenantID}, {keyServiceLevel, &e.ServiceLevel},
 	}
 	for _, f := range texts {
-		if err := text(f.name, w.get(f.name), f.dst); err != nil {
+		if err := text(eventKeys[f.key], w[f.key], f.dst); err != nil {
 			return err
 		}
 	}
-	q, err := number("quantity", w.get("quantity"), 0, maxQuantity)
+	q, err := number("quantity", w[keyQuantity], 0, maxQuantity)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func decodeFields(e *Event, w *fields) error {
 		return invalid(ReasonInvalidField, "quantity must be a whole number, got %v", q)
 	}
 	e.Quantity = int(q)
-	e.Price, err = number("price", w.get("price"), 0, maxPrice)
+	e.Price, err = number("price", w[keyPrice], 0, maxPrice)
 	return err
 }
 
