@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"strings"
-
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -24,7 +22,7 @@ func classify(g *group) []EventKey {
 	var out []EventKey
 	for _, e := range g.events {
 		stage, _ := e.Type.Stage()
-		key := strings.ToLower(string(stage))
+		key := stage.Key()
 		k := EventKey{Type: string(e.Type), Outcome: OutcomeDuplicate}
 		if u, ok := take(func(u order.Update) bool { return u.SLA == "" && u.Key == key }); ok {
 			k.Outcome = OutcomeApplied

@@ -1,6 +1,9 @@
 package order
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // EventType names what happened to an order, as producers publish it.
 type EventType string
@@ -74,6 +77,24 @@ func (s Stage) rank() int {
 		return 4
 	}
 	return 0
+}
+
+// Key is the stage's name in lower case: the key of the update reporting
+// it (Update.Key).
+func (s Stage) Key() string {
+	switch s {
+	case StageOrder:
+		return "order"
+	case StageProcessing:
+		return "processing"
+	case StageShipped:
+		return "shipped"
+	case StageDelivered:
+		return "delivered"
+	case StageCancelled:
+		return "cancelled"
+	}
+	return strings.ToLower(string(s))
 }
 
 // forward lists the stages of the happy path in order.

@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,17 +89,17 @@ func impossible(s State, stage Stage, at time.Time) string {
 // update describing it.
 func advance(next *State, prev State, stage Stage, e Event, now time.Time) Update {
 	u := newUpdate(*next, updateFor(stage), e.Timestamp, now)
-	u.Key = strings.ToLower(string(stage))
+	u.Key = stage.Key()
 	switch {
 	case stage == StageCancelled:
 		next.Status = StageCancelled
-		u.Message = fmt.Sprintf("Order cancelled: %s (was %s)", item(*next), orNew(prev.Status))
+		u.Message = "Order cancelled: " + item(*next) + " (was " + string(orNew(prev.Status)) + ")"
 	case prev.Status != StageCancelled && stage.rank() > prev.Status.rank():
 		next.Status = stage
 		u.Message = stepMessage(stage, *next) + skippedNote(*next, prev.Status, stage)
 	default:
 		u.Late = true
-		u.Message = fmt.Sprintf("Late event: %s recorded after %s", lowerFirst(stepMessage(stage, *next)), prev.Status)
+		u.Message = "Late event: " + lowerFirst(stepMessage(stage, *next)) + " recorded after " + string(prev.Status)
 	}
 	u.Status = next.Status
 	return u
@@ -131,7 +132,7 @@ func stepMessage(stage Stage, s State) string {
 	switch stage {
 	case StageOrder:
 		if s.Quantity > 0 {
-			return fmt.Sprintf("Order placed for %s (qty %d)", item(s), s.Quantity)
+			return "Order placed for " + item(s) + " (qty " + strconv.Itoa(s.Quantity) + ")"
 		}
 		return "Order placed for " + item(s)
 	case StageProcessing:
@@ -145,7 +146,7 @@ func stepMessage(stage Stage, s State) string {
 
 func rejection(s State, e Event, stage Stage, reason string, now time.Time) Update {
 	u := newUpdate(s, UpdateRejected, e.Timestamp, now)
-	u.Key = "rejected-" + strings.ToLower(string(stage))
+	u.Key = "rejected-" + stage.Key()
 	u.Message = fmt.Sprintf("Event rejected: %s (%s)", e.Type, reason)
 	return u
 }
@@ -155,8 +156,8 @@ func breach(s State, d Deadline, r Rules, now time.Time) Update {
 	at := d.At
 	t := r.Terms(s)
 	u.Key, u.SLA, u.Deadline, u.SLABreach, u.Rule = string(d.SLA), d.SLA, &at, true, t.Rule
-	u.Message = fmt.Sprintf("SLA BREACH: Order %s not %s within %s - Item: %s",
-		s.OrderID, breachVerb[d.SLA], HumanDuration(t.Duration(d.SLA)), item(s))
+	u.Message = "SLA BREACH: Order " + s.OrderID + " not " + breachVerb[d.SLA] + " within " +
+		HumanDuration(t.Duration(d.SLA)) + " - Item: " + item(s)
 	return u
 }
 

@@ -20,8 +20,8 @@ func (r Rules) retract(s *State, stage Stage, now time.Time) []Update {
 		if !s.Breached(sla) || !slices.Contains(metBy(sla), stage) {
 			continue
 		}
-		deadline, ok := t.deadline(r, *s, sla)
-		met, _ := r.reached(*s, stage)
+		deadline, ok := t.deadline(r, s, sla)
+		met, _ := r.reached(s, stage)
 		if !ok || met.After(deadline) {
 			continue
 		}

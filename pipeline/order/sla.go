@@ -125,7 +125,7 @@ func HumanDuration(d time.Duration) string {
 }
 
 // reached returns when a stage was reached on the rules' clock.
-func (r Rules) reached(s State, st Stage) (time.Time, bool) {
+func (r Rules) reached(s *State, st Stage) (time.Time, bool) {
 	if r.Clock == ClockArrival {
 		return s.Arrived.Get(st)
 	}
@@ -139,10 +139,10 @@ func (r Rules) reached(s State, st Stage) (time.Time, bool) {
 // terms (its rule's duration, counted in its calendar's open hours), and
 // false while its start is unknown.
 func (r Rules) Deadline(s State, sla SLA) (time.Time, bool) {
-	return r.Terms(s).deadline(r, s, sla)
+	return r.Terms(s).deadline(r, &s, sla)
 }
 
-func (t Terms) deadline(r Rules, s State, sla SLA) (time.Time, bool) {
+func (t Terms) deadline(r Rules, s *State, sla SLA) (time.Time, bool) {
 	start, ok := r.reached(s, startStage(sla))
 	if !ok {
 		return time.Time{}, false
@@ -159,7 +159,7 @@ func (r Rules) grace() time.Duration {
 }
 
 // metAt returns the earliest time a stage meeting the SLA was reached.
-func (r Rules) metAt(s State, sla SLA) (time.Time, bool) {
+func (r Rules) metAt(s *State, sla SLA) (time.Time, bool) {
 	var first time.Time
 	found := false
 	for _, st := range metBy(sla) {
@@ -183,11 +183,11 @@ func (r Rules) Pending(s State) []Deadline {
 	var out []Deadline
 	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		at, ok := t.deadline(r, &s, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if _, met := r.metAt(s, sla); met {
+		if _, met := r.metAt(&s, sla); met {
 			continue
 		}
 		out = t.appendWarnings(out, r, s, sla)
@@ -202,11 +202,11 @@ func (r Rules) lateMet(s State) []Deadline {
 	var out []Deadline
 	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		at, ok := t.deadline(r, &s, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if met, ok := r.metAt(s, sla); ok && met.After(at) {
+		if met, ok := r.metAt(&s, sla); ok && met.After(at) {
 			out = append(out, Deadline{SLA: sla, At: at})
 		}
 	}
@@ -223,11 +223,11 @@ func (r Rules) overdue(s State, now time.Time) []Deadline {
 	var out []Deadline
 	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		at, ok := t.deadline(r, &s, sla)
 		if !ok || s.decided(sla) || now.Before(at.Add(r.grace())) {
 			continue
 		}
-		if met, ok := r.metAt(s, sla); ok && !met.After(at) {
+		if met, ok := r.metAt(&s, sla); ok && !met.After(at) {
 			continue
 		}
 		out = append(out, Deadline{SLA: sla, At: at})

@@ -161,7 +161,6 @@ func setIf(dst *string, v string) {
 func (s State) Clone() State {
 	c := s
 	c.Breaches = slices.Clone(s.Breaches)
-	c.Retracted = slices.Clone(s.Retracted)
 	if c.Breaches == nil {
 		c.Breaches = []SLA{}
 	}

@@ -14,7 +14,7 @@ func (t Terms) warnTimes(r Rules, s State, sla SLA, f func(threshold float64, at
 	if len(t.WarnAt) == 0 {
 		return
 	}
-	start, ok := r.reached(s, startStage(sla))
+	start, ok := r.reached(&s, startStage(sla))
 	if !ok {
 		return
 	}
@@ -45,11 +45,11 @@ func (r Rules) atRisk(s State, f func(t Terms, sla SLA, deadline time.Time)) {
 		return
 	}
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		at, ok := t.deadline(r, &s, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if _, met := r.metAt(s, sla); !met {
+		if _, met := r.metAt(&s, sla); !met {
 			f(t, sla, at)
 		}
 	}
@@ -149,7 +149,7 @@ type WarningTime struct {
 // or not, in threshold order; none while the SLA's start is unknown.
 func (r Rules) WarningTimes(s State, sla SLA) []WarningTime {
 	t := r.Terms(s)
-	start, ok := r.reached(s, startStage(sla))
+	start, ok := r.reached(&s, startStage(sla))
 	if !ok {
 		return nil
 	}
