@@ -78,9 +78,7 @@ func (o whatifOpts) validate(cmd *cobra.Command) error {
 func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpts) error {
 	opts := whatif.Options{Base: pipeline.RulesFrom(base), New: pipeline.RulesFrom(next),
 		Now: time.Now(), MaxSkew: base.SLA.MaxClockSkew}
-	// The replay allocates per event; GOGC 400 took 13-17 % less CPU in
-	// BenchmarkReplay (the process exits after the replay).
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(whatif.GCPercent))
 	r := whatif.New(opts)
 	start := time.Now()
 	if err := m.whatifRead(ctx, base, o, r); err != nil {

@@ -76,6 +76,21 @@ func Decode(data []byte, subjectID string, arrived time.Time, maxSkew time.Durat
 	return e, nil
 }
 
+// Peek returns an input event's order id and timestamp, read by their
+// exact names without validating the rest of the event: "" and the zero
+// time when the input is not a JSON object or lacks them.
+func Peek(data []byte) (orderID string, at time.Time) {
+	var w fields
+	if scanObject(data, &w) != nil {
+		return "", time.Time{}
+	}
+	orderID, _ = jsonString(w[keyOrderID])
+	if ts, ok := jsonString(w[keyTimestamp]); ok {
+		at, _ = time.Parse(time.RFC3339Nano, ts)
+	}
+	return orderID, at
+}
+
 func invalid(r Reason, format string, args ...any) *InvalidError {
 	return &InvalidError{Reason: r, Detail: fmt.Sprintf(format, args...)}
 }

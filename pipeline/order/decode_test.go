@@ -316,3 +316,25 @@ func TestDecodeStrictJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestPeek reads the order id and timestamp by exact name, the last one
+// winning, and nothing from input that is not a JSON object.
+func TestPeek(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 123e6, time.UTC)
+	for _, tt := range []struct {
+		data   string
+		id     string
+		wantAt time.Time
+	}{
+		{`{"order_id":"ORD-1","timestamp":"2026-03-02T10:00:00.123Z"}`, "ORD-1", at},
+		{`{"ORDER_ID":"ORD-1","order_id":"ORD-\u0032"}`, "ORD-2", time.Time{}},
+		{`{"order_id":"ORD-1","timestamp":"yesterday"}`, "ORD-1", time.Time{}},
+		{`{"order_id":"ORD-1"`, "", time.Time{}},
+		{`["order_id"]`, "", time.Time{}},
+	} {
+		id, at := Peek([]byte(tt.data))
+		if id != tt.id || !at.Equal(tt.wantAt) {
+			t.Errorf("Peek(%s) = %q %v, want %q %v", tt.data, id, at, tt.id, tt.wantAt)
+		}
+	}
+}

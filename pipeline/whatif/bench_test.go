@@ -1,6 +1,7 @@
 package whatif
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -40,4 +41,28 @@ func BenchmarkReplay(b *testing.B) {
 		_ = res.Rows(order.ByTenant)
 	}
 	b.ReportMetric(float64(b.N*len(events))/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkReplayLines measures whatif --events: the same events read from
+// a JSON-lines file in memory.
+func BenchmarkReplayLines(b *testing.B) {
+	var file bytes.Buffer
+	for _, in := range lifecycles(50_000) {
+		file.Write(in.Data)
+		file.WriteByte('\n')
+	}
+	o := Options{Base: rules(2 * time.Hour), New: rules(90 * time.Minute), Now: t0.Add(48 * time.Hour), MaxSkew: time.Minute}
+	b.ResetTimer()
+	start := time.Now()
+	var n int
+	for range b.N {
+		r := New(o)
+		if err := ReadLines(bytes.NewReader(file.Bytes()), r); err != nil {
+			b.Fatal(err)
+		}
+		res := r.Finish()
+		n += res.Events
+		_ = res.Rows(order.ByTenant)
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
 }

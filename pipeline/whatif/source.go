@@ -2,8 +2,8 @@ package whatif
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
 // ReadStream feeds r with the events of stream (ORDER_EVENTS) stored since
@@ -68,33 +70,26 @@ func ReadLines(in io.Reader, r *Replay) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	var last time.Time
+	var slab []byte // lines are copied into shared blocks: one allocation per ~1 MiB
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
 			continue
 		}
-		id, at := peek([]byte(line))
+		if cap(slab)-len(slab) < len(line) {
+			slab = make([]byte, 0, max(1<<20, len(line)))
+		}
+		slab = append(slab, line...)
+		data := slab[len(slab)-len(line) : len(slab) : len(slab)]
+		id, at := order.Peek(data)
 		if at.IsZero() {
 			at = last
 		}
 		last = at
-		r.Add(Input{Data: []byte(line), OrderID: id, Stored: at})
+		r.Add(Input{Data: data, OrderID: id, Stored: at})
 	}
 	if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read events: %w", err)
 	}
 	return nil
-}
-
-// peek reads an event's order id and timestamp by their exact names.
-func peek(data []byte) (string, time.Time) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil {
-		return "", time.Time{}
-	}
-	var id, ts string
-	_ = json.Unmarshal(m["order_id"], &id)
-	_ = json.Unmarshal(m["timestamp"], &ts)
-	at, _ := time.Parse(time.RFC3339Nano, ts)
-	return id, at
 }
