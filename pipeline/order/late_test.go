@@ -77,3 +77,41 @@ func TestStageAtTheCancellationIsRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestStepMessagesExact pins the exact message of every other lifecycle
+// step: placed with and without a quantity, a stage jumped to (naming the
+// stages not seen), a cancellation from nothing and from a status, and a
+// rejection.
+func TestStepMessagesExact(t *testing.T) {
+	placed := placedEvent(t0)
+	placed.ItemName, placed.Quantity = "Oxford Button-Down", 3
+	noQty := placed
+	noQty.Quantity = 0
+	tests := []struct {
+		name  string
+		prior []Event
+		event Event
+		want  string
+	}{
+		{"placed", nil, placed, "Order placed for Oxford Button-Down (qty 3)"},
+		{"placed without quantity", nil, noQty, "Order placed for Oxford Button-Down"},
+		{"processing", []Event{placed}, bare(ProcessingStarted, hours(1)), "Processing started for Oxford Button-Down"},
+		{"shipped, processing not seen", []Event{placed}, bare(ItemShipped, hours(2)),
+			"Item shipped: Oxford Button-Down (stage not seen: PROCESSING)"},
+		{"delivered from nothing", nil, bare(ItemDelivered, hours(3)),
+			"Item delivered: unknown (stage not seen: ORDER, PROCESSING, SHIPPED)"},
+		{"cancelled from nothing", nil, bare(OrderCancelled, hours(1)), "Order cancelled: unknown (was NEW)"},
+		{"cancelled while processing", []Event{placed, bare(ProcessingStarted, hours(1))}, bare(OrderCancelled, hours(2)),
+			"Order cancelled: Oxford Button-Down (was PROCESSING)"},
+		{"rejected", []Event{placed, bare(ItemDelivered, hours(3))}, bare(OrderCancelled, hours(4)),
+			"Event rejected: ORDER_CANCELLED (cannot cancel: order already delivered)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ups := Apply(build(t, testRules, tt.prior...), tt.event, testRules, testNow)
+			if len(ups) == 0 || ups[0].Message != tt.want {
+				t.Fatalf("updates %+v, want first message %q", ups, tt.want)
+			}
+		})
+	}
+}
