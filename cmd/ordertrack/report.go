@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -35,13 +35,9 @@ func (m *Main) reportCommand() *cobra.Command {
 		} else if !slices.Contains(order.Groupings, g) {
 			return usagef(cmd, "--by %q: want sla, tenant, rule or service_level", by)
 		}
-		var from time.Time
-		if since != "" {
-			d, err := config.ParseDuration(since)
-			if err != nil || d <= 0 {
-				return usagef(cmd, "--since %q: want a positive duration such as 7d", since)
-			}
-			from = time.Now().Add(-d)
+		from, err := sinceFlag(cmd, since)
+		if err != nil {
+			return err
 		}
 		cfg, err := load()
 		if err != nil {
@@ -58,20 +54,28 @@ func (m *Main) report(ctx context.Context, cfg config.Config, by order.Grouping,
 		return err
 	}
 	defer c.Close()
-	tally := order.NewTally(by, since)
-	if err := pipeline.ScanOrders(ctx, c.JS, func(s order.State, ok bool) {
-		if ok {
-			tally.Add(s)
-		}
-	}); err != nil {
+	a, err := monitor.Attainment(ctx, c.JS, by, since)
+	if err != nil {
 		return err
 	}
-	a := tally.Result()
 	if asJSON {
 		return writeReportJSON(m.Stdout, a)
 	}
 	writeReport(m.Stdout, a)
 	return nil
+}
+
+// sinceFlag is the instant a --since period (e.g. 7d) reaches back to;
+// zero for "".
+func sinceFlag(cmd *cobra.Command, since string) (time.Time, error) {
+	if since == "" {
+		return time.Time{}, nil
+	}
+	d, err := config.ParseDuration(since)
+	if err != nil || d <= 0 {
+		return time.Time{}, usagef(cmd, "--since %q: want a positive duration such as 7d", since)
+	}
+	return time.Now().Add(-d), nil
 }
 
 // writeReportJSON prints SPEC 11's JSON: since (null for all time), by and

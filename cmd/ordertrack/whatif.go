@@ -24,6 +24,7 @@ type whatifOpts struct {
 	by                        string
 	show                      int
 	asJSON                    bool
+	from                      time.Time // of since, set by validate
 }
 
 func (m *Main) whatifCommand() *cobra.Command {
@@ -56,7 +57,7 @@ func (m *Main) whatifCommand() *cobra.Command {
 	return cmd
 }
 
-func (o whatifOpts) validate(cmd *cobra.Command) error {
+func (o *whatifOpts) validate(cmd *cobra.Command) error {
 	switch {
 	case o.newFile == "":
 		return usagef(cmd, "needs --config NEW.yaml, the configuration to try")
@@ -65,8 +66,9 @@ func (o whatifOpts) validate(cmd *cobra.Command) error {
 	case o.show < 0:
 		return usagef(cmd, "--show must not be negative")
 	}
-	if d, err := config.ParseDuration(o.since); o.since != "" && (err != nil || d <= 0) {
-		return usagef(cmd, "--since %q: want a positive duration such as 7d", o.since)
+	var err error
+	if o.from, err = sinceFlag(cmd, o.since); err != nil {
+		return err
 	}
 	switch order.Grouping(o.by) {
 	case "", order.BySLA, order.ByTenant, order.ByRule:
@@ -108,11 +110,7 @@ func (m *Main) whatifRead(ctx context.Context, cfg config.Config, o whatifOpts, 
 		return err
 	}
 	defer c.Close()
-	var since time.Time
-	if d, _ := config.ParseDuration(o.since); d > 0 {
-		since = time.Now().Add(-d)
-	}
-	return whatif.ReadStream(ctx, c.JS, pipeline.EventsStream, since, r, m.replayProgress())
+	return whatif.ReadStream(ctx, c.JS, pipeline.EventsStream, o.from, r, m.replayProgress())
 }
 
 // replayProgress draws a progress bar on a terminal's stderr for replays

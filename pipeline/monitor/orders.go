@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -40,4 +41,20 @@ func (s StatusReader) CountingOrders(rules order.Rules) StatusReader {
 	}
 	s.Timers = func(context.Context) (map[order.SLA]uint64, error) { return timers, nil }
 	return s
+}
+
+// Attainment tallies the stored orders placed since since (zero: all) by
+// by, with one ScanOrders ('ordertrack report'; the server keeps its own
+// from its periodic scan for /api/attainment).
+func Attainment(ctx context.Context, js jetstream.JetStream, by order.Grouping, since time.Time) (order.Attainment, error) {
+	tally := order.NewTally(by, since)
+	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
+		if ok {
+			tally.Add(s)
+		}
+	})
+	if err != nil {
+		return order.Attainment{}, err
+	}
+	return tally.Result(), nil
 }
