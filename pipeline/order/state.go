@@ -170,6 +170,8 @@ func (s State) Clone() State {
 	}
 	c.Warnings = slices.Clone(s.Warnings)
 	c.Rejected = slices.Clone(s.Rejected)
-	c.EventIDs = slices.Clone(s.EventIDs)
+	if s.EventIDs != nil { // with room for the id Apply remembers next
+		c.EventIDs = append(make([]string, 0, len(s.EventIDs)+1), s.EventIDs...)
+	}
 	return c
 }
