@@ -37,7 +37,7 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 	if next.Status == StageCancelled {
 		return next, out
 	}
-	for _, d := range r.lateMet(next) {
+	for _, d := range r.lateMet(&next) {
 		next.Breaches = append(next.Breaches, d.SLA)
 		out = append(out, breach(next, d, r, now))
 	}
@@ -53,8 +53,8 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 // section 11): before the deadline, on an open order whose SLA is unmet. A
 // warning whose time came only after the deadline is recorded as missed.
 func Check(s State, r Rules, now time.Time) (State, []Update) {
-	due := r.overdue(s, now)
-	if len(due) == 0 && !r.warningDue(s, now) {
+	due := r.overdue(&s, now)
+	if len(due) == 0 && !r.warningDue(&s, now) {
 		return s, nil
 	}
 	next := s.Clone()

@@ -190,7 +190,7 @@ func (r Rules) Pending(s State) []Deadline {
 		if _, met := r.metAt(&s, sla); met {
 			continue
 		}
-		out = t.appendWarnings(out, r, s, sla)
+		out = t.appendWarnings(out, r, &s, sla)
 		out = append(out, Deadline{SLA: sla, At: at.Add(r.grace())})
 	}
 	return out
@@ -198,15 +198,15 @@ func (r Rules) Pending(s State) []Deadline {
 
 // lateMet returns the SLAs that were met only after their deadline and are
 // not yet recorded as breached: a late transition is a breach too.
-func (r Rules) lateMet(s State) []Deadline {
+func (r Rules) lateMet(s *State) []Deadline {
 	var out []Deadline
-	t := r.Terms(s)
+	t := r.Terms(*s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, &s, sla)
+		at, ok := t.deadline(r, s, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if met, ok := r.metAt(&s, sla); ok && met.After(at) {
+		if met, ok := r.metAt(s, sla); ok && met.After(at) {
 			out = append(out, Deadline{SLA: sla, At: at})
 		}
 	}
@@ -216,18 +216,18 @@ func (r Rules) lateMet(s State) []Deadline {
 // overdue returns the SLAs whose deadline plus grace is at or before now,
 // unmet by the deadline and neither breached nor retracted; cancelled orders
 // have none. At is the deadline itself.
-func (r Rules) overdue(s State, now time.Time) []Deadline {
+func (r Rules) overdue(s *State, now time.Time) []Deadline {
 	if s.Status == StageCancelled {
 		return nil
 	}
 	var out []Deadline
-	t := r.Terms(s)
+	t := r.Terms(*s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, &s, sla)
+		at, ok := t.deadline(r, s, sla)
 		if !ok || s.decided(sla) || now.Before(at.Add(r.grace())) {
 			continue
 		}
-		if met, ok := r.metAt(&s, sla); ok && !met.After(at) {
+		if met, ok := r.metAt(s, sla); ok && !met.After(at) {
 			continue
 		}
 		out = append(out, Deadline{SLA: sla, At: at})

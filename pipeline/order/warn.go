@@ -10,11 +10,11 @@ import (
 // warnTimes calls f with each warning of an SLA not yet sent or missed, and
 // its time: when the fraction of the SLA's duration has passed, counted as
 // the deadline is (in open hours under a calendar).
-func (t Terms) warnTimes(r Rules, s State, sla SLA, f func(threshold float64, at time.Time)) {
+func (t Terms) warnTimes(r Rules, s *State, sla SLA, f func(threshold float64, at time.Time)) {
 	if len(t.WarnAt) == 0 {
 		return
 	}
-	start, ok := r.reached(&s, startStage(sla))
+	start, ok := r.reached(s, startStage(sla))
 	if !ok {
 		return
 	}
@@ -27,7 +27,7 @@ func (t Terms) warnTimes(r Rules, s State, sla SLA, f func(threshold float64, at
 }
 
 // appendWarnings appends the pending warning checks of an SLA.
-func (t Terms) appendWarnings(out []Deadline, r Rules, s State, sla SLA) []Deadline {
+func (t Terms) appendWarnings(out []Deadline, r Rules, s *State, sla SLA) []Deadline {
 	t.warnTimes(r, s, sla, func(th float64, at time.Time) {
 		out = append(out, Deadline{SLA: sla, At: at, Threshold: th})
 	})
@@ -36,27 +36,27 @@ func (t Terms) appendWarnings(out []Deadline, r Rules, s State, sla SLA) []Deadl
 
 // atRisk calls f with every SLA that can still be warned about: its start
 // known, neither met, breached nor retracted, on an open order.
-func (r Rules) atRisk(s State, f func(t Terms, sla SLA, deadline time.Time)) {
+func (r Rules) atRisk(s *State, f func(t Terms, sla SLA, deadline time.Time)) {
 	if s.Closed() {
 		return
 	}
-	t := r.Terms(s)
+	t := r.Terms(*s)
 	if len(t.WarnAt) == 0 {
 		return
 	}
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, &s, sla)
+		at, ok := t.deadline(r, s, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if _, met := r.metAt(&s, sla); !met {
+		if _, met := r.metAt(s, sla); !met {
 			f(t, sla, at)
 		}
 	}
 }
 
 // warningDue reports whether a warning's time has come by now.
-func (r Rules) warningDue(s State, now time.Time) bool {
+func (r Rules) warningDue(s *State, now time.Time) bool {
 	due := false
 	r.atRisk(s, func(t Terms, sla SLA, _ time.Time) {
 		t.warnTimes(r, s, sla, func(_ float64, at time.Time) { due = due || !now.Before(at) })
@@ -69,8 +69,8 @@ func (r Rules) warningDue(s State, now time.Time) bool {
 // recorded as missed: a warning after the deadline would say nothing.
 func (r Rules) warn(s *State, now time.Time) []Update {
 	var out []Update
-	r.atRisk(*s, func(t Terms, sla SLA, deadline time.Time) {
-		t.warnTimes(r, *s, sla, func(th float64, at time.Time) {
+	r.atRisk(s, func(t Terms, sla SLA, deadline time.Time) {
+		t.warnTimes(r, s, sla, func(th float64, at time.Time) {
 			switch {
 			case now.Before(at):
 			case !now.Before(deadline):
