@@ -12,12 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// InstancesBucket is the KV bucket of instance heartbeats: one key per
-// running instance (<subjects.prefix>.<instance>) with a per-key TTL of
-// streaming.pinned_ttl, renewed every third of it. A key that expires is
-// an instance that stopped heartbeating (crashed, or cut off from NATS).
-const InstancesBucket = "ORDERTRACK_INSTANCES"
-
 // Instance is the heartbeat value of a running instance (status' and
 // status --json's "instances").
 type Instance struct {
@@ -34,18 +28,6 @@ type Instance struct {
 
 // Owns reports whether the instance claims partition p.
 func (i Instance) Owns(p int) bool { return slices.Contains(i.Partitions, p) }
-
-// instanceKey is the KV key of an instance: the prefix and the name, with
-// characters a key cannot hold replaced by '_'.
-func instanceKey(prefix, name string) string {
-	return prefix + "." + strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '=':
-			return r
-		}
-		return '_'
-	}, name)
-}
 
 // openInstances opens the heartbeat bucket (and its stream, which
 // readInstances reads), creating it if missing. It is
@@ -67,7 +49,7 @@ func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (j
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
 	}
-	s, err := js.Stream(ctx, "KV_"+InstancesBucket)
+	s, err := js.Stream(ctx, Topology{}.KVStream(InstancesBucket))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
 	}
@@ -81,7 +63,7 @@ func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in In
 	if err != nil {
 		return err
 	}
-	subj := "$KV." + InstancesBucket + "." + instanceKey(prefix, in.Name)
+	subj := Topology{Prefix: prefix}.HeartbeatSubject(in.Name)
 	if _, err := js.Publish(ctx, subj, data, jetstream.WithMsgTTL(ttl)); err != nil {
 		return fmt.Errorf("heartbeat of instance %s: %w", in.Name, err)
 	}
@@ -91,7 +73,7 @@ func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in In
 // ReadInstances returns the live instances of prefix, by name. A missing
 // bucket means no instance ever ran: no error.
 func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) ([]Instance, error) {
-	s, err := js.Stream(ctx, "KV_"+InstancesBucket)
+	s, err := js.Stream(ctx, Topology{}.KVStream(InstancesBucket))
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
 	}
@@ -106,7 +88,7 @@ func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) (
 // prefix, then the last message of each; deletes and expiry markers are
 // instances gone.
 func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]Instance, error) {
-	filter := "$KV." + InstancesBucket + "." + prefix + ".>"
+	filter := Topology{Prefix: prefix}.HeartbeatsFilter()
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
 		return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, err)

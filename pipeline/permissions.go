@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
 // Grant is one NATS permission that `ordertrack run` (and the read-only
@@ -39,54 +41,53 @@ const ProbeHeader = "Ordertrack-Probe"
 // streams and consumers, acks, flow control and reply inboxes. Whoever adds
 // a NATS call adds its grant here (and to the shipped config).
 func Grants(t Topology) []Grant {
-	p := t.Prefix
 	g := []Grant{
-		pub(p+".updates.>", "lifecycle updates and rejections", p+".updates."+probeName),
-		pub(p+".alerts.>", "SLA breaches and retractions", p+".alerts.processing."+probeName),
-		pub(p+".warnings.>", "SLA at-risk warnings", p+".warnings.processing."+probeName),
-		pub(p+".sla.>", "SLA timers (message schedules) and their cancellation", p+".sla.sched.0.processing."+probeName),
-		pub(p+".dlq.>", "dead letters", p+".dlq."+probeName),
-		pub("$KV."+OrdersBucket+".>", "order state writes (compare-and-set)", "$KV."+OrdersBucket+"."+probeName),
-		pub("$KV."+InstancesBucket+".>", "instance heartbeats (partition ownership)", "$KV."+InstancesBucket+"."+probeName),
-		pub("$JS.API.INFO", "health: JetStream account info", ""),
+		pub(t.UpdatesWildcard(), "lifecycle updates and rejections", t.UpdateSubject(probeName)),
+		pub(t.AlertsWildcard(), "SLA breaches and retractions", t.AlertSubject(order.SLAProcessing, probeName)),
+		pub(t.WarningsWildcard(), "SLA at-risk warnings", t.WarningSubject(order.SLAProcessing, probeName)),
+		pub(t.SLAWildcard(), "SLA timers (message schedules) and their cancellation", t.SlotSchedule(0, 0, probeName)),
+		pub(t.DLQWildcard(), "dead letters", t.DLQSubject(probeName)),
+		pub(t.KVWildcard(OrdersBucket), "order state writes (compare-and-set)", t.KVSubject(OrdersBucket, probeName)),
+		pub(t.KVWildcard(InstancesBucket), "instance heartbeats (partition ownership)", t.KVSubject(InstancesBucket, probeName)),
+		pub(t.API("INFO"), "health: JetStream account info", ""),
 	}
-	kvStream := "KV_" + OrdersBucket
-	instStream := "KV_" + InstancesBucket
+	kvStream := t.KVStream(OrdersBucket)
+	instStream := t.KVStream(InstancesBucket)
 	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream, instStream}
 	for _, s := range all {
 		g = append(g,
-			pub("$JS.API.STREAM.INFO."+s, "look up and verify "+s, ""),
-			pub("$JS.API.STREAM.CREATE."+s, "create "+s+" when missing", ""),
-			pub("$JS.API.STREAM.UPDATE."+s, "update "+s+"'s limits and subjects in place", ""),
-			pub("$JS.API.STREAM.MSG.GET."+s, "read one message of "+s, ""),
-			pub("$JS.API.DIRECT.GET."+s, "direct get on "+s, ""),
-			pub("$JS.API.DIRECT.GET."+s+".>", "direct get of the last message of a subject on "+s, "$JS.API.DIRECT.GET."+s+"."+p+"."+probeName),
-			pub("$JS.API.CONSUMER.CREATE."+s+".>", "create or update consumers on "+s, "$JS.API.CONSUMER.CREATE."+s+"."+probeName+"."+p+".x"),
-			pub("$JS.API.CONSUMER.INFO."+s+".*", "verify consumers on "+s, "$JS.API.CONSUMER.INFO."+s+"."+probeName),
+			pub(t.API("STREAM", "INFO", s), "look up and verify "+s, ""),
+			pub(t.API("STREAM", "CREATE", s), "create "+s+" when missing", ""),
+			pub(t.API("STREAM", "UPDATE", s), "update "+s+"'s limits and subjects in place", ""),
+			pub(t.API("STREAM", "MSG", "GET", s), "read one message of "+s, ""),
+			pub(t.API("DIRECT", "GET", s), "direct get on "+s, ""),
+			pub(t.API("DIRECT", "GET", s, ">"), "direct get of the last message of a subject on "+s, t.API("DIRECT", "GET", s, t.Prefix, probeName)),
+			pub(t.API("CONSUMER", "CREATE", s, ">"), "create or update consumers on "+s, t.API("CONSUMER", "CREATE", s, probeName, t.Prefix, "x")),
+			pub(t.API("CONSUMER", "INFO", s, "*"), "verify consumers on "+s, t.API("CONSUMER", "INFO", s, probeName)),
 		)
 	}
 	// Pull consumers: the partition durables, the notifiers' and the
 	// readers' ordered consumers; the KV watch is a push consumer.
 	for _, s := range []string{EventsStream, SLAStream, UpdatesStream, DLQStream} {
-		g = append(g, pub("$JS.API.CONSUMER.MSG.NEXT."+s+".*", "pull from consumers on "+s, "$JS.API.CONSUMER.MSG.NEXT."+s+"."+probeName))
+		g = append(g, pub(t.API("CONSUMER", "MSG", "NEXT", s, "*"), "pull from consumers on "+s, t.API("CONSUMER", "MSG", "NEXT", s, probeName)))
 	}
 	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream, instStream} {
-		g = append(g, pub("$JS.API.CONSUMER.DELETE."+s+".*", "remove the short-lived readers' consumers on "+s, "$JS.API.CONSUMER.DELETE."+s+"."+probeName))
+		g = append(g, pub(t.API("CONSUMER", "DELETE", s, "*"), "remove the short-lived readers' consumers on "+s, t.API("CONSUMER", "DELETE", s, probeName)))
 	}
 	for _, s := range []string{EventsStream, SLAStream} {
-		g = append(g, pub("$JS.API.CONSUMER.LIST."+s, "per-partition progress (status, metrics, health)", ""))
+		g = append(g, pub(t.API("CONSUMER", "LIST", s), "per-partition progress (status, metrics, health)", ""))
 	}
 	for _, s := range []string{EventsStream, SLAStream, UpdatesStream} {
 		g = append(g,
-			pub("$JS.API.CONSUMER.UNPIN."+s+".*", "hand a partition over on stop", "$JS.API.CONSUMER.UNPIN."+s+"."+probeName),
-			pub("$JS.ACK."+s+".>", "acknowledge messages of "+s, "$JS.ACK."+s+"."+probeName+".1.1.1.1.0"),
+			pub(t.API("CONSUMER", "UNPIN", s, "*"), "hand a partition over on stop", t.API("CONSUMER", "UNPIN", s, probeName)),
+			pub(t.Ack(s, ">"), "acknowledge messages of "+s, t.Ack(s, probeName, "1", "1", "1", "1", "0")),
 		)
 	}
 	return append(g,
-		pub("$JS.FC."+kvStream+".>", "flow control of the order watch", "$JS.FC."+kvStream+"."+probeName),
-		pub("$JS.FC."+instStream+".>", "flow control of the instances watch", "$JS.FC."+instStream+"."+probeName),
-		Grant{Subscribe: true, Subject: "_INBOX.>", Why: "replies: JetStream API, publish acks, pulled messages"},
-		Grant{Subscribe: true, Subject: p + ".updates.*", Why: "the dashboard's at-risk list follows lifecycle updates"},
+		pub(t.FlowControl(kvStream, ">"), "flow control of the order watch", t.FlowControl(kvStream, probeName)),
+		pub(t.FlowControl(instStream, ">"), "flow control of the instances watch", t.FlowControl(instStream, probeName)),
+		Grant{Subscribe: true, Subject: t.InboxWildcard(), Why: "replies: JetStream API, publish acks, pulled messages"},
+		Grant{Subscribe: true, Subject: t.UpdatesFilter(), Why: "the dashboard's at-risk list follows lifecycle updates"},
 	)
 }
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -185,3 +187,71 @@ func (t Topology) WatchFilters(orderID string, alertsOnly bool) []string {
 
 // NotifyConsumer names the durable consumer of one webhook.
 func (t Topology) NotifyConsumer(webhook string) string { return "ordertrack-notify-" + webhook }
+
+// InstancesBucket is the KV bucket of instance heartbeats: one key per
+// running instance (<subjects.prefix>.<instance>) with a per-key TTL of
+// streaming.pinned_ttl, renewed every third of it. A key that expires is
+// an instance that stopped heartbeating (crashed, or cut off from NATS).
+const InstancesBucket = "ORDERTRACK_INSTANCES"
+
+// instanceKey is the KV key of an instance: the prefix and the name, with
+// characters a key cannot hold replaced by '_'.
+func instanceKey(prefix, name string) string {
+	return prefix + "." + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '=':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// StoredEventSubject is where the stream's subject transform stores an
+// order's events: in its partition.
+func (t Topology) StoredEventSubject(orderID string) string {
+	return t.Prefix + ".events." + strconv.Itoa(t.Partition(orderID)) + "." + orderID
+}
+
+// Wildcard matches every subject of the prefix.
+func (t Topology) Wildcard() string { return t.Prefix + ".>" }
+
+// UpdatesFilter matches the lifecycle updates of every order (one token
+// after updates, as the dashboard's at-risk list follows them).
+func (t Topology) UpdatesFilter() string { return t.Prefix + ".updates.*" }
+
+// KVStream names the stream that holds a KV bucket.
+func (Topology) KVStream(bucket string) string { return "KV_" + bucket }
+
+// KVSubject is the subject of one key of a KV bucket.
+func (Topology) KVSubject(bucket, key string) string { return "$KV." + bucket + "." + key }
+
+// KVWildcard matches every key of a KV bucket.
+func (t Topology) KVWildcard(bucket string) string { return t.KVSubject(bucket, ">") }
+
+// HeartbeatSubject is the subject of an instance's heartbeat in
+// InstancesBucket.
+func (t Topology) HeartbeatSubject(name string) string {
+	return t.KVSubject(InstancesBucket, instanceKey(t.Prefix, name))
+}
+
+// HeartbeatsFilter matches the heartbeats of the prefix's instances.
+func (t Topology) HeartbeatsFilter() string { return t.KVSubject(InstancesBucket, t.Wildcard()) }
+
+// API is the JetStream API subject of tokens, e.g. API("STREAM", "INFO",
+// EventsStream); a last token "*" or ">" makes it a wildcard.
+func (Topology) API(tokens ...string) string { return "$JS.API." + strings.Join(tokens, ".") }
+
+// Ack is the subject of acknowledgements to stream's consumers: tokens
+// follow the stream's name (">" for all of them).
+func (Topology) Ack(stream string, tokens ...string) string {
+	return "$JS.ACK." + stream + "." + strings.Join(tokens, ".")
+}
+
+// FlowControl is the subject of flow control of stream's push consumers:
+// tokens follow the stream's name (">" for all of them).
+func (Topology) FlowControl(stream string, tokens ...string) string {
+	return "$JS.FC." + stream + "." + strings.Join(tokens, ".")
+}
+
+// InboxWildcard matches every reply inbox.
+func (Topology) InboxWildcard() string { return nats.InboxPrefix + ">" }
