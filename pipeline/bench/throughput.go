@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
 )
 
 // benchWarnAt are the thresholds of the spread run with warnings: issue
@@ -180,7 +181,7 @@ func warnsAlready(cfg config.Config) bool {
 func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, phase string, n int) error {
 	total := 0.0
 	var parts []string
-	for _, name := range []string{"ORDER_EVENTS", "KV_ORDERS", "ORDER_UPDATES", "ORDER_SLA", "ORDER_DLQ"} {
+	for _, name := range []string{pipeline.EventsStream, pipeline.Topology{}.KVStream(pipeline.OrdersBucket), pipeline.UpdatesStream, pipeline.SLAStream, pipeline.DLQStream} {
 		s, err := e.pipeJS.Stream(ctx, name)
 		if err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)
