@@ -75,7 +75,7 @@ func sampleMsgs(b *testing.B, cfg config.Config, n int) []*nats.Msg {
 		if !ok {
 			break
 		}
-		m := nats.NewMsg("orders.events." + em.Event.OrderID)
+		m := nats.NewMsg(testTopo.EventSubject(em.Event.OrderID))
 		m.Data = g.JSON(em.Event)
 		m.Header.Set(jetstream.MsgIDHeader, em.Event.EventID)
 		msgs = append(msgs, m)

@@ -54,7 +54,7 @@ func TestClusterNodeLoss(t *testing.T) {
 		}
 		return nil
 	})
-	streams := []string{pipeline.EventsStream, "KV_" + pipeline.OrdersBucket, pipeline.SLAStream}
+	streams := []string{pipeline.EventsStream, testTopo.KVStream(pipeline.OrdersBucket), pipeline.SLAStream}
 	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
 	for k, stream := range streams {
 		pipelinetest.WaitFor(t, 20*time.Second, func() error {
@@ -192,7 +192,7 @@ func (e *env) waitMarker(js jetstream.JetStream, id string, within time.Duration
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	m := nats.NewMsg("orders.events." + id)
+	m := nats.NewMsg(testTopo.EventSubject(id))
 	m.Data = fmt.Appendf(nil, `{"event_id":"%s-e0","order_id":%q,"event_type":"ORDER_PLACED"}`, id, id)
 	m.Header.Set(jetstream.MsgIDHeader, id+"-e0")
 	if err := pipelinetest.PublishAll(ctx, js, []*nats.Msg{m}); err != nil {
@@ -217,7 +217,7 @@ func (e *env) countAlerts(ids []string) int {
 	n := 0
 	for _, id := range ids {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := e.prov.Updates.GetLastMsgForSubject(ctx, "orders.alerts.processing."+id)
+		_, err := e.prov.Updates.GetLastMsgForSubject(ctx, testTopo.AlertSubject(order.SLAProcessing, id))
 		cancel()
 		if err == nil {
 			n++
@@ -254,7 +254,7 @@ func publishDueBreaches(t *testing.T, js jetstream.JetStream, n int, first, last
 	for i := range n {
 		id := fmt.Sprintf("BRK-%03d", i)
 		due := first + time.Duration(i)*(last-first)/time.Duration(max(n-1, 1))
-		m := nats.NewMsg("orders.events." + id)
+		m := nats.NewMsg(testTopo.EventSubject(id))
 		m.Data = fmt.Appendf(nil, `{"event_id":"%s-e0","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Blue Jeans"}`,
 			id, id, now.Add(due-sla).UTC().Format(time.RFC3339Nano))
 		m.Header.Set(jetstream.MsgIDHeader, id+"-e0")

@@ -62,7 +62,7 @@ func (e *env) publishSeq(subject string, data []byte) uint64 {
 func checkLetter(t *testing.T, topo pipeline.Topology, l letter, reason order.Reason, subject string, seq uint64, body []byte) {
 	t.Helper()
 	id := pipeline.OrderFromSubject(subject)
-	stored := fmt.Sprintf("%s.events.%d.%s", topo.Prefix, topo.Partition(id), id)
+	stored := topo.StoredEventSubject(id)
 	if l.Subject != "orders.dlq."+string(reason) {
 		t.Errorf("%s: subject %s", reason, l.Subject)
 	}
@@ -95,7 +95,7 @@ func TestDeadLetterEveryReason(t *testing.T) {
 	e := setup(t, testConfig())
 	e.start(pipeline.Options{})
 	const id = "DLQ-1"
-	subj := "orders.events." + id
+	subj := testTopo.EventSubject(id)
 	now := time.Now().UTC()
 	ts := now.Add(-time.Minute).Format(time.RFC3339Nano)
 	valid := func(typ string) []byte {
@@ -204,7 +204,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 		e.publish(ev{id: id, typ: "ORDER_PLACED", ts: ts})
 	}
 	body := fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q}`, bad, ts)
-	seq := e.publishSeq("orders.events."+bad, body)
+	seq := e.publishSeq(testTopo.EventSubject(bad), body)
 	for _, id := range others[3:] {
 		e.publish(ev{id: id, typ: "ORDER_PLACED", ts: ts})
 	}
@@ -220,7 +220,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 	if len(letters) != 1 {
 		t.Fatalf("%d dead letters, want 1", len(letters))
 	}
-	checkLetter(t, e.prov.Topology, letters[0], order.ReasonMaxDeliveries, "orders.events."+bad, seq, body)
+	checkLetter(t, e.prov.Topology, letters[0], order.ReasonMaxDeliveries, testTopo.EventSubject(bad), seq, body)
 	if msg := letters[0].Header.Get(pipeline.HeaderError); !strings.Contains(msg, "2") {
 		t.Errorf("Ordertrack-Error %q does not say how many deliveries failed", msg)
 	}
@@ -259,7 +259,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 	}
 	e.start(pipeline.Options{})
 	body := []byte(`{"order_id":"LOST-1","event_type":"ORDER_LOST"}`)
-	seq := e.publishSeq("orders.events.LOST-1", body)
+	seq := e.publishSeq(testTopo.EventSubject("LOST-1"), body)
 	e.publish(ev{id: "LOST-1", typ: "ORDER_PLACED"})
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		if s, _ := e.state("LOST-1"); s.Status != order.StageOrder {
@@ -278,5 +278,5 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 		}
 		return nil
 	})
-	checkLetter(t, e.prov.Topology, letters[0], order.ReasonUnknownEventType, "orders.events.LOST-1", seq, body)
+	checkLetter(t, e.prov.Topology, letters[0], order.ReasonUnknownEventType, testTopo.EventSubject("LOST-1"), seq, body)
 }

@@ -21,7 +21,7 @@ func TestSLAOutcomesCounted(t *testing.T) {
 	p := e.start(pipeline.Options{})
 	now := time.Now().UTC()
 	placed := func(id, tenant string, at time.Time) {
-		e.publishRaw("orders.events."+id, fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","tenant_id":%q,"timestamp":%q}`,
+		e.publishRaw(testTopo.EventSubject(id), fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","tenant_id":%q,"timestamp":%q}`,
 			id, tenant, at.Format(time.RFC3339Nano)))
 	}
 	placed("OUT-1", "acme", now)

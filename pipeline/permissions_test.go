@@ -20,7 +20,7 @@ func TestPermissionProbesLeaveNothing(t *testing.T) {
 	j := pipelinetest.RunJetStream(t)
 	cfg := testConfig()
 	core := make(chan *nats.Msg, 100)
-	sub, err := j.Conn.ChanSubscribe(cfg.Subjects.Prefix+".>", core)
+	sub, err := j.Conn.ChanSubscribe(pipeline.TopologyOf(cfg).Wildcard(), core)
 	if err != nil {
 		t.Fatal(err)
 	}

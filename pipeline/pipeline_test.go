@@ -241,7 +241,7 @@ func TestStopWithBacklogReturnsPromptly(t *testing.T) {
 		defer close(produced)
 		for i := 0; ctx.Err() == nil; i++ {
 			id := fmt.Sprintf("FLOOD-%07d", i)
-			_, _ = e.js.PublishAsync("orders.events."+id, []byte(`{"order_id":"`+id+`","event_type":"ORDER_PLACED"}`),
+			_, _ = e.js.PublishAsync(testTopo.EventSubject(id), []byte(`{"order_id":"`+id+`","event_type":"ORDER_PLACED"}`),
 				jetstream.WithStallWait(time.Second))
 		}
 	}()

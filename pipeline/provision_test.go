@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -67,12 +68,12 @@ func TestProvisionAddsWarningsSubject(t *testing.T) {
 	js := pipelinetest.RunJetStream(t).JS
 	ctx := context.Background()
 	cfg := testConfig()
-	old := jetstream.StreamConfig{Name: pipeline.UpdatesStream, Subjects: []string{"orders.updates.>", "orders.alerts.>"},
+	old := jetstream.StreamConfig{Name: pipeline.UpdatesStream, Subjects: []string{testTopo.UpdatesWildcard(), testTopo.AlertsWildcard()},
 		Storage: jetstream.FileStorage, MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow}
 	if _, err := js.CreateStream(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.Publish(ctx, "orders.alerts.processing.ORD-1", []byte(`{"order_id":"ORD-1"}`)); err != nil {
+	if _, err := js.Publish(ctx, testTopo.AlertSubject(order.SLAProcessing, "ORD-1"), []byte(`{"order_id":"ORD-1"}`)); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
@@ -92,7 +93,7 @@ func TestProvisionAddsWarningsSubject(t *testing.T) {
 	if !strings.Contains(logs.String(), "added subjects to stream") || !strings.Contains(logs.String(), "orders.warnings.>") {
 		t.Errorf("update not logged: %s", logs.String())
 	}
-	if _, err := js.Publish(ctx, "orders.warnings.processing.ORD-1", []byte(`{}`)); err != nil {
+	if _, err := js.Publish(ctx, testTopo.WarningSubject(order.SLAProcessing, "ORD-1"), []byte(`{}`)); err != nil {
 		t.Errorf("publish a warning after the update: %v", err)
 	}
 }

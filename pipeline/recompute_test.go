@@ -29,7 +29,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 	})
 	placed := time.Now().UTC().Add(-10 * time.Second).Truncate(time.Millisecond)
 	for _, o := range []struct{ id, tenant string }{{"RC-ACME", "acme"}, {"RC-ZETA", "zeta"}, {"RC-DONE", "acme"}} {
-		e.publishRaw("orders.events."+o.id, fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","tenant_id":%q,"item_name":"Blue Jeans","timestamp":%q}`,
+		e.publishRaw(testTopo.EventSubject(o.id), fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","tenant_id":%q,"item_name":"Blue Jeans","timestamp":%q}`,
 			o.id, o.tenant, placed.Format(time.RFC3339Nano)))
 	}
 	e.publish(ev{id: "RC-DONE", typ: "ITEM_DELIVERED", ts: placed.Add(time.Second).Format(time.RFC3339Nano)})

@@ -30,7 +30,7 @@ func produce(ctx context.Context, js jetstream.JetStream, n int, onSent func(int
 		for lo := 0; lo < n; lo += chunk {
 			var msgs []*nats.Msg
 			for i := lo; i < min(lo+chunk, n); i++ {
-				msgs = append(msgs, pipelinetest.LifecycleEvent("RST", i, step, ts))
+				msgs = append(msgs, pipelinetest.LifecycleEvent(testTopo.EventSubject, "RST", i, step, ts))
 			}
 			if err := pipelinetest.PublishAll(ctx, js, msgs); err != nil {
 				return err
@@ -162,8 +162,8 @@ func (e *env) allOutputs() []output {
 func (e *env) allStates() map[string]order.State {
 	e.t.Helper()
 	out := map[string]order.State{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{"$KV.ORDERS.>"}}
-	for _, m := range pipelinetest.ReadStream(e.t, e.js, "KV_"+pipeline.OrdersBucket, cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}
@@ -171,7 +171,7 @@ func (e *env) allStates() map[string]order.State {
 		if err != nil {
 			e.t.Fatalf("KV %s: %v", m.Subject(), err)
 		}
-		out[strings.TrimPrefix(m.Subject(), "$KV.ORDERS.")] = s
+		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(pipeline.OrdersBucket, ""))] = s
 	}
 	return out
 }

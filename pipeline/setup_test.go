@@ -43,6 +43,10 @@ func testConfig() config.Config {
 	return cfg
 }
 
+// testTopo is testConfig's Topology: tests publish and filter with its
+// subjects, and assert the names SPEC gives them.
+var testTopo = pipeline.TopologyOf(testConfig())
+
 func setup(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) *env {
 	t.Helper()
 	e := &env{t: t, cfg: cfg}
@@ -131,7 +135,7 @@ func (e *env) publish(events ...ev) {
 			body["event_id"] = x.eventID
 		}
 		data, _ := json.Marshal(body)
-		e.publishRaw("orders.events."+x.id, data)
+		e.publishRaw(testTopo.EventSubject(x.id), data)
 	}
 }
 
@@ -249,7 +253,7 @@ func sortedMsgIDs(outs []output) []string {
 func (e *env) pendingTimers() int {
 	e.t.Helper()
 	ctx := context.Background()
-	info, err := e.prov.Timers.Info(ctx, jetstream.WithSubjectFilter("orders.sla.sched.>"))
+	info, err := e.prov.Timers.Info(ctx, jetstream.WithSubjectFilter(testTopo.SlotSchedulesWildcard()))
 	if err != nil {
 		e.t.Fatal(err)
 	}

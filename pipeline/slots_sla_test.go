@@ -31,7 +31,7 @@ func TestSlotsCheckManyOrdersOnce(t *testing.T) {
 	e.publish(evs...)
 	e.start(pipeline.Options{})
 	e.waitIdle()
-	before := e.slaSubjects("orders.sla.sched.>")
+	before := e.slaSubjects(testTopo.SlotSchedulesWildcard())
 	if len(before) == 0 || len(before) > 2*e.cfg.Streaming.Partitions*2 {
 		t.Errorf("%d schedules for %d orders' 2 deadlines, want a few per partition", len(before), n)
 	}
@@ -44,7 +44,7 @@ func TestSlotsCheckManyOrdersOnce(t *testing.T) {
 	// Nothing is cancelled: the old schedules stay, the new ones are for
 	// the shipping deadline's slot only.
 	shipSlot := placed.Add(time.Millisecond+e.cfg.SLA.Shipping).UnixMilli() / 100 * 100
-	after := e.slaSubjects("orders.sla.sched.>")
+	after := e.slaSubjects(testTopo.SlotSchedulesWildcard())
 	read := time.Now()
 	for subj := range before {
 		// A schedule whose slot has passed may have fired (a loaded machine
@@ -79,7 +79,7 @@ func TestSlotsCheckManyOrdersOnce(t *testing.T) {
 			checkBreach(t, got[j], id, d.SLA, d.At, time.Second)
 		}
 	}
-	if left := e.slaMessages("orders.sla.>"); left != 0 {
+	if left := e.slaMessages(testTopo.SLAWildcard()); left != 0 {
 		t.Errorf("ORDER_SLA holds %d messages after every deadline passed, want 0", left)
 	}
 }

@@ -29,7 +29,7 @@ func TestStopDuringBacklogLeavesNothingForAckWait(t *testing.T) {
 	var msgs []*nats.Msg
 	for i := range n {
 		id := fmt.Sprintf("BACKLOG-%05d", i)
-		m := nats.NewMsg("orders.events." + id)
+		m := nats.NewMsg(testTopo.EventSubject(id))
 		m.Data = []byte(`{"order_id":"` + id + `","event_type":"ORDER_PLACED"}`)
 		m.Header.Set(jetstream.MsgIDHeader, id)
 		msgs = append(msgs, m)

@@ -20,7 +20,7 @@ import (
 func (e *env) publishJSON(fields map[string]any) {
 	e.t.Helper()
 	data, _ := json.Marshal(fields)
-	e.publishRaw("orders.events."+fields["order_id"].(string), data)
+	e.publishRaw(testTopo.EventSubject(fields["order_id"].(string)), data)
 }
 
 // waitOutputs waits until an order has n outputs of type typ.

@@ -79,7 +79,7 @@ func (r *crashRig) placeOrders(prefix string, n int, placed time.Time, extra str
 	msgs := make([]*nats.Msg, n)
 	for i := range n {
 		id := fmt.Sprintf("%s-%04d", prefix, i)
-		msgs[i] = nats.NewMsg("orders.events." + id)
+		msgs[i] = nats.NewMsg(testTopo.EventSubject(id))
 		msgs[i].Data = fmt.Appendf(nil, `{"event_id":"%s-p","order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"%s}`,
 			id, id, placed.Format(time.RFC3339Nano), extra)
 		msgs[i].Header.Set(jetstream.MsgIDHeader, id+"-p")
@@ -98,7 +98,7 @@ func (r *crashRig) breachCount() int {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter("orders.alerts.>"))
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(testTopo.AlertsWildcard()))
 	if err != nil {
 		r.t.Fatal(err)
 	}

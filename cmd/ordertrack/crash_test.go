@@ -147,7 +147,7 @@ func (r *crashRig) produce(ctx context.Context, prefix string, n int, tick time.
 		for lo := 0; lo < n; lo += chunk {
 			var msgs []*nats.Msg
 			for i := lo; i < min(lo+chunk, n); i++ {
-				msgs = append(msgs, pipelinetest.LifecycleEvent(prefix, i, step, ts))
+				msgs = append(msgs, pipelinetest.LifecycleEvent(testTopo.EventSubject, prefix, i, step, ts))
 			}
 			if err := pipelinetest.PublishAll(ctx, r.js, msgs); err != nil {
 				return err
@@ -218,8 +218,8 @@ func (r *crashRig) outputs() []crashOutput {
 func (r *crashRig) states() map[string]order.Stage {
 	r.t.Helper()
 	out := map[string]order.Stage{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{"$KV.ORDERS.>"}}
-	for _, m := range pipelinetest.ReadStream(r.t, r.js, "KV_"+pipeline.OrdersBucket, cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}
@@ -227,7 +227,7 @@ func (r *crashRig) states() map[string]order.Stage {
 		if err != nil {
 			r.t.Fatalf("KV %s: %v", m.Subject(), err)
 		}
-		out[strings.TrimPrefix(m.Subject(), "$KV.ORDERS.")] = s.Status
+		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(pipeline.OrdersBucket, ""))] = s.Status
 	}
 	return out
 }

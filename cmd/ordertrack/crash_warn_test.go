@@ -50,11 +50,11 @@ func TestWarningsAndBreachesAcrossKill(t *testing.T) {
 		down = append(down, d)
 	}
 	restart() // timers pending, none due yet
-	r.waitSubjects("orders.warnings.>", 1, 20*time.Second)
+	r.waitSubjects(testTopo.WarningsWildcard(), 1, 20*time.Second)
 	restart() // among the warnings
-	r.waitSubjects("orders.alerts.>", 1, 20*time.Second)
+	r.waitSubjects(testTopo.AlertsWildcard(), 1, 20*time.Second)
 	restart() // among the breaches and the last warnings
-	r.waitSubjects("orders.alerts.>", 2*n, 30*time.Second)
+	r.waitSubjects(testTopo.AlertsWildcard(), 2*n, 30*time.Second)
 	r.waitIdle(20 * time.Second)
 
 	durations := map[order.SLA]time.Duration{order.SLAProcessing: 12 * time.Second, order.SLADelivery: 16 * time.Second}
@@ -130,8 +130,8 @@ func missedInState(s order.State, sla order.SLA, th float64) bool {
 func (r *crashRig) fullStates() map[string]order.State {
 	r.t.Helper()
 	out := map[string]order.State{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{"$KV.ORDERS.>"}}
-	for _, m := range pipelinetest.ReadStream(r.t, r.js, "KV_"+pipeline.OrdersBucket, cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
 		var s order.State
 		if err := json.Unmarshal(m.Data(), &s); err == nil {
 			out[s.OrderID] = s

@@ -95,11 +95,11 @@ func TestDLQListAndReplay(t *testing.T) {
 
 	// An invalid event: listed with its reason, subject and body.
 	bad := `{"order_id":"DLQ-Q1","event_type":"ORDER_PLACED","quantity":-1}`
-	if _, err := js.Publish(ctx, "orders.events.DLQ-Q1", []byte(bad)); err != nil {
+	if _, err := js.Publish(ctx, testTopo.EventSubject("DLQ-Q1"), []byte(bad)); err != nil {
 		t.Fatal(err)
 	}
 	first := waitLetters(t, s, 1)[0]
-	src := fmt.Sprintf("orders.events.%d.DLQ-Q1", topo.Partition("DLQ-Q1"))
+	src := topo.StoredEventSubject("DLQ-Q1")
 	if first.Reason != "invalid_field" || first.SourceSubject != src || first.Body != bad || first.Subject != "orders.dlq.invalid_field" ||
 		!strings.Contains(first.Error, "quantity") || first.SourceSeq == 0 || first.Stored.IsZero() {
 		t.Errorf("dead letter %+v", first)
@@ -139,11 +139,11 @@ func TestDLQListAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := fmt.Sprintf(`{"order_id":"DLQ-P1","event_type":"ORDER_PLACED","item_name":"Socks","timestamp":%q}`, time.Now().UTC().Format(time.RFC3339Nano))
-	if _, err := js.Publish(ctx, "orders.events.DLQ-P1", []byte(good)); err != nil {
+	if _, err := js.Publish(ctx, testTopo.EventSubject("DLQ-P1"), []byte(good)); err != nil {
 		t.Fatal(err)
 	}
 	poisoned := waitLetters(t, s, 1, "--reason", "max_deliveries")
-	if poisoned[0].Body != good || poisoned[0].SourceSubject != fmt.Sprintf("orders.events.%d.DLQ-P1", topo.Partition("DLQ-P1")) {
+	if poisoned[0].Body != good || poisoned[0].SourceSubject != topo.StoredEventSubject("DLQ-P1") {
 		t.Errorf("max_deliveries letter %+v", poisoned[0])
 	}
 	// ... and processed once the record is fixed and the letter replayed.

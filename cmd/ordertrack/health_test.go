@@ -103,7 +103,7 @@ func TestHealthFailsWhenStalled(t *testing.T) {
 	if code, out, _ := runCommand(t, args...); code != 0 {
 		t.Fatalf("idle, nothing pending: exit %d\n%s", code, out)
 	}
-	if _, err := js.Publish(ctx, "orders.events.X1", []byte(`{"order_id":"X1","event_type":"ORDER_PLACED"}`)); err != nil {
+	if _, err := js.Publish(ctx, testTopo.EventSubject("X1"), []byte(`{"order_id":"X1","event_type":"ORDER_PLACED"}`)); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCommand(t, args...)

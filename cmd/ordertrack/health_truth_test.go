@@ -73,7 +73,7 @@ func TestHealthFailsWhenPartitionStuck(t *testing.T) {
 func TestHealthFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	srv := pipelinetest.RunJetStream(t, pipelinetest.WithoutJetStream())
-	if _, err := srv.Conn.Subscribe("$JS.API.>", func(*nats.Msg) {}); err != nil { // never answers
+	if _, err := srv.Conn.Subscribe(testTopo.API(">"), func(*nats.Msg) {}); err != nil { // never answers
 		t.Fatal(err)
 	}
 	if err := srv.Conn.Flush(); err != nil {

@@ -12,8 +12,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
+
+// testTopo is the default configuration's Topology: tests publish and
+// filter with its subjects, and assert the names SPEC gives them.
+var testTopo = pipeline.TopologyOf(config.Default())
 
 // syncBuffer is an io.Writer safe for the pipeline and the test to share.
 type syncBuffer struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -68,7 +69,7 @@ func (tr *tracked) publish(t *testing.T, id, typ string, base time.Time, ms int)
 
 func (tr *tracked) publishRaw(t *testing.T, id, body string) {
 	t.Helper()
-	if _, err := tr.js.Publish(context.Background(), "orders.events."+id, []byte(body)); err != nil {
+	if _, err := tr.js.Publish(context.Background(), testTopo.EventSubject(id), []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -101,7 +102,7 @@ func (tr *tracked) sendKnown(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err = s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing.C"); err != nil {
+		if _, err = s.GetLastMsgForSubject(context.Background(), testTopo.AlertSubject(order.SLAProcessing, "C")); err != nil {
 			return fmt.Errorf("no processing breach of C: %w", err)
 		}
 		return nil

@@ -125,7 +125,7 @@ func TestRunAsShippedUser(t *testing.T) {
 	for i, typ := range []string{"ORDER_PLACED", "PROCESSING_STARTED", "ITEM_SHIPPED", "ITEM_DELIVERED"} {
 		body := fmt.Sprintf(`{"order_id":"PERM-1","event_id":"perm-%d","event_type":%q,"item_name":"Blue Jeans","timestamp":%q}`,
 			i, typ, ts.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano))
-		if _, err := js.Publish(context.Background(), "orders.events.PERM-1", []byte(body)); err != nil {
+		if _, err := js.Publish(context.Background(), testTopo.EventSubject("PERM-1"), []byte(body)); err != nil {
 			t.Fatalf("publish %s as producer: %v", typ, err)
 		}
 	}
@@ -135,7 +135,7 @@ func TestRunAsShippedUser(t *testing.T) {
 	// notifier's consumer work as the ordertrack user too).
 	body := fmt.Sprintf(`{"order_id":"PERM-2","event_type":"ORDER_PLACED","item_name":"Socks","timestamp":%q}`,
 		time.Now().UTC().Format(time.RFC3339Nano))
-	if _, err := js.Publish(context.Background(), "orders.events.PERM-2", []byte(body)); err != nil {
+	if _, err := js.Publish(context.Background(), testTopo.EventSubject("PERM-2"), []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -66,7 +66,7 @@ func (r *liveRig) waitLog(within time.Duration, sub string, n int) {
 func (r *liveRig) place(id string, ts time.Time) {
 	r.t.Helper()
 	data := fmt.Appendf(nil, `{"order_id":%q,"event_type":"ORDER_PLACED","timestamp":%q,"item_name":"Socks"}`, id, ts.Format(time.RFC3339Nano))
-	if _, err := r.js.Publish(context.Background(), "orders.events."+id, data); err != nil {
+	if _, err := r.js.Publish(context.Background(), testTopo.EventSubject(id), data); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -80,7 +80,7 @@ func (r *liveRig) breach(id string, within time.Duration) order.Update {
 		if err != nil {
 			return err
 		}
-		m, err := s.GetLastMsgForSubject(context.Background(), "orders.alerts.processing."+id)
+		m, err := s.GetLastMsgForSubject(context.Background(), testTopo.AlertSubject(order.SLAProcessing, id))
 		if err != nil {
 			return fmt.Errorf("no processing breach of %s: %v", id, err)
 		}
@@ -197,7 +197,7 @@ func TestNotifyTestAndReplay(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err := s.GetLastMsgForSubject(context.Background(), "orders.dlq.notify_failed"); err != nil {
+		if _, err := s.GetLastMsgForSubject(context.Background(), testTopo.DLQSubject(order.ReasonNotifyFailed)); err != nil {
 			return fmt.Errorf("no notify_failed dead letter: %v", err)
 		}
 		return nil

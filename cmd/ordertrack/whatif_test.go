@@ -66,7 +66,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 			OrderID string `json:"order_id"`
 		}
 		_ = json.Unmarshal([]byte(e), &head)
-		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: "orders.events." + head.OrderID, Data: []byte(e)}); err != nil {
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: testTopo.EventSubject(head.OrderID), Data: []byte(e)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -39,7 +39,7 @@ func (e *env) publishFull(t *testing.T, id, typ string, at time.Time, tenant str
 	t.Helper()
 	body := fmt.Sprintf(`{"event_id":"%s-%s","order_id":"%s","event_type":"%s","item_name":"Jeans","customer_id":"CUST-%s","tenant_id":"%s","timestamp":"%s"}`,
 		id, typ, id, typ, id, tenant, at.UTC().Format(time.RFC3339Nano))
-	if _, err := e.js.Publish(context.Background(), "orders.events."+id, []byte(body)); err != nil {
+	if _, err := e.js.Publish(context.Background(), testTopo.EventSubject(id), []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -53,7 +53,7 @@ func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
 	srv, base := provisioned(t, cfg)
-	if _, err := srv.JS.Publish(context.Background(), "orders.events.A1", []byte(`{}`)); err != nil {
+	if _, err := srv.JS.Publish(context.Background(), testTopo.EventSubject("A1"), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	pipelinetest.ConsumerAhead(t, srv.JS, pipeline.EventsStream, pipeline.Consumers(cfg)[0].Config, 100)
@@ -109,7 +109,7 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	srv := pipelinetest.RunJetStream(t, pipelinetest.WithoutJetStream())
-	_, err := srv.Conn.Subscribe("$JS.API.>", func(*nats.Msg) {}) // never answers
+	_, err := srv.Conn.Subscribe(testTopo.API(">"), func(*nats.Msg) {}) // never answers
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,10 @@ type envOption struct {
 func withConfig(f func(*config.Config)) envOption    { return envOption{cfg: f} }
 func withMonitor(f func(*monitor.Options)) envOption { return envOption{mon: f} }
 
+// testTopo is the default configuration's Topology: tests publish and
+// filter with its subjects, and assert the names SPEC gives them.
+var testTopo = pipeline.TopologyOf(config.Default())
+
 func setup(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	e := &env{srv: pipelinetest.RunJetStream(t, pipelinetest.ConnOptions(nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))),
@@ -91,7 +95,7 @@ func (e *env) publish(t *testing.T, id, typ string, at time.Time) {
 	t.Helper()
 	body := fmt.Sprintf(`{"event_id":"%s-%s","order_id":"%s","event_type":"%s","item_name":"Jeans","timestamp":"%s"}`,
 		id, typ, id, typ, at.UTC().Format(time.RFC3339Nano))
-	if _, err := e.js.Publish(context.Background(), "orders.events."+id, []byte(body)); err != nil {
+	if _, err := e.js.Publish(context.Background(), testTopo.EventSubject(id), []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -117,7 +121,7 @@ func TestMetricsMatchEvents(t *testing.T) {
 	e.publish(t, "B", "ORDER_CANCELLED", now.Add(10*time.Millisecond))
 	e.publish(t, "B", "ITEM_SHIPPED", now.Add(20*time.Millisecond)) // rejected
 	e.publish(t, "C", "ORDER_PLACED", now)                          // processing breach after 1s
-	if _, err := e.js.Publish(context.Background(), "orders.events.D", []byte("{not json")); err != nil {
+	if _, err := e.js.Publish(context.Background(), testTopo.EventSubject("D"), []byte("{not json")); err != nil {
 		t.Fatal(err)
 	}
 

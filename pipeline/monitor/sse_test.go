@@ -125,9 +125,9 @@ func TestEventsCarryWarningsAndRetractions(t *testing.T) {
 	e := setup(t)
 	live := follow(t, e.base+"/api/events", "")
 	outputs := []struct{ subject, body string }{
-		{"orders.updates.W", `{"order_id":"W","event_type":"ORDER_CONFIRMED","status":"ORDER","message":"placed","sla_breach":false,"event_time":"2024-01-01T10:00:00Z","emitted_at":"2024-01-01T10:00:00Z"}`},
-		{"orders.warnings.processing.W", `{"order_id":"W","event_type":"SLA_AT_RISK","status":"ORDER","message":"SLA AT RISK: Order W has 6h left to be processed (75% of 24h used)","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","threshold":0.75,"remaining_seconds":21600,"event_time":"2024-01-01T16:00:00Z","emitted_at":"2024-01-01T16:00:00.5Z"}`},
-		{"orders.alerts.processing.W", `{"order_id":"W","event_type":"SLA_BREACH_RETRACTED","status":"PROCESSING","message":"retracted","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","event_time":"2024-01-02T09:00:00Z","emitted_at":"2024-01-02T10:05:00Z"}`},
+		{testTopo.UpdateSubject("W"), `{"order_id":"W","event_type":"ORDER_CONFIRMED","status":"ORDER","message":"placed","sla_breach":false,"event_time":"2024-01-01T10:00:00Z","emitted_at":"2024-01-01T10:00:00Z"}`},
+		{testTopo.WarningSubject(order.SLAProcessing, "W"), `{"order_id":"W","event_type":"SLA_AT_RISK","status":"ORDER","message":"SLA AT RISK: Order W has 6h left to be processed (75% of 24h used)","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","threshold":0.75,"remaining_seconds":21600,"event_time":"2024-01-01T16:00:00Z","emitted_at":"2024-01-01T16:00:00.5Z"}`},
+		{testTopo.AlertSubject(order.SLAProcessing, "W"), `{"order_id":"W","event_type":"SLA_BREACH_RETRACTED","status":"PROCESSING","message":"retracted","sla_breach":false,"sla":"processing","deadline":"2024-01-02T10:00:00Z","event_time":"2024-01-02T09:00:00Z","emitted_at":"2024-01-02T10:05:00Z"}`},
 	}
 	for _, o := range outputs {
 		if _, err := e.js.Publish(context.Background(), o.subject, []byte(o.body)); err != nil {

@@ -77,16 +77,15 @@ func (k *kit) phase(name string, n int) [3]time.Duration {
 		<-tick.C // pacing the producer, not waiting for an effect
 		k.publish(time.Now(), [2]string{fmt.Sprintf("ISO-%s-%03d", name, i), "ORDER_PLACED"})
 	}
-	prefix := k.prov.Topology.Prefix
 	var lat []time.Duration
 	pipelinetest.WaitFor(k.t, 20*time.Second, func() error {
 		stored := map[string]time.Time{}
-		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.EventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{prefix + ".events.>"}}) {
+		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.EventsStream, jetstream.OrderedConsumerConfig{}) {
 			md, _ := m.Metadata()
 			stored[pipeline.OrderFromSubject(m.Subject())] = md.Timestamp
 		}
 		lat = lat[:0]
-		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{prefix + ".updates.>"}}) {
+		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{k.prov.Topology.UpdatesWildcard()}}) {
 			id := pipeline.OrderFromSubject(m.Subject())
 			if in, ok := stored[id]; ok && len(id) > 6 && id[:6] == "ISO-"+name+"-" {
 				md, _ := m.Metadata()

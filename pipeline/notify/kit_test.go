@@ -21,6 +21,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -120,7 +121,7 @@ func (k *kit) waitConsumer(name string) {
 // alert publishes a synthetic breach of order id as the pipeline would.
 func (k *kit) alert(id, sla, typ, tenant string) string {
 	k.t.Helper()
-	m := nats.NewMsg(k.prov.Topology.Prefix + ".alerts." + sla + "." + id)
+	m := nats.NewMsg(k.prov.Topology.AlertSubject(order.SLA(sla), id))
 	m.Data = fmt.Appendf(nil, `{"order_id":%q,"event_type":%q,"status":"ORDER","message":"SLA BREACH: Order %s not processed within 1s - Item: Blue Jeans","sla_breach":true,"sla":%q,"tenant_id":%q}`,
 		id, typ, id, sla, tenant)
 	msgID := id + ":" + typ + ":" + sla

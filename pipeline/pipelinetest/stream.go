@@ -60,11 +60,12 @@ func Lifecycle(prefix string, i int) (id string, types []string, final order.Sta
 }
 
 // LifecycleEvent is the input message of step (0-3) of Lifecycle(prefix,
-// i), timestamped ts plus step seconds, with its event id as Nats-Msg-Id.
-func LifecycleEvent(prefix string, i, step int, ts time.Time) *nats.Msg {
+// i) on subject(order id) (Topology.EventSubject), timestamped ts plus step
+// seconds, with its event id as Nats-Msg-Id.
+func LifecycleEvent(subject func(orderID string) string, prefix string, i, step int, ts time.Time) *nats.Msg {
 	id, types, _ := Lifecycle(prefix, i)
 	evID := fmt.Sprintf("%s-e%d", id, step)
-	m := nats.NewMsg("orders.events." + id)
+	m := nats.NewMsg(subject(id))
 	m.Data = fmt.Appendf(nil, `{"event_id":%q,"order_id":%q,"event_type":%q,"timestamp":%q,"item_name":"Blue Jeans","customer_id":"CUST-1"}`,
 		evID, id, types[step], ts.Add(time.Duration(step)*time.Second).Format(time.RFC3339Nano))
 	m.Header.Set(jetstream.MsgIDHeader, evID)

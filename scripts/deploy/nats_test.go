@@ -27,6 +27,10 @@ import (
 
 // natsEnv are throwaway values for the variables the NATS configuration
 // reads from the environment.
+// testTopo is the default configuration's Topology: tests publish and
+// filter with its subjects, and assert the names SPEC gives them.
+var testTopo = pipeline.TopologyOf(config.Default())
+
 var natsEnv = map[string]string{
 	"ORDERTRACK_PASSWORD": "test-ordertrack-pw", "PRODUCER_PASSWORD": "test-producer-pw",
 	"ADMIN_PASSWORD": "test-admin-pw", "SYS_PASSWORD": "test-sys-pw",
@@ -197,7 +201,7 @@ func TestThreeNodeClusterRuns(t *testing.T) {
 
 	publishLifecycle(t, connect(t, nodes[2], "producer", ca), "CLUSTER-1")
 	pipelinetest.WaitFor(t, 30*time.Second, func() error {
-		m, err := prov.Updates.GetLastMsgForSubject(ctx, "orders.updates.CLUSTER-1")
+		m, err := prov.Updates.GetLastMsgForSubject(ctx, testTopo.UpdateSubject("CLUSTER-1"))
 		if err != nil {
 			return fmt.Errorf("no update of CLUSTER-1: %w", err)
 		}
@@ -254,7 +258,7 @@ func publishLifecycle(t *testing.T, nc *nats.Conn, id string) {
 		body := fmt.Sprintf(`{"order_id":%q,"event_id":"%s-%d","event_type":%q,"item_name":"Blue Jeans","timestamp":%q}`,
 			id, id, i, typ, ts.Add(time.Duration(i)*time.Second).Format(time.RFC3339Nano))
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := js.Publish(ctx, "orders.events."+id, []byte(body))
+		_, err := js.Publish(ctx, testTopo.EventSubject(id), []byte(body))
 		cancel()
 		if err != nil {
 			t.Fatalf("publish %s of %s: %v", typ, id, err)
