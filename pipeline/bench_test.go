@@ -31,10 +31,7 @@ func BenchmarkPipeline(b *testing.B) {
 	msgs := sampleMsgs(b, cfg, b.N)
 	stored := make(chan int, 1024)
 	p := pipeline.New(js, prov, pipeline.Options{Config: cfg, Log: testLog(), OnUpdates: func(us []order.Update) { stored <- len(us) }})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	b.Cleanup(func() { cancel(); <-done })
+	pipelinetest.StartPipeline(b, p)
 
 	b.ResetTimer()
 	begin := time.Now()

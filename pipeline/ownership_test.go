@@ -39,25 +39,8 @@ func (e *env) runOn(name string, nc *nats.Conn, js jetstream.JetStream) *instanc
 		e.t.Fatal(err)
 	}
 	p := pipeline.New(js, prov, pipeline.Options{Config: e.cfg, Log: testLog(), Instance: pipeline.InstanceInfo{Name: name}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
 	in := &instance{name: name, p: p, nc: nc}
-	var once sync.Once
-	in.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					e.t.Errorf("instance %s: %v", name, err)
-				}
-			case <-time.After(15 * time.Second):
-				e.t.Errorf("instance %s did not stop within 15s", name)
-			}
-		})
-	}
-	e.t.Cleanup(in.stop)
+	in.stop = pipelinetest.StartPipeline(e.t, p, pipelinetest.Named("instance "+name), pipelinetest.StopWithin(15*time.Second))
 	return in
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,9 +86,7 @@ func (e *env) start(opts pipeline.Options) *pipeline.Pipeline {
 		opts.Log = testLog()
 	}
 	p := pipeline.New(e.js, e.prov, opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
+	e.stop = pipelinetest.StartPipeline(e.t, p)
 	// Wait until it owns every partition: events published from now on
 	// are processed as they come.
 	pipelinetest.WaitFor(e.t, 10*time.Second, func() error {
@@ -98,24 +95,6 @@ func (e *env) start(opts pipeline.Options) *pipeline.Pipeline {
 		}
 		return nil
 	})
-	var once sync.Once
-	e.stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					e.t.Errorf("pipeline: %v", err)
-				}
-			// A stop's worst case adds up to about 16s: removing the
-			// heartbeat (2s), draining (2s), the batch in flight (5s),
-			// finishing what was delivered (5s) and unpinning (2s); a
-			// race-enabled suite on 2 loaded cores can come near it.
-			case <-time.After(30 * time.Second):
-				e.t.Error("pipeline did not stop within 30s")
-			}
-		})
-	}
 	return p
 }
 

@@ -26,10 +26,7 @@ func TestStandbyTakesOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := pipeline.New(js, prov, pipeline.Options{Config: e.cfg, Log: testLog()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- second.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer pipelinetest.StartPipeline(t, second)()
 
 	for i := range 200 {
 		e.publish(ev{id: fmt.Sprintf("SB-%03d", i), typ: "ORDER_PLACED"})

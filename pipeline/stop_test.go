@@ -63,18 +63,8 @@ func TestStopWhileStartingIsClean(t *testing.T) {
 	e := setup(t, testConfig())
 	for _, after := range []time.Duration{0, time.Microsecond, 100 * time.Microsecond, time.Millisecond, 3 * time.Millisecond, 10 * time.Millisecond, 30 * time.Millisecond} {
 		p := pipeline.New(e.js, e.prov, pipeline.Options{Config: e.cfg, Log: testLog(), Instance: pipeline.InstanceInfo{Name: "early"}})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- p.Run(ctx) }()
+		stop := pipelinetest.StartPipeline(t, p, pipelinetest.Named(fmt.Sprintf("stopped %v after the start", after)), pipelinetest.StopWithin(15*time.Second))
 		time.Sleep(after) // the moment of the stop is what is tested, not a wait for an effect
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("stopped %v after the start: Run returned %v, want nil", after, err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatalf("stopped %v after the start: Run did not return", after)
-		}
+		stop()
 	}
 }

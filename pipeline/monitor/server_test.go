@@ -65,8 +65,7 @@ func setup(t *testing.T, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	e.p = pipeline.New(e.js, prov, pipeline.Options{Config: e.cfg})
-	done := make(chan struct{})
-	go func() { defer close(done); _ = e.p.Run(ctx) }()
+	stopPipeline := pipelinetest.StartPipeline(t, e.p)
 	o := monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
 		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond}
 	for _, opt := range opts {
@@ -86,7 +85,7 @@ func setup(t *testing.T, opts ...envOption) *env {
 	t.Cleanup(func() {
 		_ = e.mon.Stop(context.Background())
 		cancel()
-		<-done
+		stopPipeline()
 	})
 	return e
 }

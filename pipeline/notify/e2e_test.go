@@ -21,16 +21,7 @@ import (
 // runPipeline runs the real pipeline until the test ends.
 func (k *kit) runPipeline() {
 	k.t.Helper()
-	p := pipeline.New(k.srv.JS, k.prov, pipeline.Options{Config: k.cfg, Log: testLog()})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	k.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			k.t.Errorf("pipeline: %v", err)
-		}
-	})
+	pipelinetest.StartPipeline(k.t, pipeline.New(k.srv.JS, k.prov, pipeline.Options{Config: k.cfg, Log: testLog()}))
 }
 
 // publish stores input events: each (order, event type) at ts.

@@ -195,9 +195,7 @@ func TestThreeNodeClusterRuns(t *testing.T) {
 			t.Fatalf("stream %s: %v, cluster %+v; want a leader and 2 replicas", s.CachedInfo().Config.Name, err, info.Cluster)
 		}
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- pipeline.New(js, prov, pipeline.Options{Config: cfg, Log: log}).Run(runCtx) }()
+	stop := pipelinetest.StartPipeline(t, pipeline.New(js, prov, pipeline.Options{Config: cfg, Log: log}))
 
 	publishLifecycle(t, connect(t, nodes[2], "producer", ca), "CLUSTER-1")
 	pipelinetest.WaitFor(t, 30*time.Second, func() error {
@@ -215,9 +213,6 @@ func TestThreeNodeClusterRuns(t *testing.T) {
 		return nil
 	})
 	stop()
-	if err := <-done; err != nil {
-		t.Errorf("pipeline stopped with %v", err)
-	}
 }
 
 // freePorts returns n loopback ports that were free a moment ago.
