@@ -15,6 +15,7 @@ import (
 // SLA that ends is counted once by SLA, tenant and outcome, and tenants past
 // monitor.tenant_label_limit (1 here) count as other.
 func TestSLAOutcomesCounted(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig() // processing 1h, shipping 2h, delivery 4h
 	cfg.Monitor.TenantLabelLimit = 1
 	e := setup(t, cfg)

@@ -17,6 +17,7 @@ import (
 // bucket is empty, no probe consumer exists, and a core subscriber to the
 // outputs sees each probe marked with Ordertrack-Probe.
 func TestPermissionProbesLeaveNothing(t *testing.T) {
+	t.Parallel()
 	j := pipelinetest.RunJetStream(t)
 	cfg := testConfig()
 	core := make(chan *nats.Msg, 100)

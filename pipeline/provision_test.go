@@ -65,6 +65,7 @@ func TestPartitionMatchesServerTransform(t *testing.T) {
 // older ordertrack created it (no orders.warnings.>) holding a message:
 // provisioning adds the subject in place and keeps the message (SPEC 2).
 func TestProvisionAddsWarningsSubject(t *testing.T) {
+	t.Parallel()
 	js := pipelinetest.RunJetStream(t).JS
 	ctx := context.Background()
 	cfg := testConfig()

@@ -19,6 +19,7 @@ import (
 // left alone. Each owned partition records the terms it was recomputed
 // under.
 func TestRecomputeOpenOrders(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig() // processing 1h
 	cfg.SLA.Recompute = config.RecomputeOpen
 	live := config.NewLive(cfg, time.Now())
