@@ -8,7 +8,6 @@ import (
 	"errors"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -110,7 +109,7 @@ func (r *recomputer) recompute(ctx context.Context, parts []int, hash string) er
 		if err := r.list(ctx, part, byPart[part]); err != nil {
 			return err
 		}
-		if _, err := r.kv.Put(ctx, r.key(part), []byte(hash)); err != nil {
+		if _, err := r.kv.Put(ctx, r.p.topo.RecomputeKey(part), []byte(hash)); err != nil {
 			return err
 		}
 		r.done[part] = hash
@@ -141,7 +140,7 @@ func (r *recomputer) list(ctx context.Context, part int, ids []string) error {
 // recorded returns the terms hash partition part was last recomputed
 // under, "" if never.
 func (r *recomputer) recorded(ctx context.Context, part int) (string, error) {
-	e, err := r.kv.Get(ctx, r.key(part))
+	e, err := r.kv.Get(ctx, r.p.topo.RecomputeKey(part))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", nil
 	}
@@ -149,12 +148,6 @@ func (r *recomputer) recorded(ctx context.Context, part int) (string, error) {
 		return "", err
 	}
 	return string(e.Value()), nil
-}
-
-// key is the partition's recompute marker in the instances bucket; it is
-// outside the "<prefix>." keys of the heartbeats.
-func (r *recomputer) key(part int) string {
-	return "recompute." + r.p.topo.Prefix + ".p" + strconv.Itoa(part)
 }
 
 // termsHash fingerprints what a recompute depends on: sla.* and calendars.*.

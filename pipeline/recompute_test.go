@@ -49,7 +49,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 	}
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		for part := range cfg.Streaming.Partitions {
-			v, err := e.instancesKey(fmt.Sprintf("recompute.orders.p%d", part))
+			v, err := e.instancesKey(testTopo.RecomputeKey(part))
 			if err != nil || v == "" {
 				return fmt.Errorf("partition %d: no recompute recorded (%v)", part, err)
 			}

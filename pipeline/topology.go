@@ -206,6 +206,13 @@ func instanceKey(prefix, name string) string {
 	}, name)
 }
 
+// RecomputeKey is partition p's recompute marker in InstancesBucket (the
+// terms it was last recomputed under); it is outside the "<prefix>." keys
+// of the heartbeats.
+func (t Topology) RecomputeKey(p int) string {
+	return "recompute." + t.Prefix + ".p" + strconv.Itoa(p)
+}
+
 // StoredEventSubject is where the stream's subject transform stores an
 // order's events: in its partition.
 func (t Topology) StoredEventSubject(orderID string) string {

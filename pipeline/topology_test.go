@@ -68,6 +68,7 @@ func TestTopologySubjects(t *testing.T) {
 		{"KVSubject", topo.KVSubject(pipeline.OrdersBucket, "ORD-1"), "$KV.ORDERS.ORD-1"},
 		{"KVWildcard", topo.KVWildcard(pipeline.OrdersBucket), "$KV.ORDERS.>"},
 		{"HeartbeatSubject", topo.HeartbeatSubject("host a/1"), "$KV.ORDERTRACK_INSTANCES.orders.host_a_1"},
+		{"RecomputeKey", topo.RecomputeKey(3), "recompute.orders.p3"},
 		{"HeartbeatsFilter", topo.HeartbeatsFilter(), "$KV.ORDERTRACK_INSTANCES.orders.>"},
 		{"API", topo.API("STREAM", "INFO", pipeline.EventsStream), "$JS.API.STREAM.INFO.ORDER_EVENTS"},
 		{"API wildcard", topo.API(">"), "$JS.API.>"},
