@@ -57,8 +57,8 @@ func (r Result) Rows(by order.Grouping) []Row {
 				idx[key] = row
 				rows = append(rows, row)
 			}
-			add(&row.Base, order.OutcomeOf(t.base, sla), t.baseWarns[sla])
-			add(&row.New, order.OutcomeOf(t.new, sla), t.newWarn[sla])
+			add(&row.Base, order.OutcomeOf(t.base, sla), t.baseWarns[slaRank(sla)])
+			add(&row.New, order.OutcomeOf(t.new, sla), t.newWarns[slaRank(sla)])
 		}
 	}
 	out := make([]Row, 0, len(rows))
