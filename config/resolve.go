@@ -15,3 +15,10 @@ func (c Config) Resolve() Config {
 	}
 	return c
 }
+
+// DemoReplaces reports whether Resolve replaces SLA durations or the clock
+// that c sets otherwise: the demo SLAs apply and differ from c's.
+func (c Config) DemoReplaces() bool {
+	r, s := c.Resolve().SLA, c.SLA
+	return c.DemoSLA() && (r.Processing != s.Processing || r.Shipping != s.Shipping || r.Delivery != s.Delivery || r.Clock != s.Clock)
+}

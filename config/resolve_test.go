@@ -31,6 +31,14 @@ func TestResolve(t *testing.T) {
 		if key(c.SLA) != key(configured) {
 			t.Errorf("%s: Resolve changed its receiver", tt.name)
 		}
+		if replaces := key(tt.want) != key(configured); c.DemoReplaces() != replaces {
+			t.Errorf("%s: DemoReplaces() = %v, want %v", tt.name, c.DemoReplaces(), replaces)
+		}
+	}
+	c := Default()
+	c.SLA.Processing, c.SLA.Shipping, c.SLA.Delivery, c.SLA.Clock = 10*time.Second, 10*time.Second, 30*time.Second, ClockEvent
+	if c.DemoReplaces() {
+		t.Error("DemoReplaces() with the demo's own SLAs configured")
 	}
 }
 

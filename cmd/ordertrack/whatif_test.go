@@ -183,3 +183,54 @@ func runMainOnce(t *testing.T, args ...string) (string, int) {
 	}
 	return out.String(), code
 }
+
+// TestWhatifNotesDemoSLAs: with the embedded server's defaults the demo
+// SLAs replace NEW's durations, as for run; whatif says so on stderr and
+// the outcomes do not change. With generator.demo_sla: false in both files
+// there is no note and NEW's 3s applies.
+func TestWhatifNotesDemoSLAs(t *testing.T) {
+	t.Parallel()
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	lines := whatifEvents(time.Now().Add(-3 * time.Hour).Truncate(time.Millisecond))
+	if err := os.WriteFile(events, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(base, next string) (changed []whatif.Change, stderr string) {
+		t.Helper()
+		out, errs := &syncBuffer{}, &syncBuffer{}
+		m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
+		if code := m.Run(context.Background(), []string{"whatif", "--config", next, "--base", base, "--events", events, "--json"}); code != 0 {
+			t.Fatalf("whatif exit %d: %s%s", code, out, errs)
+		}
+		var got struct{ Changed []whatif.Change }
+		if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return got.Changed, errs.String()
+	}
+	base, next := writeSLAConfig(t, "10s"), writeSLAConfig(t, "3s")
+	changed, stderr := run(base, next)
+	if !strings.Contains(stderr, "note: the demo SLAs (processing 10s, shipping 10s, delivery 30s on the event clock) replace the sla durations of --config "+next) ||
+		len(changed) != 0 {
+		t.Errorf("demo: changed %v, stderr %q; want no change and the note naming %s", changed, stderr, next)
+	}
+	for _, f := range []string{base, next} {
+		appendFile(t, f, "generator:\n  demo_sla: false\n")
+	}
+	changed, stderr = run(base, next)
+	if want := "[{WI-A processing met breached} {WI-E processing met breached}]"; stderr != "" || fmt.Sprint(changed) != want {
+		t.Errorf("demo_sla false: changed %v, stderr %q; want %s and no note", changed, stderr, want)
+	}
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
