@@ -108,8 +108,8 @@ func shardOf(id string, n int) int {
 
 // tracked is one order under both configurations.
 type tracked struct {
-	first              int // arrival rank of its first event, for a stable listing
-	base, new          order.State
+	first               int // arrival rank of its first event, for a stable listing
+	base, new           order.State
 	baseWarns, newWarns warnings
 }
 
