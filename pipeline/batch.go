@@ -372,34 +372,41 @@ func (b *batch) finish() {
 		if g.after.Known() {
 			b.pt.cache.put(g.id, cached{state: g.after, rev: g.rev, timersGen: b.rulesGen})
 		}
-		for _, in := range g.inputs {
-			_ = in.msg.Ack()
-		}
 		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
 		done = append(done, g)
 	}
-	b.finishSlots()
+	b.settleSlots()
+	// Counted before acknowledged: whoever sees a consumer with nothing
+	// pending sees its work in the statistics too.
 	b.pt.stats.applied(b.counts(done))
+	for _, g := range done {
+		for _, in := range g.inputs {
+			_ = in.msg.Ack()
+		}
+	}
+	for _, sc := range b.slots {
+		if sc.acked {
+			_ = sc.in.msg.Ack()
+		}
+	}
 	if len(out) > 0 && b.pt.onUpdates != nil {
 		b.pt.onUpdates(out)
 	}
 }
 
-// finishSlots acks each fired slot whose orders all succeeded and hands
-// back the others whole, with the error of the first order that failed.
-func (b *batch) finishSlots() {
+// settleSlots marks each fired slot whose orders all succeeded to be acked
+// and hands back the others whole, with the error of the first order that
+// failed.
+func (b *batch) settleSlots() {
 	for i := range b.slots {
 		sc := &b.slots[i]
 		var err error
 		for _, g := range sc.groups {
 			err = cmp.Or(err, g.err)
 		}
-		sc.acked = err == nil
-		if sc.acked {
-			_ = sc.in.msg.Ack()
-			continue
+		if sc.acked = err == nil; !sc.acked {
+			b.retry(sc.in, OrderFromSubject(sc.in.msg.Subject()), err)
 		}
-		b.retry(sc.in, OrderFromSubject(sc.in.msg.Subject()), err)
 	}
 }
 
