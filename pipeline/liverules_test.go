@@ -12,7 +12,6 @@ import (
 // TestLiveRulesApplyBetweenBatches swaps the SLAs while the pipeline runs:
 // an order placed after the swap breaches on the new deadline.
 func TestLiveRulesApplyBetweenBatches(t *testing.T) {
-	t.Parallel()
 	e := setup(t, testConfig())
 	var rules atomic.Pointer[order.Rules]
 	long := pipeline.RulesFrom(e.cfg) // processing 1h

@@ -21,7 +21,6 @@ import (
 // at its exact deadline and within a second of it, everyone one delivery
 // breach, and once the last slot fired ORDER_SLA holds nothing.
 func TestSlotsCheckManyOrdersOnce(t *testing.T) {
-	t.Parallel()
 	const n = 200
 	e := setup(t, slaConfig())
 	placed := time.Now().UTC().Add(123456 * time.Nanosecond)
