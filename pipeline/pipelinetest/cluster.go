@@ -2,6 +2,7 @@ package pipelinetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -140,8 +141,65 @@ func (c *Cluster) WaitReady() {
 				return fmt.Errorf("node %s not healthy (log %s)", nd.name, nd.log)
 			}
 		}
-		return nil
+		return c.metaCurrent()
 	})
+}
+
+// metaCurrent returns nil once the meta leader sees every running node as
+// a current peer: before, creating a replicated stream can fail with "no
+// suitable peers for placement, peer offline" although every node is
+// healthy.
+func (c *Cluster) metaCurrent() error {
+	type jsz struct {
+		Meta *struct {
+			Leader   string `json:"leader"`
+			Replicas []struct {
+				Name    string `json:"name"`
+				Current bool   `json:"current"`
+				Offline bool   `json:"offline"`
+			} `json:"replicas"`
+		} `json:"meta_cluster"`
+	}
+	read := func(nd *node) (jsz, error) {
+		var j jsz
+		cl := http.Client{Timeout: time.Second}
+		resp, err := cl.Get(fmt.Sprintf("http://127.0.0.1:%d/jsz", nd.http))
+		if err != nil {
+			return j, err
+		}
+		defer resp.Body.Close()
+		return j, json.NewDecoder(resp.Body).Decode(&j)
+	}
+	var leader string
+	for _, nd := range c.nodes {
+		if nd.cmd == nil {
+			continue
+		}
+		if j, err := read(nd); err == nil && j.Meta != nil && j.Meta.Leader != "" {
+			leader = j.Meta.Leader
+			break
+		}
+	}
+	for _, nd := range c.nodes {
+		if nd.name != leader {
+			continue
+		}
+		j, err := read(nd)
+		if err != nil || j.Meta == nil || j.Meta.Leader != leader {
+			return fmt.Errorf("meta leader %s moved or unreadable (%v)", leader, err)
+		}
+		current := map[string]bool{}
+		for _, r := range j.Meta.Replicas {
+			current[r.Name] = r.Current && !r.Offline
+		}
+		for _, other := range c.nodes {
+			if other.cmd != nil && other.name != leader && !current[other.name] {
+				return fmt.Errorf("meta leader %s does not see %s as a current peer", leader, other.name)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("no meta leader yet (%q)", leader)
 }
 
 func (nd *node) healthy() bool {
