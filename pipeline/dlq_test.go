@@ -31,18 +31,13 @@ type letter struct {
 // deadLetters returns every message on ORDER_DLQ in stream order.
 func (e *env) deadLetters() []letter {
 	e.t.Helper()
-	ctx := context.Background()
-	info, err := e.prov.DLQ.Info(ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	var out []letter
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		m, err := e.prov.DLQ.GetMsg(ctx, seq)
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, pipeline.DLQStream, jetstream.OrderedConsumerConfig{}) {
+		md, err := m.Metadata()
 		if err != nil {
-			continue
+			e.t.Fatal(err)
 		}
-		out = append(out, letter{Subject: m.Subject, Header: m.Header, Data: m.Data, Seq: seq, Time: m.Time})
+		out = append(out, letter{Subject: m.Subject(), Header: m.Headers(), Data: m.Data(), Seq: md.Sequence.Stream, Time: md.Timestamp})
 	}
 	return out
 }
