@@ -12,14 +12,14 @@ import (
 // verifying nothing: ErrBucketNotFound if it does not exist. Readers
 // (get, the dashboard, the monitor's scans) use it; the pipeline uses Open.
 func Lookup(ctx context.Context, js jetstream.JetStream, bucket string) (*Store, error) {
-	stream, err := js.Stream(ctx, "KV_"+bucket)
+	stream, err := js.Stream(ctx, StreamName(bucket))
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, fmt.Errorf("bucket %s: %w", bucket, ErrBucketNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", bucket, err)
 	}
-	return &Store{js: js, bucket: bucket, stream: stream, prefix: "$KV." + bucket + "."}, nil
+	return &Store{js: js, bucket: bucket, stream: stream, prefix: KeySubject(bucket, "")}, nil
 }
 
 // Read returns the key's value and revision, or ErrNotFound if it has none

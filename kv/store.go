@@ -55,11 +55,11 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Store, er
 			return nil, err
 		}
 	}
-	stream, err := js.Stream(ctx, "KV_"+opts.Bucket)
+	stream, err := js.Stream(ctx, StreamName(opts.Bucket))
 	if err != nil {
-		return nil, fmt.Errorf("open bucket stream KV_%s: %w", opts.Bucket, err)
+		return nil, fmt.Errorf("open bucket stream %s: %w", StreamName(opts.Bucket), err)
 	}
-	return &Store{js: js, bucket: opts.Bucket, stream: stream, prefix: "$KV." + opts.Bucket + "."}, nil
+	return &Store{js: js, bucket: opts.Bucket, stream: stream, prefix: KeySubject(opts.Bucket, "")}, nil
 }
 
 func (o Options) withDefaults() Options {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -227,10 +228,10 @@ func (t Topology) Wildcard() string { return t.Prefix + ".>" }
 func (t Topology) UpdatesFilter() string { return t.Prefix + ".updates.*" }
 
 // KVStream names the stream that holds a KV bucket.
-func (Topology) KVStream(bucket string) string { return "KV_" + bucket }
+func (Topology) KVStream(bucket string) string { return kv.StreamName(bucket) }
 
 // KVSubject is the subject of one key of a KV bucket.
-func (Topology) KVSubject(bucket, key string) string { return "$KV." + bucket + "." + key }
+func (Topology) KVSubject(bucket, key string) string { return kv.KeySubject(bucket, key) }
 
 // KVWildcard matches every key of a KV bucket.
 func (t Topology) KVWildcard(bucket string) string { return t.KVSubject(bucket, ">") }
