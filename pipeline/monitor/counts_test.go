@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
@@ -24,21 +23,7 @@ func TestCountsConcurrently(t *testing.T) {
 	// Pending deadlines come from the orders' states: T1 and T2 placed
 	// (processing and delivery pending), T3 processing (shipping and
 	// delivery), T4 delivered (none).
-	placed := time.Now().UTC().Format(time.RFC3339Nano)
-	kv, err := srv.JS.KeyValue(ctx, pipeline.OrdersBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, v := range map[string]string{
-		"T1": `{"order_id":"T1","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
-		"T2": `{"order_id":"T2","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
-		"T3": `{"order_id":"T3","status":"PROCESSING","placed_at":"` + placed + `","processing_at":"` + placed + `","breaches":[]}`,
-		"T4": `{"order_id":"T4","status":"DELIVERED","placed_at":"` + placed + `","delivered_at":"` + placed + `","breaches":[]}`,
-	} {
-		if _, err := kv.Put(ctx, id, []byte(v)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putFourOrders(t, srv.JS, "T", "")
 	const readers = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, readers*3)

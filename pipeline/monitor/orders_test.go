@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -19,22 +21,7 @@ func TestCountOrdersAndAttainment(t *testing.T) {
 	t.Parallel()
 	srv, _ := provisioned(t, readyCfg())
 	ctx := context.Background()
-	placed := time.Now().UTC().Format(time.RFC3339Nano)
-	kv, err := srv.JS.KeyValue(ctx, pipeline.OrdersBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for id, v := range map[string]string{
-		"C1":  `{"order_id":"C1","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
-		"C2":  `{"order_id":"C2","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
-		"C3":  `{"order_id":"C3","status":"PROCESSING","placed_at":"` + placed + `","processing_at":"` + placed + `","breaches":[]}`,
-		"C4":  `{"order_id":"C4","status":"DELIVERED","placed_at":"` + placed + `","delivered_at":"` + placed + `","breaches":[]}`,
-		"BAD": `not json`,
-	} {
-		if _, err := kv.Put(ctx, id, []byte(v)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putFourOrders(t, srv.JS, "C", `not json`)
 	byStatus, timers, err := monitor.CountOrders(ctx, srv.JS, order.DefaultRules())
 	if err != nil {
 		t.Fatal(err)
@@ -66,5 +53,32 @@ func TestCountOrdersAndAttainment(t *testing.T) {
 	}
 	if len(later.Rows) != 0 {
 		t.Errorf("since an hour ahead: rows %+v, want none", later.Rows)
+	}
+}
+
+// putFourOrders stores <prefix>1 and <prefix>2 placed, <prefix>3 processing
+// and <prefix>4 delivered, all now, in the ORDERS bucket, and under "BAD"
+// the value bad unless it is empty.
+func putFourOrders(t *testing.T, js jetstream.JetStream, prefix, bad string) {
+	t.Helper()
+	ctx := context.Background()
+	placed := time.Now().UTC().Format(time.RFC3339Nano)
+	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{
+		prefix + "1": `{"order_id":"` + prefix + `1","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
+		prefix + "2": `{"order_id":"` + prefix + `2","status":"ORDER","placed_at":"` + placed + `","breaches":[]}`,
+		prefix + "3": `{"order_id":"` + prefix + `3","status":"PROCESSING","placed_at":"` + placed + `","processing_at":"` + placed + `","breaches":[]}`,
+		prefix + "4": `{"order_id":"` + prefix + `4","status":"DELIVERED","placed_at":"` + placed + `","delivered_at":"` + placed + `","breaches":[]}`,
+	}
+	if bad != "" {
+		values["BAD"] = bad
+	}
+	for id, v := range values {
+		if _, err := kv.Put(ctx, id, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
