@@ -49,6 +49,9 @@ const (
 	StageCancelled  Stage = "CANCELLED"
 )
 
+// eventTypes lists the input event types.
+var eventTypes = [...]EventType{OrderPlaced, ProcessingStarted, ItemShipped, ItemDelivered, OrderCancelled}
+
 // stageOf maps each event type to the stage it reports.
 var stageOf = map[EventType]Stage{
 	OrderPlaced:       StageOrder,
