@@ -15,26 +15,6 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
-// apiGet decodes a JSON API of the tracked pipeline's monitor into v.
-func apiGet(t *testing.T, url, token string, v any) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusOK && v != nil {
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return resp.StatusCode
-}
-
 // TestCLIAndAPIShowTheSameViews runs status --json and get --history --json
 // beside /api/status and /api/orders/<id> of the running pipeline: one
 // function computes each, so every count and the order's story agree.
@@ -52,7 +32,7 @@ func TestCLIAndAPIShowTheSameViews(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &cli); err != nil {
 			t.Fatalf("status --json: %v\n%s", err, out)
 		}
-		if code := apiGet(t, tr.monitor+"/api/status", "", &api); code != http.StatusOK {
+		if code := pipelinetest.GetJSON(t, tr.monitor+"/api/status", "", &api); code != http.StatusOK {
 			return fmt.Errorf("/api/status: %d", code)
 		}
 		// The periodic scan and the timer tombstones settle within seconds.
@@ -85,7 +65,7 @@ func TestCLIAndAPIShowTheSameViews(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("get --json: %v\n%s", err, out)
 	}
-	if code := apiGet(t, tr.monitor+"/api/orders/C", "", &want); code != http.StatusOK {
+	if code := pipelinetest.GetJSON(t, tr.monitor+"/api/orders/C", "", &want); code != http.StatusOK {
 		t.Fatalf("/api/orders/C: %d", code)
 	}
 	got.At, want.At = time.Time{}, time.Time{} // when each was read
@@ -122,7 +102,7 @@ func TestRunDashboardNeedsItsToken(t *testing.T) {
 		{"/", token, http.StatusOK},
 		{"/healthz", "", http.StatusOK},
 	} {
-		if code := apiGet(t, base+c.path, c.token, nil); code != c.want {
+		if code := pipelinetest.GetJSON(t, base+c.path, c.token, nil); code != c.want {
 			t.Errorf("GET %s (token %v): %d, want %d", c.path, c.token != "", code, c.want)
 		}
 	}

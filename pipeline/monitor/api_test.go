@@ -2,7 +2,6 @@ package monitor_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -44,27 +43,6 @@ func (e *env) publishFull(t *testing.T, id, typ string, at time.Time, tenant str
 	}
 }
 
-// getJSON fetches path with an optional bearer token and decodes the body
-// into v (when the status is 200); it returns the status code.
-func getJSON(t *testing.T, url, token string, v any) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusOK && v != nil {
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-	}
-	return resp.StatusCode
-}
-
 func TestAPIStatus(t *testing.T) {
 	t.Parallel()
 	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery = 100 * time.Millisecond }))
@@ -72,7 +50,7 @@ func TestAPIStatus(t *testing.T) {
 	var st monitor.Status
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		st = monitor.Status{}
-		if code := getJSON(t, e.base+"/api/status", "", &st); code != http.StatusOK {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/status", "", &st); code != http.StatusOK {
 			return fmt.Errorf("/api/status: %d", code)
 		}
 		want := map[string]uint64{"ORDER": 1, "PROCESSING": 1, "CANCELLED": 1}
@@ -89,7 +67,7 @@ func TestAPIStatus(t *testing.T) {
 	var rates monitor.RateHistory
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {
 		rates = monitor.RateHistory{}
-		if code := getJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 2 {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 2 {
 			return fmt.Errorf("/api/rates: %d, %d points, want 2 or more", code, len(rates.Points))
 		}
 		return nil
@@ -106,7 +84,7 @@ func TestAPIOrderStory(t *testing.T) {
 	var v monitor.OrderStory
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		v = monitor.OrderStory{}
-		if code := getJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK {
 			return fmt.Errorf("/api/orders/C: %d", code)
 		}
 		if len(v.History) < 2 || !v.Order.Breached(order.SLAProcessing) {
@@ -130,13 +108,13 @@ func TestAPIOrderStory(t *testing.T) {
 		t.Errorf("history %+v, want ORDER_CONFIRMED then one SLA_BREACH of processing at %s", v.History, deadline)
 	}
 	var short monitor.OrderStory
-	if code := getJSON(t, e.base+"/api/orders/C?history=false", "", &short); code != http.StatusOK || short.History != nil {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C?history=false", "", &short); code != http.StatusOK || short.History != nil {
 		t.Errorf("?history=false: %d, history %v", code, short.History)
 	}
-	if code := getJSON(t, e.base+"/api/orders/NO-SUCH", "", nil); code != http.StatusNotFound {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/orders/NO-SUCH", "", nil); code != http.StatusNotFound {
 		t.Errorf("/api/orders/NO-SUCH: %d, want 404", code)
 	}
-	if code := getJSON(t, e.base+"/api/orders/bad%21id", "", nil); code != http.StatusBadRequest {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/orders/bad%21id", "", nil); code != http.StatusBadRequest {
 		t.Errorf("/api/orders/bad!id: %d, want 400", code)
 	}
 }
@@ -153,7 +131,7 @@ func TestAPIAttainment(t *testing.T) {
 	}
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		bySLA = monitor.AttainmentView{}
-		if code := getJSON(t, e.base+"/api/attainment?by=sla", "", &bySLA); code != http.StatusOK {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/attainment?by=sla", "", &bySLA); code != http.StatusOK {
 			return fmt.Errorf("/api/attainment?by=sla: %d", code)
 		}
 		if !reflect.DeepEqual(bySLA.Rows, want) {
@@ -164,7 +142,7 @@ func TestAPIAttainment(t *testing.T) {
 	if bySLA.By != order.BySLA || bySLA.ScannedAt.IsZero() {
 		t.Errorf("by %q scanned at %s", bySLA.By, bySLA.ScannedAt)
 	}
-	if code := getJSON(t, e.base+"/api/attainment", "", &byTenant); code != http.StatusOK {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/attainment", "", &byTenant); code != http.StatusOK {
 		t.Fatalf("/api/attainment: %d", code)
 	}
 	wantTenant := []order.AttainmentRow{
@@ -179,11 +157,11 @@ func TestAPIAttainment(t *testing.T) {
 		t.Errorf("by tenant (%q)\n%+v\nwant\n%+v", byTenant.By, byTenant.Rows, wantTenant)
 	}
 	var byRule monitor.AttainmentView
-	if code := getJSON(t, e.base+"/api/attainment?by=rule", "", &byRule); code != http.StatusOK || len(byRule.Rows) != 3 ||
+	if code := pipelinetest.GetJSON(t, e.base+"/api/attainment?by=rule", "", &byRule); code != http.StatusOK || len(byRule.Rows) != 3 ||
 		byRule.Rows[0].Group != order.DefaultRule || byRule.Rows[0].Orders != 3 || byRule.Rows[0].Breached != 1 {
 		t.Errorf("?by=rule: %d %+v, want the 3 orders under %q", code, byRule.Rows, order.DefaultRule)
 	}
-	if code := getJSON(t, e.base+"/api/attainment?by=planet", "", nil); code != http.StatusBadRequest {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/attainment?by=planet", "", nil); code != http.StatusBadRequest {
 		t.Errorf("?by=planet: %d, want 400", code)
 	}
 }
@@ -197,7 +175,7 @@ func TestAPIAtRisk(t *testing.T) {
 	var ar monitor.AtRisk
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		ar = monitor.AtRisk{}
-		if code := getJSON(t, e.base+"/api/at-risk?limit=10", "", &ar); code != http.StatusOK {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/at-risk?limit=10", "", &ar); code != http.StatusOK {
 			return fmt.Errorf("/api/at-risk: %d", code)
 		}
 		if len(ar.Orders) != 2 || ar.Orders[0].OrderID != "C" || ar.Orders[0].SLA != order.SLADelivery {
@@ -216,17 +194,17 @@ func TestAPIAtRisk(t *testing.T) {
 		t.Errorf("left_seconds %v, want deadline - at = %v", c.LeftSeconds, left)
 	}
 	var one monitor.AtRisk
-	if code := getJSON(t, e.base+"/api/at-risk?limit=1", "", &one); code != http.StatusOK || len(one.Orders) != 1 || one.Orders[0].OrderID != "C" {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/at-risk?limit=1", "", &one); code != http.StatusOK || len(one.Orders) != 1 || one.Orders[0].OrderID != "C" {
 		t.Errorf("?limit=1: %d %+v, want C only", code, one.Orders)
 	}
-	if code := getJSON(t, e.base+"/api/at-risk?limit=0", "", nil); code != http.StatusBadRequest {
+	if code := pipelinetest.GetJSON(t, e.base+"/api/at-risk?limit=0", "", nil); code != http.StatusBadRequest {
 		t.Errorf("?limit=0: %d, want 400", code)
 	}
 	// A delivered order leaves the list.
 	e.publish(t, "A", "ITEM_DELIVERED", k.placedA.Add(20*time.Millisecond))
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		ar = monitor.AtRisk{}
-		getJSON(t, e.base+"/api/at-risk", "", &ar)
+		pipelinetest.GetJSON(t, e.base+"/api/at-risk", "", &ar)
 		if len(ar.Orders) != 1 || ar.Orders[0].OrderID != "C" {
 			return fmt.Errorf("at-risk %+v, want only C once A is delivered", ar.Orders)
 		}
@@ -264,7 +242,7 @@ func TestAPIOrderStoryCalendarZone(t *testing.T) {
 	var v monitor.OrderStory
 	pipelinetest.WaitFor(t, 15*time.Second, func() error {
 		v = monitor.OrderStory{}
-		if code := getJSON(t, e.base+"/api/orders/C?history=false", "", &v); code != http.StatusOK || !v.Order.Breached(order.SLAProcessing) {
+		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C?history=false", "", &v); code != http.StatusOK || !v.Order.Breached(order.SLAProcessing) {
 			return fmt.Errorf("/api/orders/C: %d, breaches %v (want processing)", code, v.Order.Breaches)
 		}
 		return nil

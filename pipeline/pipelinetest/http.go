@@ -1,6 +1,7 @@
 package pipelinetest
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -21,6 +22,30 @@ func Get(t testing.TB, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// GetJSON fetches url with the bearer token (none when empty), decodes a
+// 200 response's JSON body into v (when not nil) and returns the status.
+func GetJSON(t testing.TB, url, token string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK && v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
 }
 
 // ParseMetrics parses a /metrics body, failing the test unless it is valid
