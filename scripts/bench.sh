@@ -3,8 +3,9 @@
 # baseline, the NATS-only ceiling for the pipeline's work per event,
 # pipeline throughput (spread: every event of an order in another batch,
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
-# interleaved), latency at a fixed rate, SLA breach lateness and
-# memory with open orders. Takes about 5 minutes by default.
+# interleaved), latency at a fixed rate, SLA breach lateness, memory with
+# open orders and the what-if replay from ORDER_EVENTS. Takes about 5
+# minutes by default.
 #
 #   scripts/bench.sh                      # full run, table on stdout
 #   scripts/bench.sh --json > bench.json  # machine-readable report

@@ -53,10 +53,10 @@ func (m *Main) whatifCommand() *cobra.Command {
 			return fmt.Errorf("--config %s: %w", o.newFile, err)
 		}
 		if next.DemoReplaces() {
+			demo := config.DemoSLAs()
 			fmt.Fprintf(m.Stderr, "note: the demo SLAs (processing %s, shipping %s, delivery %s on the event clock) replace the sla durations of --config %s, "+
 				"as they do for run with the embedded server (generator.demo_sla: auto); add generator.demo_sla: false to it to try its own\n",
-				order.HumanDuration(config.DemoSLAs().Processing), order.HumanDuration(config.DemoSLAs().Shipping),
-				order.HumanDuration(config.DemoSLAs().Delivery), o.newFile)
+				order.HumanDuration(demo.Processing), order.HumanDuration(demo.Shipping), order.HumanDuration(demo.Delivery), o.newFile)
 		}
 		return m.whatif(cmd.Context(), base.Resolve(), next.Resolve(), o)
 	}
