@@ -80,6 +80,11 @@ func (c Config) validateNATS(p *problems) {
 		p.add("nats.embedded.store_dir", `must not be empty when the embedded server is used (nats.url "")`)
 	}
 	p.hostPort("nats.embedded.listen", n.Embedded.Listen)
+	if c.Embedded() {
+		if err := n.CheckEmbeddedListen(); err != nil {
+			*p = append(*p, err)
+		}
+	}
 	if n.User != "" && n.Password == "" {
 		p.add("nats.password", "must be set when nats.user is set")
 	}
@@ -91,6 +96,23 @@ func (c Config) validateNATS(p *problems) {
 	}
 	p.intRange("nats.replicas", n.Replicas, 1, 5)
 	c.validatePrefix(p)
+}
+
+// CheckEmbeddedListen fails, naming nats.embedded.listen and what to set,
+// when the embedded server would listen beyond loopback with nothing to
+// authenticate its clients: loopback is the open dev mode; any other
+// address needs nats.token or nats.user and nats.password, which the
+// embedded server then requires of every client (SPEC section 7). A
+// malformed address is left to the host:port check.
+func (n NATS) CheckEmbeddedListen() error {
+	if _, _, err := net.SplitHostPort(n.Embedded.Listen); err != nil || loopback(n.Embedded.Listen) {
+		return nil
+	}
+	if n.Token != "" || n.User != "" && n.Password != "" {
+		return nil
+	}
+	return invalid("nats.embedded.listen", "%q is reachable from other machines and the embedded server would let any client in: "+
+		"set nats.token (or nats.user and nats.password), which every client must then present, or listen on 127.0.0.1", n.Embedded.Listen)
 }
 
 // validateURLs checks a comma-separated URL list for empty or spaced

@@ -61,6 +61,12 @@ func TestValidate(t *testing.T) {
 			[]string{`config key "nats.embedded.listen": must be host:port`}},
 		{"listen with bad port", func(c *Config) { c.NATS.Embedded.Listen = "localhost:99999" },
 			[]string{`config key "nats.embedded.listen": port must be a number from 0 to 65535`}},
+		{"embedded on every interface without credentials", func(c *Config) { c.NATS.Embedded.Listen = "0.0.0.0:4222" },
+			[]string{`config key "nats.embedded.listen": "0.0.0.0:4222" is reachable from other machines and the embedded server would let any client in: set nats.token (or nats.user and nats.password), which every client must then present, or listen on 127.0.0.1`}},
+		{"embedded on a LAN address without credentials", func(c *Config) { c.NATS.Embedded.Listen = "10.0.0.5:4222" },
+			[]string{`config key "nats.embedded.listen": "10.0.0.5:4222" is reachable from other machines`}},
+		{"embedded on [::] with a .creds file only", func(c *Config) { c.NATS.Embedded.Listen, c.NATS.Credentials = "[::]:4222", "x.creds" },
+			[]string{`config key "nats.embedded.listen": "[::]:4222" is reachable from other machines`}},
 		{"empty store dir when embedded", func(c *Config) { c.NATS.Embedded.StoreDir = "" },
 			[]string{`config key "nats.embedded.store_dir": must not be empty`}},
 		{"empty URL in list", func(c *Config) { c.NATS.URL = "nats://a:4222,,nats://b:4222" },
@@ -128,7 +134,13 @@ func TestValidateAllowed(t *testing.T) {
 		{"monitor on every interface with a token", func(c *Config) { c.Monitor.Listen, c.Monitor.AuthToken = ":9090", "s3cret" }},
 		{"monitor on every interface, insecure on purpose", func(c *Config) { c.Monitor.Listen, c.Monitor.AllowInsecure = "0.0.0.0:9090", true }},
 		{"random port", func(c *Config) { c.NATS.Embedded.Listen = "127.0.0.1:0" }},
-		{"all interfaces", func(c *Config) { c.NATS.Embedded.Listen = ":4222" }},
+		{"embedded on every interface with a token", func(c *Config) { c.NATS.Embedded.Listen, c.NATS.Token = ":4222", "s3cret" }},
+		{"embedded on a LAN address with a user", func(c *Config) {
+			c.NATS.Embedded.Listen, c.NATS.User, c.NATS.Password = "10.0.0.5:4222", "ops", "s3cret"
+		}},
+		{"embedded on localhost", func(c *Config) { c.NATS.Embedded.Listen = "localhost:4222" }},
+		{"embedded on IPv6 loopback", func(c *Config) { c.NATS.Embedded.Listen = "[::1]:4222" }},
+		{"every interface, but an external server", func(c *Config) { c.NATS.URL, c.NATS.Embedded.Listen = "nats://a:4222", "0.0.0.0:4222" }},
 		{"cluster URLs, no store dir", func(c *Config) {
 			c.NATS.URL, c.NATS.Embedded.StoreDir = "nats://a:4222, nats://b:4222", ""
 		}},

@@ -57,6 +57,7 @@ func Connect(cfg config.NATS, o ConnectOptions, log *slog.Logger) (*nats.Conn, e
 	}
 	if o.Embedded != nil {
 		opts = append(opts, nats.InProcessServer(o.Embedded.Server()))
+		opts = append(opts, embeddedAuth(cfg)...)
 		return nats.Connect(o.Embedded.ClientURL(), opts...)
 	}
 	auth, err := authOptions(cfg)
@@ -88,6 +89,19 @@ func logConnected(nc *nats.Conn, announce bool, log *slog.Logger) {
 		level = slog.LevelInfo
 	}
 	log.Log(context.Background(), level, "connected to NATS", attrs...)
+}
+
+// embeddedAuth presents to the embedded server what StartEmbedded made it
+// require: nats.user/nats.password, else nats.token (a .creds file or TLS
+// means nothing to it).
+func embeddedAuth(cfg config.NATS) []nats.Option {
+	switch {
+	case cfg.User != "":
+		return []nats.Option{nats.UserInfo(cfg.User, cfg.Password)}
+	case cfg.Token != "":
+		return []nats.Option{nats.Token(cfg.Token)}
+	}
+	return nil
 }
 
 func authOptions(cfg config.NATS) ([]nats.Option, error) {

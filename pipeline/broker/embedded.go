@@ -26,7 +26,15 @@ type Embedded struct {
 // exclusive lock on the store directory (LockFile) and fails at once with
 // ErrStoreLocked, naming the directory and the holder's PID, if another
 // process holds it: no server ever starts on a store in use.
+//
+// On loopback the server is open (the dev mode). Any other address needs
+// nats.token or nats.user/nats.password (config.NATS.CheckEmbeddedListen);
+// whenever they are set the server requires them of every client, run's
+// own in-process connection included (Connect presents them).
 func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
+	if err := cfg.CheckEmbeddedListen(); err != nil {
+		return nil, err
+	}
 	host, portStr, err := net.SplitHostPort(cfg.Embedded.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("nats.embedded.listen %q: %w", cfg.Embedded.Listen, err)
@@ -58,6 +66,12 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 		JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
 		MaxPayload: 1 << 20,
 	}
+	switch { // the same precedence as the clients' (embeddedAuth)
+	case cfg.User != "":
+		opts.Username, opts.Password = cfg.User, cfg.Password
+	case cfg.Token != "":
+		opts.Authorization = cfg.Token
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		lock.release()
@@ -70,13 +84,25 @@ func StartEmbedded(cfg config.NATS, log *slog.Logger) (*Embedded, error) {
 		lock.release()
 		return nil, fmt.Errorf("embedded nats-server did not start on %s (port in use? set nats.embedded.listen)", cfg.Embedded.Listen)
 	}
-	log.Info("embedded NATS server started", "url", srv.ClientURL(), "store_dir", dir)
+	log.Info("embedded NATS server started", "url", srv.ClientURL(), "store_dir", dir, "auth", authMode(cfg))
 	return &Embedded{srv: srv, lock: lock}, nil
+}
+
+// authMode names what the embedded server requires of clients, for the
+// log: "none", "token" or "user" (never the secret).
+func authMode(cfg config.NATS) string {
+	switch {
+	case cfg.User != "":
+		return "user"
+	case cfg.Token != "":
+		return "token"
+	}
+	return "none"
 }
 
 // portFree fails at once, naming nats.embedded.listen, when the port is
 // taken: nats-server itself only stops accepting and would leave
-// ReadyForConnections waiting its whole timeout (15 s, issue 11.13).
+// ReadyForConnections waiting its whole timeout (15 s).
 func portFree(host string, port int) error {
 	if port == server.RANDOM_PORT {
 		return nil
