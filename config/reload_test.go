@@ -46,7 +46,13 @@ type reloadKit struct {
 
 func newReloadKit(t *testing.T, yaml string) *reloadKit {
 	t.Helper()
-	k := &reloadKit{path: writeFile(t, yaml), logs: &syncBuffer{}, hup: make(chan os.Signal, 1)}
+	return startReloadKit(t, writeFile(t, yaml))
+}
+
+// startReloadKit runs a Reloader watching the configuration file at path.
+func startReloadKit(t *testing.T, path string) *reloadKit {
+	t.Helper()
+	k := &reloadKit{path: path, logs: &syncBuffer{}, hup: make(chan os.Signal, 1)}
 	cfg, err := Load(k.path, nil, nil)
 	if err != nil {
 		t.Fatal(err)
