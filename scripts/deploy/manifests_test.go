@@ -3,11 +3,15 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,13 +50,19 @@ type podSpec struct {
 		RunAsNonRoot bool `yaml:"runAsNonRoot"`
 	} `yaml:"securityContext"`
 	Containers []struct {
-		Args []string `yaml:"args"`
-		Env  []struct {
+		Image   string   `yaml:"image"`
+		Command []string `yaml:"command"`
+		Args    []string `yaml:"args"`
+		Env     []struct {
 			Name      string `yaml:"name"`
+			Value     string `yaml:"value"`
 			ValueFrom struct {
 				FieldRef struct {
 					FieldPath string `yaml:"fieldPath"`
 				} `yaml:"fieldRef"`
+				SecretKeyRef *struct {
+					Name string `yaml:"name"`
+				} `yaml:"secretKeyRef"`
 			} `yaml:"valueFrom"`
 		} `yaml:"env"`
 		EnvFrom []struct {
@@ -66,7 +76,11 @@ type podSpec struct {
 		} `yaml:"ports"`
 		ReadinessProbe *probe `yaml:"readinessProbe"`
 		LivenessProbe  *probe `yaml:"livenessProbe"`
-		Security       struct {
+		StartupProbe   *probe `yaml:"startupProbe"`
+		Resources      struct {
+			Limits map[string]string `yaml:"limits"`
+		} `yaml:"resources"`
+		Security struct {
 			ReadOnlyRootFilesystem   bool  `yaml:"readOnlyRootFilesystem"`
 			AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
 		} `yaml:"securityContext"`
@@ -93,8 +107,9 @@ type podSpec struct {
 
 type probe struct {
 	HTTPGet struct {
-		Path string `yaml:"path"`
-		Port string `yaml:"port"`
+		Path        string           `yaml:"path"`
+		Port        string           `yaml:"port"`
+		HTTPHeaders []map[string]any `yaml:"httpHeaders"`
 	} `yaml:"httpGet"`
 }
 
@@ -142,13 +157,13 @@ func TestKubernetesManifests(t *testing.T) {
 	if len(c.Ports) != 1 || c.ReadinessProbe.HTTPGet.Port != c.Ports[0].Name || c.LivenessProbe.HTTPGet.Port != c.Ports[0].Name {
 		t.Errorf("probe ports do not name the container port %+v", c.Ports)
 	}
-	if !slices.Equal(c.Args, []string{"run", "--config", "/etc/ordertrack/config.yaml"}) {
+	if !slices.Equal(c.Args, []string{"run", "--config", "/etc/ordertrack/config/config.yaml"}) {
 		t.Errorf("args %q", c.Args)
 	}
 	if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef.Name != m["Secret"].Metadata.Name {
 		t.Errorf("envFrom %+v does not use the Secret %s", c.EnvFrom, m["Secret"].Metadata.Name)
 	}
-	if len(c.Env) != 1 || c.Env[0].Name != "ORDERTRACK_INSTANCE__NAME" || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.name" {
+	if len(c.Env) == 0 || c.Env[0].Name != "ORDERTRACK_INSTANCE__NAME" || c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.name" {
 		t.Errorf("env %+v; want instance.name from the pod name", c.Env)
 	}
 	if !pod.SecurityContext.RunAsNonRoot || !c.Security.ReadOnlyRootFilesystem ||
@@ -216,7 +231,7 @@ func TestConfigsLoad(t *testing.T) {
 	}{
 		{"config.yaml (systemd)", "config.yaml", []string{"ORDERTRACK_NATS__PASSWORD=pw", "ORDERTRACK_MONITOR__AUTH_TOKEN=tok"}, 3},
 		{"ConfigMap config.yaml", cm, append(secretEnv(m["Secret"].StringData), "ORDERTRACK_INSTANCE__NAME=ordertrack-7d9f-x2"), 1},
-		{"compose/config.yaml", "compose/config.yaml", secretEnv(compose.Services["ordertrack-1"].Environment), 3},
+		{"compose/ordertrack/config.yaml", "compose/ordertrack/config.yaml", secretEnv(compose.Services["ordertrack-1"].Environment), 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,6 +415,12 @@ func TestCompose(t *testing.T) {
 			}
 		case strings.HasPrefix(name, "ordertrack-"):
 			instances = append(instances, name)
+			for _, vol := range s.Volumes {
+				host, _, _ := strings.Cut(vol, ":")
+				if fi, err := os.Stat(filepath.Join("compose", host)); err == nil && !fi.IsDir() {
+					t.Errorf("%s bind-mounts the file %s: an edit saved by rename never reaches the container; mount its directory", name, host)
+				}
+			}
 			if s.Environment["ORDERTRACK_INSTANCE__NAME"] != name {
 				t.Errorf("%s: instance.name %q", name, s.Environment["ORDERTRACK_INSTANCE__NAME"])
 			}
@@ -427,13 +448,192 @@ func TestCompose(t *testing.T) {
 	}
 }
 
-// TestDockerfile checks that the image is a static binary on a non-root
-// distroless base, and that the packages it builds need no cgo.
-func TestDockerfile(t *testing.T) {
-	d := read(t, "Dockerfile")
-	for _, want := range []string{"CGO_ENABLED=0", "go build", "./cmd/ordertrack", "FROM gcr.io/distroless/static", "USER 65532"} {
-		if !strings.Contains(d, want) {
-			t.Errorf("Dockerfile lacks %q", want)
+// TestConfigMountedAsDirectory checks that the ConfigMap and Secrets are
+// mounted as directories: a subPath mount is a copy the kubelet never
+// updates, so an edited ConfigMap would not reach the pod and the live
+// reload could not run. --config names a file of the ConfigMap's mount.
+func TestConfigMountedAsDirectory(t *testing.T) {
+	m := manifests(t)
+	pod := m["Deployment"].Spec.Template.Spec
+	c := pod.Containers[0]
+	volumes := map[string]bool{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v.ConfigMap != nil && v.ConfigMap.Name == m["ConfigMap"].Metadata.Name
+	}
+	config := c.Args[slices.Index(c.Args, "--config")+1]
+	var found bool
+	for _, vm := range c.VolumeMounts {
+		if vm.SubPath != "" {
+			t.Errorf("volume %s is mounted with subPath %s: its updates never reach the pod", vm.Name, vm.SubPath)
 		}
+		if !volumes[vm.Name] {
+			continue
+		}
+		for key := range m["ConfigMap"].Data {
+			found = found || config == filepath.Join(vm.MountPath, key)
+		}
+	}
+	if !found {
+		t.Errorf("--config %s is not a key of the ConfigMap's mount %+v", config, c.VolumeMounts)
+	}
+}
+
+// TestMemoryLimit checks that the Go runtime knows the container's memory
+// limit: GOMEMLIMIT set, below limits.memory, leaving 10 to 20 % of it for
+// what the Go heap does not count (stacks, the runtime, fragmentation).
+func TestMemoryLimit(t *testing.T) {
+	c := manifests(t)["Deployment"].Spec.Template.Spec.Containers[0]
+	limit, err := quantityBytes(c.Resources.Limits["memory"])
+	if err != nil {
+		t.Fatalf("limits.memory: %v", err)
+	}
+	var soft int64 = -1
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			if soft, err = goMemLimitBytes(e.Value); err != nil {
+				t.Fatalf("GOMEMLIMIT: %v", err)
+			}
+		}
+	}
+	if soft < 0 {
+		t.Fatalf("no GOMEMLIMIT in the container's env: the heap may double past limits.memory %s while orders load", c.Resources.Limits["memory"])
+	}
+	if r := float64(soft) / float64(limit); r < 0.8 || r > 0.9 {
+		t.Errorf("GOMEMLIMIT %d B is %.0f %% of limits.memory %d B; want 80-90 %%", soft, r*100, limit)
+	}
+}
+
+// quantityBytes reads a Kubernetes memory quantity (512Mi, 1G, 1048576).
+func quantityBytes(q string) (int64, error) {
+	return unitBytes(q, map[string]int64{"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30})
+}
+
+// goMemLimitBytes reads GOMEMLIMIT as the Go runtime does (448MiB, 1GiB,
+// 469762048).
+func goMemLimitBytes(v string) (int64, error) {
+	return unitBytes(v, map[string]int64{"": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30})
+}
+
+func unitBytes(v string, units map[string]int64) (int64, error) {
+	i := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		i = len(v)
+	}
+	n, err := strconv.ParseInt(v[:i], 10, 64)
+	mult, ok := units[v[i:]]
+	if err != nil || !ok {
+		return 0, fmt.Errorf("%q is not a whole number with a unit of %v", v, slices.Sorted(maps.Keys(units)))
+	}
+	return n * mult, nil
+}
+
+// secretKeys are the configuration keys that hold a secret.
+var secretKeys = []string{"nats.password", "nats.token", "monitor.auth_token"}
+
+// secretOnCommandLine returns the argument that sets a secret key, if any:
+// any local user reads a command line in /proc/<pid>/cmdline.
+func secretOnCommandLine(args []string) string {
+	for _, a := range args {
+		for _, k := range secretKeys {
+			if a == "--"+k || strings.HasPrefix(a, "--"+k+"=") {
+				return a
+			}
+		}
+	}
+	return ""
+}
+
+// TestSecretsNotOnCommandLine checks that the shipped deployments pass no
+// secret as an argument, and that the pod gets its secrets only from a
+// Secret: none in the ConfigMap, none as a literal env value.
+func TestSecretsNotOnCommandLine(t *testing.T) {
+	m := manifests(t)
+	c := m["Deployment"].Spec.Template.Spec.Containers[0]
+	if a := secretOnCommandLine(append(c.Command, c.Args...)); a != "" {
+		t.Errorf("the Deployment passes %s as an argument", a)
+	}
+	envName := func(key string) string {
+		return "ORDERTRACK_" + strings.ToUpper(strings.ReplaceAll(key, ".", "__"))
+	}
+	for _, e := range c.Env {
+		for _, k := range secretKeys {
+			if e.Name == envName(k) && e.ValueFrom.SecretKeyRef == nil {
+				t.Errorf("env %s is not taken from a Secret", e.Name)
+			}
+		}
+	}
+	for _, k := range []string{"nats.password", "monitor.auth_token"} {
+		if m["Secret"].StringData[envName(k)] == "" {
+			t.Errorf("the Secret has no %s (%s)", envName(k), k)
+		}
+	}
+	var file map[string]map[string]any
+	if err := yaml.Unmarshal([]byte(m["ConfigMap"].Data["config.yaml"]), &file); err != nil {
+		t.Fatalf("ConfigMap config.yaml: %v", err)
+	}
+	for _, k := range secretKeys {
+		section, key, _ := strings.Cut(k, ".")
+		if v, ok := file[section][key]; ok {
+			t.Errorf("the ConfigMap sets %s (%T): a secret belongs in the Secret", k, v)
+		}
+	}
+	for name, s := range composeFile(t).Services {
+		if a := secretOnCommandLine(s.Command); a != "" {
+			t.Errorf("compose service %s passes %s as an argument", name, a)
+		}
+	}
+	for _, line := range parseUnit(t, read(t, "systemd/ordertrack.service"))["Service"]["ExecStart"] {
+		if a := secretOnCommandLine(strings.Fields(line)); a != "" {
+			t.Errorf("the systemd unit passes %s as an argument", a)
+		}
+	}
+}
+
+// TestProbesNeedNoToken checks that every probe is one of the two paths the
+// monitor serves without monitor.auth_token, with no header to carry it.
+func TestProbesNeedNoToken(t *testing.T) {
+	c := manifests(t)["Deployment"].Spec.Template.Spec.Containers[0]
+	for name, p := range map[string]*probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe, "startup": c.StartupProbe} {
+		if p == nil {
+			t.Errorf("no %s probe", name)
+			continue
+		}
+		if path := p.HTTPGet.Path; path != "/healthz" && path != "/readyz" || len(p.HTTPGet.HTTPHeaders) != 0 {
+			t.Errorf("%s probe: GET %s with headers %v; want /healthz or /readyz, no headers", name, path, p.HTTPGet.HTTPHeaders)
+		}
+	}
+}
+
+// TestKustomization checks that kustomization.yaml applies ordertrack.yaml
+// and sets the image of its Deployment, and, where kubectl is installed,
+// that `kubectl kustomize` renders the Deployment with that image.
+func TestKustomization(t *testing.T) {
+	var k struct {
+		Resources []string `yaml:"resources"`
+		Images    []struct {
+			Name    string `yaml:"name"`
+			NewName string `yaml:"newName"`
+			NewTag  string `yaml:"newTag"`
+		} `yaml:"images"`
+	}
+	if err := yaml.Unmarshal([]byte(read(t, "kubernetes/kustomization.yaml")), &k); err != nil {
+		t.Fatalf("kubernetes/kustomization.yaml: %v", err)
+	}
+	image := manifests(t)["Deployment"].Spec.Template.Spec.Containers[0].Image
+	if !slices.Equal(k.Resources, []string{"ordertrack.yaml"}) || len(k.Images) != 1 || k.Images[0].Name != image {
+		t.Fatalf("kustomization: resources %v, images %+v; want ordertrack.yaml and the Deployment's image %q", k.Resources, k.Images, image)
+	}
+	want := k.Images[0].NewName + ":" + k.Images[0].NewTag
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Logf("kubectl not installed: kustomization.yaml parsed, not rendered")
+		return
+	}
+	out, err := exec.Command(kubectl, "kustomize", "kubernetes").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "image: "+want+"\n") {
+		t.Errorf("kubectl kustomize does not set the image %s:\n%s", want, out)
 	}
 }
