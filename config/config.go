@@ -44,10 +44,14 @@ type NATS struct {
 	Credentials string `koanf:"credentials"`
 	// User name; default "" (none). Needs Password.
 	User string `koanf:"user"`
-	// Password of User; default "" (none).
+	// Password of User; default "" (none). A secret.
 	Password string `koanf:"password"`
-	// Token for token authentication; default "" (none).
+	// PasswordFile is a file holding Password (SecretKeys); default "".
+	PasswordFile string `koanf:"password_file"`
+	// Token for token authentication; default "" (none). A secret.
 	Token string `koanf:"token"`
+	// TokenFile is a file holding Token (SecretKeys); default "".
+	TokenFile string `koanf:"token_file"`
 	// TLS configures TLS to the server; default none.
 	TLS TLS `koanf:"tls"`
 	// Replicas of every stream and bucket; default 1, range 1..5.
@@ -223,6 +227,8 @@ type Monitor struct {
 	// /readyz needs (Authorization: Bearer <token>); default "" (none). It
 	// is a secret: never logged or printed.
 	AuthToken string `koanf:"auth_token"`
+	// AuthTokenFile is a file holding AuthToken (SecretKeys); default "".
+	AuthTokenFile string `koanf:"auth_token_file"`
 	// AllowInsecure lets the monitor listen on a non-loopback address
 	// without AuthToken; default false (such a listen address fails at
 	// start).

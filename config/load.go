@@ -70,7 +70,7 @@ func load(file string, environ []string, flags *layer) (Config, error) {
 	if err := k.UnmarshalWithConf("", &c, unmarshalConf()); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	if err := errors.Join(c.readHolidayFiles(), c.Validate()); err != nil {
+	if err := errors.Join(c.readHolidayFiles(), c.readSecretFiles(), c.Validate()); err != nil {
 		return Config{}, err
 	}
 	return c, nil

@@ -43,6 +43,8 @@ type Webhook struct {
 	// Secret signs each body with HMAC-SHA256 in Ordertrack-Signature;
 	// default "" (unsigned). Never logged or shown.
 	Secret string `koanf:"secret"`
+	// SecretFile is a file holding Secret (SecretKeys); default "".
+	SecretFile string `koanf:"secret_file"`
 	// Headers are extra request headers, e.g. Authorization; default none.
 	// Their values are never logged or shown.
 	Headers map[string]string `koanf:"headers"`
