@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -79,37 +80,71 @@ func (c *Config) readHolidayFiles() error {
 	return errors.Join(p...)
 }
 
+// Bounds of a holidays file: an all-day event spans at most
+// MaxHolidaySpan days and a file yields at most MaxHolidays dates (SPEC
+// section 7), so that a small file cannot expand to millions of dates.
+const (
+	MaxHolidaySpan = 366
+	MaxHolidays    = 10_000
+)
+
 // ReadHolidays returns the days of the all-day events of an iCalendar
 // (.ics) file as YYYY-MM-DD, in file order. It uses
-// github.com/arran4/golang-ical to parse the file.
+// github.com/arran4/golang-ical to parse the file. An event spanning more
+// than MaxHolidaySpan days, or more than MaxHolidays dates in all, fails
+// naming the file, the event and its line; both are checked before an
+// event is expanded.
 func ReadHolidays(path string) ([]string, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the holidays file: %w", err)
 	}
-	defer f.Close()
-	cal, err := ics.ParseCalendar(f)
+	cal, err := ics.ParseCalendar(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not an iCalendar file: %w", path, err)
 	}
 	var out []string
-	for _, ev := range cal.Events() {
+	for i, ev := range cal.Events() {
 		if !allDay(ev) {
 			continue
 		}
+		name := func() string { return fmt.Sprintf("event %q (line %d)", ev.Id(), eventLine(b, i)) }
 		start, err := ev.GetAllDayStartAt()
 		if err != nil {
-			return nil, fmt.Errorf("%s: event %q: %w", path, ev.Id(), err)
+			return nil, fmt.Errorf("%s: %s: %w", path, name(), err)
 		}
 		end, err := ev.GetAllDayEndAt()
 		if err != nil || !end.After(start) {
 			end = start.AddDate(0, 0, 1) // DTEND is exclusive; absent means one day
+		}
+		days := int((end.Unix() - start.Unix()) / (24 * 60 * 60)) // Sub would saturate at 292 years
+		if days > MaxHolidaySpan {
+			return nil, fmt.Errorf("%s: %s spans %d days from %s to %s; an event may span at most %d days",
+				path, name(), days, start.Format(time.DateOnly), end.Format(time.DateOnly), MaxHolidaySpan)
+		}
+		if len(out)+days > MaxHolidays {
+			return nil, fmt.Errorf("%s: more than %d holidays (%s brings them to %d); a holidays file may hold at most %d",
+				path, MaxHolidays, name(), len(out)+days, MaxHolidays)
 		}
 		for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
 			out = append(out, d.Format(time.DateOnly))
 		}
 	}
 	return out, nil
+}
+
+// eventLine is the line of the n-th (from 0) BEGIN:VEVENT of an iCalendar
+// file, for errors; 0 if not found.
+func eventLine(b []byte, n int) int {
+	for i, line := range bytes.Split(b, []byte("\n")) {
+		if bytes.EqualFold(bytes.TrimSpace(line), []byte("BEGIN:VEVENT")) {
+			if n == 0 {
+				return i + 1
+			}
+			n--
+		}
+	}
+	return 0
 }
 
 // allDay reports whether an event starts on a date rather than a time
