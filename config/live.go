@@ -49,22 +49,60 @@ func Merge(running, next Config) (Config, []string) {
 	return out, restart
 }
 
-// hashIgnored are keys that differ between instances of one deployment
-// by design; Hash leaves them out.
-var hashIgnored = map[string]bool{"instance.name": true}
+// hashLocal are the keys (or, ending in ".", sections) local to one
+// instance: where it listens, its name, its store, how it reaches and
+// authenticates to NATS (credential and TLS paths, another node's URL),
+// its logs and console. Hash leaves them out, and every secret
+// (SecretKeys and their _file).
+var hashLocal = []string{"instance.name", "monitor.listen", "monitor.allow_insecure",
+	"nats.url", "nats.embedded.", "nats.credentials", "nats.user", "nats.tls.", "log.", "output."}
 
-// Hash is a short fingerprint of a configuration (12 hex digits of a
-// SHA-256 over every key but instance.name): equal configurations have
-// equal hashes, so instances running different configurations show at
-// once. It reveals nothing of the values.
+// inHash reports whether key counts in Hash.
+func inHash(key string) bool {
+	for _, l := range hashLocal {
+		if key == l || strings.HasSuffix(l, ".") && strings.HasPrefix(key, l) {
+			return false
+		}
+	}
+	for _, s := range SecretKeys {
+		if key == s || key == s+FileSuffix {
+			return false
+		}
+	}
+	return true
+}
+
+// Hash is a short fingerprint (12 hex digits of a SHA-256) of what the
+// instances of one deployment must agree on: subjects, streaming, SLAs,
+// calendars (their holidays, not the file's path), retention, webhooks
+// (without their secrets and header values), the generator and the
+// monitor's limits. What is local to an instance is left out (hashLocal),
+// so two instances with the same terms show the same hash and instances
+// running different terms show at once. It covers no secret.
 func Hash(c Config) string {
 	v := reflect.ValueOf(c)
 	values := map[string]any{}
 	for _, f := range fields() {
-		if !hashIgnored[f.name] && !f.pattern {
+		if inHash(f.name) && !f.pattern {
 			values[f.name] = v.FieldByIndex(f.index).Interface()
 		}
 	}
+	cals := make(map[string]Calendar, len(c.Calendars))
+	for name, cal := range c.Calendars {
+		cal.HolidaysFile = ""
+		cals[name] = cal
+	}
+	values["calendars"] = cals
+	hooks := make([]Webhook, len(c.Notify.Webhooks))
+	for i, w := range c.Notify.Webhooks {
+		w.Secret, w.SecretFile = "", ""
+		w.Headers = make(map[string]string, len(w.Headers))
+		for h := range c.Notify.Webhooks[i].Headers {
+			w.Headers[h] = "" // the names count, not the values
+		}
+		hooks[i] = w
+	}
+	values["notify.webhooks"] = hooks
 	b, _ := json.Marshal(values) // map keys are sorted
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
