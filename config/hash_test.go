@@ -44,7 +44,9 @@ func TestHashCoversAgreedTerms(t *testing.T) {
 			c.Notify.Webhooks[0].Secret, c.Notify.Webhooks[0].SecretFile = "s2", "/run/s"
 			c.Notify.Webhooks[0].Headers = map[string]string{"Authorization": "Bearer b"}
 		}},
-		{"log and console", func(c *Config) { c.Log.Level, c.Log.Format, c.Output.Console, c.Output.MaxRows = "debug", "json", false, 5 }},
+		{"log and console", func(c *Config) {
+			c.Log.Level, c.Log.Format, c.Output.Console, c.Output.MaxRows = "debug", "json", false, 5
+		}},
 	}
 	want := Hash(base())
 	for _, tt := range same {

@@ -30,8 +30,15 @@ type Reloader struct {
 	// Live holds the configuration in force; required.
 	Live *Live
 	// Load reads the configuration again, from the same file, environment
-	// and flags as at start; required.
+	// and flags as at start, before Resolve; required. When the demo SLAs
+	// are in force (Live holds a configuration resolved with them) a reload
+	// resolves the next one with them too, so they stay until a restart;
+	// otherwise they stay out (generator.demo_sla is not live).
 	Load func() (Config, error)
+	// Loaded is what Load returned for the configuration in force; a reload
+	// compares the next load with it to name the sla.* keys a user changed
+	// that the demo SLAs override. Default: Live's configuration.
+	Loaded *Config
 	// File is the configuration file to watch; "" watches none.
 	File string
 	// Apply, if set, is called with each configuration put in force, after
@@ -70,11 +77,15 @@ func (r *Reloader) Reload() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	log := r.log()
-	next, err := r.Load()
+	loaded, err := r.Load()
 	running := r.Live.Config()
+	var next Config
 	var restart []string
 	if err == nil {
-		next, restart = Merge(running, next)
+		next, restart = Merge(running, loaded)
+		if running.DemoSLA() && !running.DemoReplaces() { // the demo SLAs are in force
+			next = next.Resolve() // generator.* and nats.url are running's: they stay
+		}
 		err = next.Validate()
 	}
 	if err != nil {
@@ -85,6 +96,14 @@ func (r *Reloader) Reload() error {
 	for _, k := range restart {
 		log.Warn("configuration key changed but needs a restart; the running value stays", "key", k)
 	}
+	prev := running
+	if r.Loaded != nil {
+		prev = *r.Loaded
+	}
+	for _, k := range demoOverridden(prev, loaded, next) {
+		log.Warn("configuration key changed but the demo SLAs override it until a restart with generator.demo_sla=false", "key", k)
+	}
+	r.Loaded = &loaded
 	r.applied.Add(1)
 	changed := changedKeys(running, next)
 	if len(changed) == 0 {
@@ -207,6 +226,27 @@ func (r *Reloader) now() time.Time {
 		return time.Now()
 	}
 	return r.Now()
+}
+
+// demoOverridden lists the keys of the demo SLAs (DemoSLAs: durations and
+// clock) that loaded changes from prev but next, resolved, does not take:
+// the demo SLAs in force replace them.
+func demoOverridden(prev, loaded, next Config) []string {
+	var out []string
+	for _, k := range []struct {
+		key                 string
+		prev, loaded, inUse any
+	}{
+		{"sla.processing", prev.SLA.Processing, loaded.SLA.Processing, next.SLA.Processing},
+		{"sla.shipping", prev.SLA.Shipping, loaded.SLA.Shipping, next.SLA.Shipping},
+		{"sla.delivery", prev.SLA.Delivery, loaded.SLA.Delivery, next.SLA.Delivery},
+		{"sla.clock", prev.SLA.Clock, loaded.SLA.Clock, next.SLA.Clock},
+	} {
+		if k.loaded != k.prev && k.loaded != k.inUse {
+			out = append(out, k.key)
+		}
+	}
+	return out
 }
 
 // changedKeys lists the keys whose values differ between a and b.

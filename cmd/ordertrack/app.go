@@ -106,7 +106,9 @@ func (m *Main) configFlags(cmd *cobra.Command) configLoader {
 }
 
 // rawConfigFlags is configFlags without Resolve, for a command that changes
-// the configuration before it is resolved (bench turns the generator off).
+// the configuration before it is resolved (bench turns the generator off)
+// or resolves it itself (run, whose reloads keep the demo SLAs decided at
+// start).
 func (m *Main) rawConfigFlags(cmd *cobra.Command) configLoader {
 	fs := cmd.Flags()
 	file := fs.String("config", "", "configuration file (default: ./config.yaml if present)")

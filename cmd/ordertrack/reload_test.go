@@ -241,3 +241,29 @@ func TestNotifyTestAndReplay(t *testing.T) {
 		t.Errorf("unknown webhook: exit %d: %s", code, errs)
 	}
 }
+
+// TestRunReloadKeepsDemoSLAs: with the demo SLAs in force, a reload that
+// turns generator.demo_sla off and sets sla.processing keeps the demo SLAs
+// (demo_sla needs a restart) and says so for both keys; nothing live
+// changed, so nothing is applied.
+func TestRunReloadKeepsDemoSLAs(t *testing.T) {
+	t.Parallel()
+	r := startLive(t, "generator:\n  demo_sla: \"true\"\n")
+	if !strings.Contains(r.s.out.String(), "[demo SLAs: set generator.demo_sla=false") {
+		t.Fatalf("the banner does not say demo SLAs:\n%s", r.s.out.String())
+	}
+	r.write("generator:\n  demo_sla: \"false\"\nsla:\n  processing: 12h\n")
+	r.waitLog(5*time.Second, `msg="configuration reloaded; no live key changed"`, 1)
+	logs := r.s.errs.String()
+	for _, want := range []string{
+		`level=WARN msg="configuration key changed but needs a restart; the running value stays" key=generator.demo_sla`,
+		`level=WARN msg="configuration key changed but the demo SLAs override it until a restart with generator.demo_sla=false" key=sla.processing`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
+	}
+	if got := r.s.info.Live.Config().SLA.Processing; got != 10*time.Second {
+		t.Errorf("sla.processing in force %s after the reload, want the demo's 10s until a restart", got)
+	}
+}

@@ -31,18 +31,20 @@ func (m *Main) runCommand() *cobra.Command {
 	var load configLoader
 	cmd := command("run", "run the pipeline (embedded NATS and demo data unless nats.url is set)",
 		func(cmd *cobra.Command, _ []string) error {
-			cfg, err := load()
+			loaded, err := load()
 			if err != nil {
 				return err
 			}
 			file, _ := cmd.Flags().GetString("config")
-			return m.run(cmd.Context(), cfg, load, config.FileInUse(file))
+			return m.run(cmd.Context(), loaded, load, config.FileInUse(file))
 		})
-	load = m.configFlags(cmd)
+	// Unresolved: run resolves it, and the reloader resolves each reload
+	// with the running generator.demo_sla (not live).
+	load = m.rawConfigFlags(cmd)
 	return cmd
 }
 
-// run runs the pipeline of cfg (resolved). Its parts are one group of
+// run runs the pipeline of loaded, resolved (the demo SLAs). Its parts are one group of
 // actors (group.Run): the monitor, the console, the notifier, the
 // reloader, the pipeline and the demo feed start in this order; when the
 // stop signal comes or any of them fails they stop one at a time in the
@@ -51,7 +53,8 @@ func (m *Main) runCommand() *cobra.Command {
 // prints the last outputs and the monitor answers until the end. Then the
 // connection is drained and the embedded server stops (the defers). It
 // reloads with load and watches file ("" for none).
-func (m *Main) run(ctx context.Context, cfg config.Config, load configLoader, file string) error {
+func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader, file string) error {
+	cfg := loaded.Resolve()
 	log := m.logger(cfg)
 	var monLn net.Listener
 	if cfg.Monitor.Listen != "" {
@@ -82,7 +85,7 @@ func (m *Main) run(ctx context.Context, cfg config.Config, load configLoader, fi
 		AckWait: cfg.Streaming.AckWait, PinnedTTL: cfg.Streaming.PinnedTTL, Metrics: notifyMetrics, Log: log})
 	notifyMetrics.Watch(nt)
 	live := pipeline.NewLive(cfg, console, &m.level, nt)
-	reloader := &config.Reloader{Live: live.Config, Load: load, File: file, Apply: live.Apply, Log: log}
+	reloader := &config.Reloader{Live: live.Config, Load: load, Loaded: &loaded, File: file, Apply: live.Apply, Log: log}
 	p := pipeline.New(c.JS, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.OnUpdates, LiveRules: live.Rules,
 		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.Config}})
 	if err := nt.Start(ctx); err != nil {
