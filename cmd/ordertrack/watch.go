@@ -56,6 +56,7 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)
 	}
+	defer func() { _ = pipeline.RemoveConsumer(ctx, c.JS, pipeline.UpdatesStream, cons) }()
 	it, err := cons.Messages()
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)

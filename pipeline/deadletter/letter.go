@@ -69,6 +69,7 @@ func Read(ctx context.Context, js jetstream.JetStream, filter string, upTo uint6
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
 	}
+	defer func() { _ = pipeline.RemoveConsumer(ctx, js, pipeline.DLQStream, c) }()
 	info, err := c.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", pipeline.DLQStream, err)

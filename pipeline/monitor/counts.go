@@ -70,7 +70,7 @@ func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filt
 		if s.CachedInfo().Config.Retention == jetstream.WorkQueuePolicy {
 			count = countSubjects
 		}
-		n, err := count(ctx, s, filter(sla))
+		n, err := count(ctx, js, s, filter(sla))
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filt
 // two consumers with one filter are refused there ("filtered consumer not
 // unique"). The reply lists every matching subject (one per pending timer),
 // paged by the client.
-func countSubjects(ctx context.Context, s jetstream.Stream, filter string) (uint64, error) {
+func countSubjects(ctx context.Context, _ jetstream.JetStream, s jetstream.Stream, filter string) (uint64, error) {
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
 		return 0, fmt.Errorf("count %s in %s: %w", filter, s.CachedInfo().Config.Name, err)
@@ -102,8 +102,10 @@ func countSubjects(ctx context.Context, s jetstream.Stream, filter string) (uint
 // its subject index (the cost does not grow with what the reply carries,
 // unlike a stream info listing every subject). Consumers on a stream that
 // is not a work queue may overlap, so readers do not collide; it is not
-// used on work-queue streams (see countSubjects).
-func countMessages(ctx context.Context, s jetstream.Stream, filter string) (uint64, error) {
+// used on work-queue streams (see countSubjects). The consumer is removed
+// before it returns, whatever ctx did meanwhile; were the removal lost, the
+// server drops it after 10 s unused.
+func countMessages(ctx context.Context, js jetstream.JetStream, s jetstream.Stream, filter string) (uint64, error) {
 	c, err := s.CreateConsumer(ctx, jetstream.ConsumerConfig{
 		FilterSubject: filter, AckPolicy: jetstream.AckExplicitPolicy,
 		InactiveThreshold: 10 * time.Second, MemoryStorage: true,
@@ -111,9 +113,8 @@ func countMessages(ctx context.Context, s jetstream.Stream, filter string) (uint
 	if err != nil {
 		return 0, fmt.Errorf("count %s in %s: %w", filter, s.CachedInfo().Config.Name, err)
 	}
-	n := c.CachedInfo().NumPending
-	_ = s.DeleteConsumer(ctx, c.CachedInfo().Name)
-	return n, nil
+	defer func() { _ = pipeline.RemoveConsumer(ctx, js, s.CachedInfo().Config.Name, c) }()
+	return c.CachedInfo().NumPending, nil
 }
 
 // CountDeadLetters returns the dead letters in ORDER_DLQ by reason, from

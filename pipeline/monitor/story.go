@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -130,38 +131,48 @@ func SLAStatuses(s order.State, r order.Rules, now time.Time) map[order.SLA]*SLA
 	return out
 }
 
+// historyMax bounds the outputs one History reads: an order's lifecycle,
+// its breaches, retractions and warnings are a few dozen at most.
+const historyMax = 1000
+
 // History reads the order's updates, alerts and warnings from
-// ORDER_UPDATES in stream order, up to the last one stored when it starts.
+// ORDER_UPDATES in stream order, up to the last one stored when it starts
+// and at most historyMax of them. It reads message by message with the
+// stream's get-next-by-subject (one request per output, plus one per
+// subject to find the end): a read creates no consumer, so nothing of it
+// outlives it on the server, whatever the outcome.
 func (r Stories) History(ctx context.Context, id string) ([]order.Update, error) {
-	filters, err := outputFilters(ctx, r.JS, r.Topology, r.Topology.UpdateSubject(id), r.Topology.OrderAlerts(id), r.Topology.OrderWarnings(id))
+	s, err := r.JS.Stream(ctx, pipeline.UpdatesStream)
 	if err != nil {
-		return nil, fmt.Errorf("read history of %s: %w", id, err)
+		return nil, fmt.Errorf("read history of %s: stream %s: %w", id, pipeline.UpdatesStream, err)
 	}
-	c, err := r.JS.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{FilterSubjects: filters})
-	if err != nil {
-		return nil, fmt.Errorf("read history of %s: %w", id, err)
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read history of %s: %w", id, err)
-	}
-	out := []order.Update{}
-	for want := int(info.NumPending); len(out) < want; {
-		batch, err := c.Fetch(min(want-len(out), 500), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("read history of %s: %w", id, err)
-		}
-		n := len(out)
-		for msg := range batch.Messages() {
-			var u order.Update
-			if err := json.Unmarshal(msg.Data(), &u); err != nil {
-				return nil, fmt.Errorf("history of %s: message on %s does not decode: %w", id, msg.Subject(), err)
+	info := s.CachedInfo()
+	filters := storedFilters(info.Config.Subjects, r.Topology.UpdateSubject(id), r.Topology.OrderAlerts(id), r.Topology.OrderWarnings(id))
+	var msgs []*jetstream.RawStreamMsg
+	for _, f := range filters {
+		for seq := max(info.State.FirstSeq, 1); seq <= info.State.LastSeq && len(msgs) < historyMax; {
+			m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(f))
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				break
 			}
-			out = append(out, u)
+			if err != nil {
+				return nil, fmt.Errorf("read history of %s: %w", id, err)
+			}
+			if m.Sequence > info.State.LastSeq {
+				break
+			}
+			msgs = append(msgs, m)
+			seq = m.Sequence + 1
 		}
-		if err := batch.Error(); err != nil || len(out) == n {
-			return out, batch.Error() // nothing more arrived: expired by retention meanwhile
+	}
+	slices.SortFunc(msgs, func(a, b *jetstream.RawStreamMsg) int { return cmp.Compare(a.Sequence, b.Sequence) })
+	out := make([]order.Update, 0, len(msgs))
+	for _, m := range msgs {
+		var u order.Update
+		if err := json.Unmarshal(m.Data, &u); err != nil {
+			return nil, fmt.Errorf("history of %s: message on %s does not decode: %w", id, m.Subject, err)
 		}
+		out = append(out, u)
 	}
 	return out, nil
 }
@@ -174,10 +185,14 @@ func outputFilters(ctx context.Context, js jetstream.JetStream, topo pipeline.To
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
 	}
-	stored := s.CachedInfo().Config.Subjects
+	return storedFilters(s.CachedInfo().Config.Subjects, filters...), nil
+}
+
+// storedFilters keeps the filters within a stream's subjects.
+func storedFilters(stored []string, filters ...string) []string {
 	return slices.DeleteFunc(filters, func(f string) bool {
 		return !slices.ContainsFunc(stored, func(sub string) bool { return subjectWithin(f, sub) })
-	}), nil
+	})
 }
 
 // subjectWithin reports whether every subject f matches is matched by

@@ -22,6 +22,12 @@ func ReadStream(t testing.TB, js jetstream.JetStream, stream string, cfg jetstre
 	if err != nil {
 		t.Fatalf("read %s: %v", stream, err)
 	}
+	// Leave nothing behind: tests count the account's consumers.
+	defer func() {
+		if info := c.CachedInfo(); info != nil {
+			_ = js.DeleteConsumer(ctx, stream, info.Name)
+		}
+	}()
 	info, err := c.Info(ctx)
 	if err != nil {
 		t.Fatalf("read %s: %v", stream, err)

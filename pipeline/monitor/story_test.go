@@ -1,0 +1,67 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// TestLookupsLeaveNoConsumers: 70 lookups of an order's history, 35
+// through /api/orders/<id> and 35 through Stories.History, leave the
+// account's consumer count exactly where it was, and each reads the whole
+// history. A consumer left behind per lookup would reach the account's
+// max_consumers under a dashboard with an order open and then refuse the
+// API, watch and new instances.
+func TestLookupsLeaveNoConsumers(t *testing.T) {
+	t.Parallel()
+	// No periodic sampling or scans while counting: the count is the
+	// lookups' alone.
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
+	e.sendKnown(t)
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		var v monitor.OrderStory
+		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK {
+			return fmt.Errorf("/api/orders/C: %d", code)
+		}
+		if len(v.History) != 2 {
+			return fmt.Errorf("C has %d outputs, want ORDER_CONFIRMED and SLA_BREACH", len(v.History))
+		}
+		return nil
+	})
+	ctx := context.Background()
+	before := consumers(t, e)
+	stories := monitor.Stories{JS: e.js, Topology: testTopo, Rules: pipeline.RulesFrom(e.cfg)}
+	for i := range 35 {
+		var v monitor.OrderStory
+		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK || len(v.History) != 2 {
+			t.Fatalf("lookup %d: /api/orders/C: %d, %d outputs, want 200 and 2", i, code, len(v.History))
+		}
+		h, err := stories.History(ctx, "A")
+		if err != nil {
+			t.Fatalf("lookup %d: history of A: %v", i, err)
+		}
+		if len(h) != 2 || h[0].Type != order.UpdateConfirmed || h[1].Type != order.UpdateProcessing {
+			t.Fatalf("lookup %d: history of A %+v, want ORDER_CONFIRMED, PROCESSING_STARTED", i, h)
+		}
+	}
+	if after := consumers(t, e); after != before {
+		t.Errorf("the account has %d consumers after 70 lookups, %d before", after, before)
+	}
+}
+
+// consumers returns the account's consumer count.
+func consumers(t *testing.T, e *env) int {
+	t.Helper()
+	info, err := e.js.AccountInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Consumers
+}
