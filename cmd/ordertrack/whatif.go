@@ -20,6 +20,7 @@ import (
 // whatifOpts are the flags of whatif (SPEC section 12).
 type whatifOpts struct {
 	newFile, baseFile, events string
+	sets                      []string // --set key=value, on top of NEW (or the base)
 	since                     string
 	by                        string
 	show                      int
@@ -29,10 +30,11 @@ type whatifOpts struct {
 
 func (m *Main) whatifCommand() *cobra.Command {
 	var o whatifOpts
-	cmd := command("whatif --config NEW.yaml [--base CURRENT.yaml] [--since 7d | --events FILE.jsonl] [--by sla|tenant|rule] [--show N] [--json]",
+	cmd := command("whatif {--set key=value ... | --config NEW.yaml} [--base CURRENT.yaml] [--since 7d | --events FILE.jsonl] [--by sla|tenant|rule] [--show N] [--json]",
 		"replay recorded events under the current and a new configuration and compare SLA outcomes", nil)
 	fs := cmd.Flags()
-	fs.StringVar(&o.newFile, "config", "", "the new configuration file to try (required)")
+	fs.StringVar(&o.newFile, "config", "", "the new configuration file to try (default: the base with --set applied)")
+	fs.StringArrayVar(&o.sets, "set", nil, "a change to try on top of the base (or of --config), e.g. sla.processing=12h; repeatable")
 	fs.StringVar(&o.baseFile, "base", "", "the configuration to compare with (default: the effective one, ./config.yaml if present)")
 	fs.StringVar(&o.events, "events", "", "replay this JSON-lines file instead of the ORDER_EVENTS stream")
 	fs.StringVar(&o.since, "since", "", "replay events stored in this last period, e.g. 7d (default: all the stream holds)")
@@ -48,25 +50,33 @@ func (m *Main) whatifCommand() *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("--base: %w", err)
 		}
-		next, err := config.LoadFlags(o.newFile, m.Environ, fs)
+		next := base
+		if o.newFile != "" {
+			if next, err = config.LoadFlags(o.newFile, m.Environ, fs); err != nil {
+				return fmt.Errorf("--config %s: %w", o.newFile, err)
+			}
+			if next.DemoReplaces() {
+				demo := config.DemoSLAs()
+				fmt.Fprintf(m.Stderr, "note: the demo SLAs (processing %s, shipping %s, delivery %s on the event clock) replace the sla durations of --config %s, "+
+					"as they do for run with the embedded server (generator.demo_sla: auto); add generator.demo_sla: false to it to try its own, or try one change with --set\n",
+					order.HumanDuration(demo.Processing), order.HumanDuration(demo.Shipping), order.HumanDuration(demo.Delivery), o.newFile)
+			}
+		}
+		// --set goes on top of the configuration in force (demo SLAs
+		// included), so only what it names changes.
+		next, err = config.Override(next.Resolve(), o.sets)
 		if err != nil {
-			return fmt.Errorf("--config %s: %w", o.newFile, err)
+			return fmt.Errorf("--set: %w", err)
 		}
-		if next.DemoReplaces() {
-			demo := config.DemoSLAs()
-			fmt.Fprintf(m.Stderr, "note: the demo SLAs (processing %s, shipping %s, delivery %s on the event clock) replace the sla durations of --config %s, "+
-				"as they do for run with the embedded server (generator.demo_sla: auto); add generator.demo_sla: false to it to try its own\n",
-				order.HumanDuration(demo.Processing), order.HumanDuration(demo.Shipping), order.HumanDuration(demo.Delivery), o.newFile)
-		}
-		return m.whatif(cmd.Context(), base.Resolve(), next.Resolve(), o)
+		return m.whatif(cmd.Context(), base.Resolve(), next, o)
 	}
 	return cmd
 }
 
 func (o *whatifOpts) validate(cmd *cobra.Command) error {
 	switch {
-	case o.newFile == "":
-		return usagef(cmd, "needs --config NEW.yaml, the configuration to try")
+	case o.newFile == "" && len(o.sets) == 0:
+		return usagef(cmd, "needs --set key=value (repeatable) or --config NEW.yaml, the change to try")
 	case o.events != "" && o.since != "":
 		return usagef(cmd, "--since and --events exclude each other")
 	case o.show < 0:

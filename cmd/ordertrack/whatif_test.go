@@ -234,3 +234,76 @@ func appendFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// TestWhatifSet: --set tries one change on top of the base, no NEW file:
+// on a base with its own SLAs it changes what NEW.yaml with the same
+// change does; on the embedded demo's base it goes on top of the demo
+// SLAs (no note, only processing rows change); a mistyped key names the
+// nearest; no change to try is a usage error; --show 0 prints no empty
+// table.
+func TestWhatifSet(t *testing.T) {
+	t.Parallel()
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	lines := whatifEvents(time.Now().Add(-3 * time.Hour).Truncate(time.Millisecond))
+	if err := os.WriteFile(events, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		out, errs := &syncBuffer{}, &syncBuffer{}
+		m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
+		code := m.Run(context.Background(), append([]string{"whatif", "--events", events}, args...))
+		return code, out.String(), errs.String()
+	}
+	changed := func(args ...string) string {
+		t.Helper()
+		code, out, errs := run(append(args, "--json")...)
+		if code != 0 || errs != "" {
+			t.Fatalf("whatif %v: exit %d, stderr %q", args, code, errs)
+		}
+		var got struct {
+			Changed []whatif.Change
+			Rows    []whatif.Row
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		for _, r := range got.Rows {
+			if r.SLA != order.SLAProcessing && r.Base != r.New {
+				t.Errorf("whatif %v: row %s %s changed (%+v -> %+v); only processing was set", args, r.Group, r.SLA, r.Base, r.New)
+			}
+		}
+		return fmt.Sprint(got.Changed)
+	}
+	const want = "[{WI-A processing met breached} {WI-E processing met breached}]"
+	own := writeSLAConfig(t, "10s")
+	appendFile(t, own, "generator:\n  demo_sla: false\n")
+	if got := changed("--base", own, "--set", "sla.processing=3s"); got != want {
+		t.Errorf("--set sla.processing=3s on a base of 10s: changed %s, want %s", got, want)
+	}
+	demo := writeSLAConfig(t, "24h") // the embedded demo: its SLAs replace these
+	if got := changed("--base", demo, "--set", "sla.processing=3s"); got != want {
+		t.Errorf("--set sla.processing=3s on the demo's 10s: changed %s, want %s", got, want)
+	}
+
+	code, out, errs := run("--base", own, "--set", "sla.processing=3s", "--show", "0")
+	if code != 0 {
+		t.Fatalf("--show 0: exit %d: %s", code, errs)
+	}
+	if strings.Contains(out, "\nORDER ") || !strings.HasSuffix(out, "\nThe outcome of 2 orders changes (--show N lists them).\n") {
+		t.Errorf("--show 0 printed a table of changed orders or no count:\n%s", out)
+	}
+
+	code, _, errs = run("--base", own, "--set", "sla.procesing=3s")
+	if want := `whatif: --set: config key "sla.procesing": unknown key (--set sla.procesing); did you mean sla.processing?`; code != 1 || !strings.Contains(errs, want) {
+		t.Errorf("mistyped --set: exit %d, stderr %q; want 1 and %q", code, errs, want)
+	}
+	code, _, errs = run("--base", own, "--set", "sla.processing=-3s")
+	if code != 1 || !strings.Contains(errs, `config key "sla.processing"`) {
+		t.Errorf("bad --set value: exit %d, stderr %q; want 1 naming sla.processing", code, errs)
+	}
+	code, _, errs = run("--base", own)
+	if code != 2 || !strings.Contains(errs, "needs --set key=value (repeatable) or --config NEW.yaml") {
+		t.Errorf("nothing to try: exit %d, stderr %q; want 2 and the usage error", code, errs)
+	}
+}

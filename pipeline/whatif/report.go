@@ -81,6 +81,10 @@ func writeChanged(w io.Writer, changed []Change, total int) {
 		fmt.Fprintln(w, "\nNo order's outcome changes.")
 		return
 	}
+	if len(changed) == 0 { // --show 0
+		fmt.Fprintf(w, "\nThe outcome of %d orders changes (--show N lists them).\n", total)
+		return
+	}
 	fmt.Fprintf(w, "\nOrders whose outcome changes (%d of %d):\n", len(changed), total)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ORDER\tSLA\tBASE\tNEW")
