@@ -44,9 +44,20 @@ func (m *Main) healthCmd(ctx context.Context, load configLoader) error {
 		return c.NC, c.JS, c.Close, nil
 	})
 	defer h.Close()
-	failed := h.Run(ctx, func(name, detail string, err error) { report(out, name, detail, err) })
+	warnings := 0
+	failed := h.Run(ctx, func(name, detail string, err error) {
+		var w *health.Warning
+		if errors.As(err, &w) {
+			warnings++
+		}
+		report(out, name, detail, err)
+	})
 	if len(failed) > 0 {
 		return healthFailed(failed)
+	}
+	if warnings > 0 {
+		fmt.Fprintf(out, "All health checks passed, with %d warning(s) - system is ready\n", warnings)
+		return nil
 	}
 	fmt.Fprintln(out, "All health checks passed - system is ready")
 	return nil
@@ -60,9 +71,12 @@ func healthFailed(names []string) error {
 func report(w io.Writer, name, detail string, err error) {
 	var f *health.Failure
 	var p *pipeline.Problem
+	var warn *health.Warning
 	switch {
 	case errors.Is(err, health.ErrSkipped):
 		fmt.Fprintf(w, "[skip] %s: %v\n", name, err)
+	case errors.As(err, &warn):
+		fmt.Fprintf(w, "[warn] %s: %s\n       fix: %s\n", name, warn.What, warn.Fix)
 	case errors.As(err, &f):
 		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, f.What, f.Fix)
 	case errors.As(err, &p):

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -88,5 +89,27 @@ func TestHealthFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 	}
 	if took > 15*time.Second {
 		t.Errorf("health took %v", took)
+	}
+}
+
+// TestHealthWarnsNearAccountLimits: with 4 of the account's 5 consumers in
+// use (80%), health passes with a warning that gives the numbers and the
+// fix: at max_consumers the server refuses watch, a new instance and a
+// webhook while health said all passed.
+func TestHealthWarnsNearAccountLimits(t *testing.T) {
+	t.Parallel()
+	srv, _, args := provisionOnly(t)
+	srv.LimitAccount(5, -1)
+	code, out, errs := runCommand(t, args...)
+	want := "[warn] Account limits: the account holds 4 of 5 consumers (80% of max_consumers): at the limit the server refuses new consumers (watch, dlq list, whatif, a new instance, a new webhook)\n" +
+		"       fix: " + monitor.LimitFix + "\n"
+	if code != 0 || !strings.Contains(out, want) || !strings.HasSuffix(out, "All health checks passed, with 1 warning(s) - system is ready\n") {
+		t.Errorf("health near max_consumers: exit %d, want 0 and\n%s\ngot:\n%s%s", code, want, out, errs)
+	}
+	srv.LimitAccount(100, 10)
+	code, out, _ = runCommand(t, args...)
+	if want := "[ok]   Account limits: 4 of 100 consumers (4% of max_consumers), 5 of 10 streams (50% of max_streams)\n"; code != 0 || !strings.Contains(out, want) ||
+		!strings.HasSuffix(out, "All health checks passed - system is ready\n") {
+		t.Errorf("health well below the limits: exit %d, want 0 and\n%s\ngot:\n%s", code, want, out)
 	}
 }

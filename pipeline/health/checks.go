@@ -35,6 +35,28 @@ func (h *Checker) jetStream(ctx context.Context) (string, error) {
 	return fmt.Sprintf("enabled (%d streams, %d consumers in the account)", info.Streams, info.Consumers), nil
 }
 
+// limits shows the account's consumers and streams against its limits,
+// and warns from monitor.LimitWarnPercent of one: at the limit the server
+// refuses new consumers (watch, a new instance, a webhook) while the
+// running pipeline goes on.
+func (h *Checker) limits(ctx context.Context) (string, error) {
+	info, err := h.js.AccountInfo(ctx)
+	if err != nil {
+		return "", err
+	}
+	var all, near []string
+	for _, l := range monitor.AccountLimits(info) {
+		all = append(all, l.String())
+		if l.Near() {
+			near = append(near, fmt.Sprintf("the account holds %s: at the limit the server refuses %s", l, l.Refused()))
+		}
+	}
+	if len(near) > 0 {
+		return "", &Warning{What: strings.Join(near, "; "), Fix: monitor.LimitFix}
+	}
+	return strings.Join(all, ", "), nil
+}
+
 func (h *Checker) version(context.Context) (string, error) {
 	v := h.nc.ConnectedServerVersion()
 	if !atLeast(v, 2, 12) {

@@ -30,6 +30,12 @@ func fail(fix, format string, args ...any) *Failure {
 	return &Failure{What: fmt.Sprintf(format, args...), Fix: fix}
 }
 
+// Warning is a check that passed with a caveat: what is close to going
+// wrong and how to avoid it. Run does not count it as failed.
+type Warning struct{ What, Fix string }
+
+func (w *Warning) Error() string { return w.What + "; " + w.Fix }
+
 // ErrSkipped is wrapped by the error of a check that did not run after an
 // earlier failure.
 var ErrSkipped = errors.New("skipped")
@@ -82,7 +88,8 @@ func (h *Checker) Close() {
 }
 
 // Run runs every check in order, calls report with each one's result and
-// returns the names of those that failed (skipped ones included).
+// returns the names of those that failed (skipped ones included; a
+// *Warning is reported but does not fail).
 func (h *Checker) Run(ctx context.Context, report func(name, detail string, err error)) (failed []string) {
 	for _, c := range h.checks() {
 		if skip := h.skip(c); skip != nil {
@@ -100,7 +107,8 @@ func (h *Checker) Run(ctx context.Context, report func(name, detail string, err 
 			h.jsDown = true
 		}
 		report(c.name, detail, err)
-		if err != nil {
+		var w *Warning
+		if err != nil && !errors.As(err, &w) {
 			failed = append(failed, c.name)
 		}
 	}
@@ -128,6 +136,7 @@ func (h *Checker) checks() []check {
 		{name: checkNATS, run: h.connect},
 		{name: checkJetStream, run: h.jetStream, needsJS: true},
 		{name: "Server version", run: h.version},
+		{name: "Account limits", run: h.limits, needsJS: true},
 	}
 	for _, s := range pipeline.Streams(h.cfg) {
 		cs = append(cs, check{name: "Stream " + s.Name, run: func(ctx context.Context) (string, error) { return h.stream(ctx, s) }, needsJS: true})

@@ -21,10 +21,29 @@ var ErrNotReady = errors.New("not ready")
 // partition is served by an instance (pinned, or waiting for messages) and
 // none is Stuck. The error says which of these failed and, where there is
 // one, the fix.
-func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipeline.Topology) error {
+//
+// It also returns a warning for each account limit (max_consumers,
+// max_streams) LimitWarnPercent or more in use: the running pipeline goes
+// on with the consumers it has, so that is no reason to take it out of
+// service (/readyz stays 200 and shows the warnings), but a new instance,
+// watch or a new webhook would be refused at the limit.
+func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipeline.Topology) (warnings []string, err error) {
 	if st := nc.Status(); st != nats.CONNECTED {
-		return fmt.Errorf("%w: NATS connection is %s", ErrNotReady, strings.ToLower(st.String()))
+		return nil, fmt.Errorf("%w: NATS connection is %s", ErrNotReady, strings.ToLower(st.String()))
 	}
+	info, err := js.AccountInfo(ctx)
+	switch {
+	case timedOut(err):
+		return nil, fmt.Errorf("%w: JetStream did not answer: %v\nfix: %s", ErrNotReady, err, NoAnswerFix)
+	case err != nil:
+		warnings = []string{fmt.Sprintf("the account's limits could not be read: %v", err)}
+	default:
+		warnings = LimitWarnings(info)
+	}
+	return warnings, ready(ctx, js, topo)
+}
+
+func ready(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) error {
 	parts, err := Partitions(ctx, js, topo)
 	if timedOut(err) {
 		return fmt.Errorf("%w: JetStream did not answer: %v\nfix: %s", ErrNotReady, err, NoAnswerFix)

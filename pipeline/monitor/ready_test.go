@@ -126,3 +126,26 @@ func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 		t.Errorf("/readyz took %v", took)
 	}
 }
+
+// TestReadyzWarnsNearAccountLimits: with all but one of the account's
+// max_consumers in use, /readyz stays 200 (the running pipeline goes on
+// with the consumers it has) and says so with the numbers and the fix; a
+// new instance, watch or webhook would be refused at the limit.
+func TestReadyzWarnsNearAccountLimits(t *testing.T) {
+	t.Parallel()
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
+	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK || body != "ready\n" {
+			return fmt.Errorf("/readyz %d: %s", code, body)
+		}
+		return nil
+	})
+	n := consumers(t, e)
+	e.srv.LimitAccount(n+1, -1)
+	code, body := pipelinetest.Get(t, e.base+"/readyz")
+	want := fmt.Sprintf("ready\nwarning: the account holds %d of %d consumers (%d%% of max_consumers): at the limit the server refuses new consumers (watch, dlq list, whatif, a new instance, a new webhook)\nfix: %s\n",
+		n, n+1, n*100/(n+1), monitor.LimitFix)
+	if code != http.StatusOK || body != want {
+		t.Errorf("/readyz %d:\n%s\nwant 200:\n%s", code, body, want)
+	}
+}

@@ -213,12 +213,16 @@ func (s *Server) handler() http.Handler {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout)
 	defer cancel()
-	if err := Ready(ctx, s.opts.Conn, s.opts.JS, s.opts.Topology); err != nil {
+	warnings, err := Ready(ctx, s.opts.Conn, s.opts.JS, s.opts.Topology)
+	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, err)
-		return
+	} else {
+		fmt.Fprintln(w, "ready")
 	}
-	fmt.Fprintln(w, "ready")
+	for _, l := range warnings {
+		fmt.Fprintln(w, "warning: "+l)
+	}
 }
 
 // scanLoop counts orders and timers now and every OrdersEvery.

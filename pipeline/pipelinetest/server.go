@@ -157,3 +157,16 @@ func Connect(t testing.TB, url string, opts []nats.Option, jsOpts ...jetstream.J
 	}
 	return nc, js
 }
+
+// LimitAccount sets the JetStream limits of the server's (global) account
+// to maxConsumers and maxStreams (-1: none), as an operator's
+// max_consumers and max_streams would; Restart does not keep them.
+func (j *JetStream) LimitAccount(maxConsumers, maxStreams int) {
+	j.t.Helper()
+	err := j.Server.GlobalAccount().UpdateJetStreamLimits(map[string]server.JetStreamAccountLimits{
+		"": {MaxMemory: -1, MaxStore: -1, MaxConsumers: maxConsumers, MaxStreams: maxStreams, MaxAckPending: -1},
+	})
+	if err != nil {
+		j.t.Fatalf("account limits: %v", err)
+	}
+}
