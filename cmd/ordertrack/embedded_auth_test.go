@@ -33,7 +33,7 @@ func TestRunEmbeddedOffLoopback(t *testing.T) {
 		t.Fatalf("embedded URL %q: %v", s.info.NATSURL, err)
 	}
 	reach := []string{"--nats.embedded.listen", "127.0.0.1:" + port, "--streaming.partitions", "2"}
-	code, out, errs = runCommand(t, append([]string{"status", "--nats.token", testEmbeddedToken}, reach...)...)
+	code, out, errs = runCommand(t, append([]string{"status", "--interval", "100ms", "--nats.token", testEmbeddedToken}, reach...)...)
 	if code != exitOK {
 		t.Errorf("status with the token: exit %d:\n%s%s", code, out, errs)
 	}

@@ -234,7 +234,7 @@ func TestNotifyTestAndReplay(t *testing.T) {
 			t.Errorf("secret %q shown:\n%s%s", secret, out, errs)
 		}
 	}
-	if code, out, errs := cli("status"); code != 0 || !strings.Contains(out, "Webhooks:        picky 0 pending, 0 in flight") {
+	if code, out, errs := cli("status", "--interval", "100ms"); code != 0 || !strings.Contains(out, "Webhooks:        picky 0 pending, 0 in flight") {
 		t.Errorf("status: exit %d, no webhook backlog line:\n%s%s", code, out, errs)
 	}
 	if code, _, errs := cli("notify", "test", "--webhook", "nope"); code != 1 || !strings.Contains(errs, `--webhook "nope" is not in notify.webhooks (have picky)`) {

@@ -54,7 +54,7 @@ func TestSecretFilesOutOfProcessListing(t *testing.T) {
 	}
 
 	reach := []string{"--nats.embedded.listen", r.addr, "--streaming.partitions", "4"}
-	code, out, errs := runCommand(t, append([]string{"status", "--nats.token_file", natsFile}, reach...)...)
+	code, out, errs := runCommand(t, append([]string{"status", "--interval", "100ms", "--nats.token_file", natsFile}, reach...)...)
 	if code != exitOK {
 		t.Errorf("status with --nats.token_file: exit %d:\n%s%s", code, out, errs)
 	}

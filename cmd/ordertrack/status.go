@@ -25,7 +25,7 @@ func (m *Main) statusCommand() *cobra.Command {
 		"show progress: per-partition lag, rates, open orders, timers, breaches, dead letters", nil)
 	fs := cmd.Flags()
 	watch := fs.Bool("watch", false, "refresh in place every --interval until interrupted")
-	interval := fs.Duration("interval", time.Second, "time between the two samples the rates come from (and between refreshes)")
+	interval := fs.Duration("interval", monitor.RateSpan, "time the rates are averaged over: status samples this long; --watch refreshes every fifth of it, with the rates of the last --interval")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	orders := fs.Bool("orders", true, "count orders by status and pending SLA timers (reads every stored order; turn off for very large buckets)")
 	load = m.configFlags(cmd)
@@ -53,19 +53,29 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	if orders {
 		st = st.CountingOrders(pipeline.RulesFrom(cfg))
 	}
-	prev, err := sampleStatus(ctx, st)
+	if !watch {
+		fmt.Fprintf(m.Stderr, "Sampling for %s to average the rates (--interval)\n", interval)
+	}
+	first, err := sampleStatus(ctx, st)
 	if err != nil {
 		return err
 	}
+	window := monitor.RateWindow{Span: interval}
+	window.Add(first)
+	step := interval
+	if watch {
+		step = interval / monitor.RateSamples
+	}
 	for {
-		if !sleepUntil(ctx, time.Now().Add(interval)) {
+		if !sleepUntil(ctx, time.Now().Add(step)) {
 			return nil
 		}
-		r, cur, err := reportStatus(ctx, st, prev)
+		from, _ := window.From(time.Now())
+		r, cur, err := reportStatus(ctx, st, from)
 		if err != nil {
 			return err
 		}
-		prev = cur
+		window.Add(cur)
 		if watch && !asJSON {
 			fmt.Fprint(m.Stdout, "\033[H\033[2J") // clear the screen: refresh in place
 		}

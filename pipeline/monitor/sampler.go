@@ -18,9 +18,12 @@ type RatePoint struct {
 	ProcessRate float64   `json:"processing_rate"`
 }
 
-// RateHistory is the body of /api/rates: the last minutes of rates, oldest first.
+// RateHistory is the body of /api/rates: the last minutes of rates, oldest
+// first, one point per sampling interval, each averaged over the window
+// before it (RateSamples intervals).
 type RateHistory struct {
 	IntervalSeconds float64     `json:"interval_seconds"`
+	WindowSeconds   float64     `json:"window_seconds"`
 	Points          []RatePoint `json:"points"`
 }
 
@@ -30,39 +33,49 @@ type RateHistory struct {
 const sampleShare = 4
 
 // sampler computes the status every interval with StatusReader.Report (the
-// function status uses), keeping the last one and the rate history.
+// function status uses), keeping the last one and the rate history. Its
+// rates are averaged over the last RateSamples intervals (window).
 type sampler struct {
 	log      *slog.Logger
 	reader   StatusReader
 	interval time.Duration
 
 	mu     sync.Mutex
-	prev   *Sample
+	window *RateWindow
 	status *Status
 	points []RatePoint
 }
 
-// once samples now and returns the status since the previous sample (the
-// first call takes two samples).
+func (p *sampler) span() time.Duration { return RateSamples * p.interval }
+
+// once samples now and returns the status with the rates over the window
+// (the first call takes two samples, an instant apart).
 func (p *sampler) once(ctx context.Context) (Status, error) {
 	p.mu.Lock()
-	prev := p.prev
+	if p.window == nil {
+		p.window = &RateWindow{Span: p.span()}
+	}
+	from, ok := p.window.From(time.Now())
 	p.mu.Unlock()
-	first := prev == nil
+	first := !ok
 	if first {
 		s, err := p.reader.Sample(ctx)
 		if err != nil {
 			return Status{}, err
 		}
-		prev = &s
+		from = s
 	}
-	st, cur, err := p.reader.Report(ctx, *prev)
+	st, cur, err := p.reader.Report(ctx, from)
 	if err != nil {
 		return Status{}, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.prev, p.status = &cur, &st
+	if first {
+		p.window.Add(from)
+	}
+	p.window.Add(cur)
+	p.status = &st
 	if first {
 		return st, nil // rates over the instant between two samples: not a chart point
 	}
@@ -103,5 +116,5 @@ func (p *sampler) last() (Status, bool) {
 func (p *sampler) rates() RateHistory {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return RateHistory{IntervalSeconds: p.interval.Seconds(), Points: append([]RatePoint{}, p.points...)}
+	return RateHistory{IntervalSeconds: p.interval.Seconds(), WindowSeconds: p.span().Seconds(), Points: append([]RatePoint{}, p.points...)}
 }
