@@ -389,7 +389,7 @@ func (b *batch) finish() {
 			_ = sc.in.msg.Ack()
 		}
 	}
-	if len(out) > 0 && b.pt.onUpdates != nil {
+	if out = b.em.stored(out); len(out) > 0 && b.pt.onUpdates != nil {
 		b.pt.onUpdates(out)
 	}
 }

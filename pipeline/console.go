@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"slices"
@@ -33,26 +34,46 @@ const (
 // consoleHeader names the columns of the original Spark console output.
 var consoleHeader = []string{"order_id", "event_type", "status", "message", "sla_breach"}
 
-// summaryOrder lists the update types in the order a batch summary counts them.
+// summaryOrder lists the update types in the order a batch summary lists
+// equal counts.
 var summaryOrder = []order.UpdateType{
+	order.UpdateBreach, order.UpdateRetracted,
 	order.UpdateConfirmed, order.UpdateProcessing, order.UpdateShipped,
-	order.UpdateDelivered, order.UpdateCancelled, order.UpdateRejected, order.UpdateBreach,
-	order.UpdateAtRisk, order.UpdateRetracted,
+	order.UpdateDelivered, order.UpdateCancelled, order.UpdateRejected,
+	order.UpdateAtRisk,
 }
 
-// slaOutput reports the outputs listed first: breaches, warnings and
-// retractions.
-func slaOutput(u order.Update) bool {
-	return u.Type == order.UpdateBreach || u.Type == order.UpdateAtRisk || u.Type == order.UpdateRetracted
+// rowClass is where an update's row goes in a batch: breaches and their
+// retractions first, then lifecycle rows (rejections included), then the
+// at-risk warnings, which are the most numerous and the least urgent.
+type rowClass int
+
+const (
+	classAlert rowClass = iota
+	classLifecycle
+	classWarning
+	rowClasses
+)
+
+func classOf(u order.Update) rowClass {
+	switch u.Type {
+	case order.UpdateBreach, order.UpdateRetracted:
+		return classAlert
+	case order.UpdateAtRisk:
+		return classWarning
+	}
+	return classLifecycle
 }
 
 // Console prints updates as micro-batch tables like the original Spark console sink.
 //
 // Partition workers Add updates as they are emitted; Flush (or Run, on a
 // cadence) prints what arrived since the previous flush as one table headed
-// "Batch: N". SLA breaches, warnings and retractions are listed first. Past maxRows rows the rest of the
-// batch is summarised by event type in one line, and only the rows that can be
-// shown are kept, so memory stays bounded at any rate. Write errors are
+// "Batch: N". SLA breaches and retractions are listed first, then
+// lifecycle rows, then at-risk warnings. Past maxRows rows the rest of the
+// batch is summarised in one line with a count per event type, which names
+// ordertrack watch for every row; only the rows that can be shown are kept,
+// so memory stays bounded at any rate. Write errors are
 // ignored: the console is a best-effort view, not a sink of record.
 type Console struct {
 	w io.Writer
@@ -67,10 +88,9 @@ type Console struct {
 
 // consoleBatch collects the updates added since the last flush.
 type consoleBatch struct {
-	breaches []order.Update           // the first maxRows SLA outputs, in arrival order
-	others   []order.Update           // the first maxRows other updates, in arrival order
-	counts   map[order.UpdateType]int // every update added, by type
-	total    int
+	rows   [rowClasses][]order.Update // the first maxRows updates of each class, in arrival order
+	counts map[order.UpdateType]int   // every update added, by type
+	total  int
 }
 
 // NewConsole returns a console printing to w that shows at most maxRows rows
@@ -104,11 +124,8 @@ func (c *Console) Add(updates ...order.Update) {
 	for _, u := range updates {
 		b.total++
 		b.counts[u.Type]++
-		switch {
-		case slaOutput(u) && len(b.breaches) < c.maxRows:
-			b.breaches = append(b.breaches, u)
-		case !slaOutput(u) && len(b.others) < c.maxRows:
-			b.others = append(b.others, u)
+		if k := classOf(u); len(b.rows[k]) < c.maxRows {
+			b.rows[k] = append(b.rows[k], u)
 		}
 	}
 }
@@ -155,9 +172,9 @@ func (c *Console) Batches() int { return int(c.batches.Load()) }
 // renderBatch formats batch n: heading, table of the shown rows and, when
 // rows were hidden, one summary line.
 func renderBatch(n int, b consoleBatch, maxRows int) string {
-	shown := b.breaches
-	if room := maxRows - len(shown); room > 0 {
-		shown = append(shown, b.others[:min(room, len(b.others))]...)
+	var shown []order.Update
+	for _, rows := range b.rows {
+		shown = append(shown, rows[:min(maxRows-len(shown), len(rows))]...)
 	}
 	var sb strings.Builder
 	sb.WriteString(batchRule + "\nBatch: " + strconv.Itoa(n) + "\n" + batchRule + "\n")
@@ -251,28 +268,32 @@ func hiddenCounts(counts map[order.UpdateType]int, shown []order.Update) map[ord
 	return hidden
 }
 
-// summaryLine reads like
-// "... and 1234 more rows (ORDER_CONFIRMED 400, SLA_BREACH 12)": known types
-// in lifecycle order, then any others alphabetically.
+// summaryLine reads like "... and 38 more rows: 30 SLA_AT_RISK, 8
+// ITEM_SHIPPED (every row: ordertrack watch)": the most numerous type
+// first, equal counts in summaryOrder, then any other type alphabetically.
 func summaryLine(hidden int, counts map[order.UpdateType]int) string {
-	types := slices.Clone(summaryOrder)
-	var extra []order.UpdateType
-	for t := range counts {
-		if !slices.Contains(summaryOrder, t) {
-			extra = append(extra, t)
+	var types []order.UpdateType
+	for t, n := range counts {
+		if n > 0 {
+			types = append(types, t)
 		}
 	}
-	slices.Sort(extra)
-	types = append(types, extra...)
-	parts := make([]string, 0, len(types))
-	for _, t := range types {
-		if n := counts[t]; n > 0 {
-			parts = append(parts, string(t)+" "+strconv.Itoa(n))
+	rank := func(t order.UpdateType) int {
+		if i := slices.Index(summaryOrder, t); i >= 0 {
+			return i
 		}
+		return len(summaryOrder)
+	}
+	slices.SortFunc(types, func(a, b order.UpdateType) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b))
+	})
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = strconv.Itoa(counts[t]) + " " + string(t)
 	}
 	noun := "rows"
 	if hidden == 1 {
 		noun = "row"
 	}
-	return "... and " + strconv.Itoa(hidden) + " more " + noun + " (" + strings.Join(parts, ", ") + ")\n"
+	return "... and " + strconv.Itoa(hidden) + " more " + noun + ": " + strings.Join(parts, ", ") + " (every row: ordertrack watch)\n"
 }

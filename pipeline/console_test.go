@@ -145,10 +145,10 @@ func TestConsoleSummarisesPastMaxRows(t *testing.T) {
 			maxRows: 2,
 			types:   []order.UpdateType{order.UpdateConfirmed, order.UpdateConfirmed, order.UpdateShipped},
 			rows:    2,
-			summary: "... and 1 more row (ITEM_SHIPPED 1)\n",
+			summary: "... and 1 more row: 1 ITEM_SHIPPED (every row: ordertrack watch)\n",
 		},
 		{
-			name:    "counts per type in lifecycle order",
+			name:    "counts per type, most first, equal ones breaches first, then lifecycle order",
 			maxRows: 2,
 			types: []order.UpdateType{
 				order.UpdateShipped, order.UpdateConfirmed, order.UpdateShipped, order.UpdateBreach,
@@ -156,7 +156,7 @@ func TestConsoleSummarisesPastMaxRows(t *testing.T) {
 				order.UpdateBreach, "CUSTOM",
 			},
 			rows:    2,
-			summary: "... and 8 more rows (ORDER_CONFIRMED 2, PROCESSING_STARTED 1, ITEM_SHIPPED 2, EVENT_REJECTED 1, SLA_BREACH 1, CUSTOM 1)\n",
+			summary: "... and 8 more rows: 2 ORDER_CONFIRMED, 2 ITEM_SHIPPED, 1 SLA_BREACH, 1 PROCESSING_STARTED, 1 EVENT_REJECTED, 1 CUSTOM (every row: ordertrack watch)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -201,7 +201,7 @@ func TestConsoleBreachesFirst(t *testing.T) {
 	if !strings.Contains(buf.String(), "|B       |SLA_BREACH     |ORDER     |SLA BREACH: Order B not processed within 24h|true      |") {
 		t.Errorf("breach row not rendered as expected:\n%s", buf.String())
 	}
-	if !strings.Contains(buf.String(), "... and 1 more row (ITEM_DELIVERED 1)") {
+	if !strings.Contains(buf.String(), "... and 1 more row: 1 ITEM_DELIVERED (every row: ordertrack watch)") {
 		t.Errorf("hidden row not summarised:\n%s", buf.String())
 	}
 }
@@ -309,23 +309,57 @@ func TestConsoleRunFlushesOnCancel(t *testing.T) {
 	}
 }
 
-func TestConsoleShowsWarningsAndRetractionsFirst(t *testing.T) {
+// TestConsoleBreachesThenLifecycleThenWarnings: a batch cut at 4 rows
+// shows the breach and the retraction, then lifecycle rows; the warnings,
+// the most numerous and least urgent, are what the summary counts, and it
+// says where every row is.
+func TestConsoleBreachesThenLifecycleThenWarnings(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	c := NewConsole(&buf, 3)
+	c := NewConsole(&buf, 4)
 	c.Add(
-		update("A", order.UpdateConfirmed, order.StageOrder, ""),
+		update("W1", order.UpdateAtRisk, order.StageOrder, "SLA AT RISK: Order W1 has 5s left"),
+		update("A", order.UpdateConfirmed, order.StageOrder, "Order placed"),
+		update("W2", order.UpdateAtRisk, order.StageOrder, "SLA AT RISK: Order W2 has 4s left"),
+		update("B", order.UpdateBreach, order.StageOrder, "SLA BREACH: Order B not processed within 1m"),
+		update("S", order.UpdateShipped, order.StageShipped, "Item shipped"),
+		update("W3", order.UpdateAtRisk, order.StageProcessing, "SLA AT RISK: Order W3 has 3s left"),
+		update("R", order.UpdateRetracted, order.StageProcessing, "SLA BREACH RETRACTED: Order R"),
+		update("D", order.UpdateDelivered, order.StageDelivered, "Item delivered"),
+	)
+	c.Flush()
+	want := `-------------------------------------------
+Batch: 1
+-------------------------------------------
++--------+--------------------+----------+-------------------------------------------+----------+
+|order_id|event_type          |status    |message                                    |sla_breach|
++--------+--------------------+----------+-------------------------------------------+----------+
+|B       |SLA_BREACH          |ORDER     |SLA BREACH: Order B not processed within 1m|true      |
+|R       |SLA_BREACH_RETRACTED|PROCESSING|SLA BREACH RETRACTED: Order R              |false     |
+|A       |ORDER_CONFIRMED     |ORDER     |Order placed                               |false     |
+|S       |ITEM_SHIPPED        |SHIPPED   |Item shipped                               |false     |
++--------+--------------------+----------+-------------------------------------------+----------+
+... and 4 more rows: 3 SLA_AT_RISK, 1 ITEM_DELIVERED (every row: ordertrack watch)
+
+`
+	if got := buf.String(); got != want {
+		t.Errorf("output mismatch\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestConsoleShowsWarningsWhenRoomIsLeft: warnings come last, and are shown
+// when the batch has room for them.
+func TestConsoleShowsWarningsWhenRoomIsLeft(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	c := NewConsole(&buf, 5)
+	c.Add(
 		update("W", order.UpdateAtRisk, order.StageOrder, "SLA AT RISK: Order W has 5s left"),
-		update("C", order.UpdateShipped, order.StageShipped, ""),
+		update("A", order.UpdateConfirmed, order.StageOrder, ""),
 		update("R", order.UpdateRetracted, order.StageProcessing, "SLA BREACH RETRACTED: Order R"),
 	)
 	c.Flush()
-	if got := strings.Join(rowOrderIDs(buf.String()), ","); got != "W,R,A" {
-		t.Errorf("row order = %s, want W,R,A\n%s", got, buf.String())
-	}
-	for _, want := range []string{"|SLA_AT_RISK", "|SLA_BREACH_RETRACTED", "... and 1 more row (ITEM_SHIPPED 1)"} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("console lacks %q:\n%s", want, buf.String())
-		}
+	if got := strings.Join(rowOrderIDs(buf.String()), ","); got != "R,A,W" || strings.Contains(buf.String(), "more row") {
+		t.Errorf("row order = %s, want R,A,W and no summary\n%s", got, buf.String())
 	}
 }

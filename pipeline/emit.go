@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/nats-io/nats.go"
@@ -31,6 +32,10 @@ type emitter struct {
 	// failed holds, by subject, the error of each publish that failed or
 	// was not sent.
 	failed map[string]error
+	// duplicates holds the Msg-Ids the server acknowledged as duplicates:
+	// stored before (an outbox re-sent after a restart, within the
+	// duplicate window), not by this publish.
+	duplicates map[string]bool
 }
 
 func (e *emitter) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
@@ -76,7 +81,10 @@ func (e *emitter) deadLetter(msg jetstream.Msg, reason order.Reason, detail stri
 func (e *emitter) wait(ctx context.Context) error {
 	for i, f := range e.futures {
 		select {
-		case <-f.Ok():
+		case ack := <-f.Ok():
+			if ack != nil && ack.Duplicate {
+				e.duplicate(f.Msg().Header.Get(jetstream.MsgIDHeader))
+			}
 			continue
 		case err := <-f.Err():
 			err = fmt.Errorf("publish to %s: %w", f.Msg().Subject, err)
@@ -96,6 +104,24 @@ func (e *emitter) wait(ctx context.Context) error {
 	err := e.err
 	e.err = nil
 	return err
+}
+
+func (e *emitter) duplicate(msgID string) {
+	if e.duplicates == nil {
+		e.duplicates = map[string]bool{}
+	}
+	e.duplicates[msgID] = true
+}
+
+// stored returns us without the updates the server acknowledged as
+// duplicates: what this run emitted, for the console (an output stored by
+// an earlier run and re-sent from its outbox is not shown again). It
+// reuses us's array.
+func (e *emitter) stored(us []order.Update) []order.Update {
+	if len(e.duplicates) == 0 {
+		return us
+	}
+	return slices.DeleteFunc(us, func(u order.Update) bool { return e.duplicates[u.MsgID()] })
 }
 
 func (e *emitter) fail(subject string, err error) {
