@@ -80,6 +80,7 @@ func (f *feed) run(ctx context.Context, js jetstream.JetStream, topo pipeline.To
 	}
 	<-ctx.Done()
 	cc.Stop()
+	_ = pipeline.RemoveConsumer(ctx, js, pipeline.UpdatesStream, c) // not left for 5 minutes on an external server
 	return nil
 }
 

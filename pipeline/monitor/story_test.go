@@ -3,6 +3,7 @@ package monitor_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -64,4 +65,41 @@ func consumers(t *testing.T, e *env) int {
 		t.Fatal(err)
 	}
 	return info.Consumers
+}
+
+// TestMonitorStopRemovesItsFeed: the monitor's feed of alerts follows
+// ORDER_UPDATES with an ordered consumer; a stopped monitor removes it, so
+// runs restarted against an external server do not pile them up.
+func TestMonitorStopRemovesItsFeed(t *testing.T) {
+	t.Parallel()
+	cfg := readyCfg()
+	srv := pipelinetest.RunJetStream(t)
+	if _, err := pipeline.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		info, err := srv.JS.AccountInfo(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Consumers
+	}
+	before := count()
+	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
+		Topology: pipeline.TopologyOf(cfg), OrdersEvery: -1, StatusEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		if n := count(); n != before+1 {
+			return fmt.Errorf("%d consumers with the monitor running, want %d (its feed)", n, before+1)
+		}
+		return nil
+	})
+	if err := mon.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != before {
+		t.Errorf("%d consumers after the monitor stopped, %d before it started", n, before)
+	}
 }
