@@ -233,6 +233,9 @@ type Monitor struct {
 	// without AuthToken; default false (such a listen address fails at
 	// start).
 	AllowInsecure bool `koanf:"allow_insecure"`
+	// MaxStreams is the most /api/events clients served at once (503
+	// beyond); default 100, at least 1.
+	MaxStreams int `koanf:"max_streams"`
 	// TenantLabelLimit bounds the tenant label values of
 	// ordertrack_sla_outcomes_total; later tenants count as "other";
 	// default 100, at least 1.
@@ -275,7 +278,7 @@ func Default() Config {
 		Generator: Generator{Enabled: "auto", Rate: 20, Scenario: "realistic", DemoSLA: "auto"},
 		Output:    Output{Console: true, MaxRows: 20},
 		Notify:    DefaultNotify(),
-		Monitor:   Monitor{Listen: "127.0.0.1:9090", TenantLabelLimit: 100},
+		Monitor:   Monitor{Listen: "127.0.0.1:9090", TenantLabelLimit: 100, MaxStreams: 100},
 		Log:       Log{Level: "info", Format: "text"},
 	}
 }

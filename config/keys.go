@@ -240,6 +240,7 @@ func keyHelp() map[string]string {
 		"monitor.auth_token_file":    "file holding monitor.auth_token (its content, without a trailing newline)",
 		"monitor.allow_insecure":     "serve a non-loopback monitor.listen without monitor.auth_token",
 		"monitor.tenant_label_limit": "most tenants named in ordertrack_sla_outcomes_total; later ones count as other",
+		"monitor.max_streams":        "most dashboard event streams (/api/events) served at once; 503 beyond",
 		"log.level":                  "log level: debug, info, warn or error",
 		"log.format":                 "log format: text or json",
 		"notify.webhooks":            "webhooks alerts are POSTed to (a list; set it in the config file)",

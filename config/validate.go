@@ -192,6 +192,9 @@ func (c Config) validateRest(p *problems) {
 	if c.Monitor.TenantLabelLimit < 1 {
 		p.add("monitor.tenant_label_limit", "must be at least 1, got %d", c.Monitor.TenantLabelLimit)
 	}
+	if c.Monitor.MaxStreams < 1 {
+		p.add("monitor.max_streams", "must be at least 1, got %d", c.Monitor.MaxStreams)
+	}
 	if c.Monitor.Listen != "" {
 		p.hostPort("monitor.listen", c.Monitor.Listen)
 		if c.Monitor.AuthToken == "" && !c.Monitor.AllowInsecure && !loopback(c.Monitor.Listen) {

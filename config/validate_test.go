@@ -99,6 +99,8 @@ func TestValidate(t *testing.T) {
 			[]string{`config key "monitor.listen": ":9090" is reachable from other machines: set monitor.auth_token, or monitor.allow_insecure=true`}},
 		{"monitor on a LAN address without a token", func(c *Config) { c.Monitor.Listen = "10.0.0.5:9090" },
 			[]string{`config key "monitor.listen": "10.0.0.5:9090" is reachable from other machines`}},
+		{"monitor max_streams", func(c *Config) { c.Monitor.MaxStreams = 0 },
+			[]string{`config key "monitor.max_streams": must be at least 1, got 0`}},
 		{"log", func(c *Config) { c.Log.Level, c.Log.Format = "trace", "xml" },
 			[]string{`config key "log.level": must be one of debug, info, warn, error (got "trace")`,
 				`config key "log.format": must be one of text, json (got "xml")`}},

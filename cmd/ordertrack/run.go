@@ -93,8 +93,8 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 	}
 	var actors []group.Actor
 	if monLn != nil {
-		mon, err := monitor.Start(monitor.Options{Listener: monLn, Conn: c.NC, JS: c.JS,
-			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken,
+		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Listener: monLn, Conn: c.NC, JS: c.JS,
+			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken, MaxStreams: cfg.Monitor.MaxStreams,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Webhooks:   func() []string { return live.Config.Config().Notify.Names() },
 			Collectors: []prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}})

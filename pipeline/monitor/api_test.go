@@ -216,9 +216,13 @@ func TestAPIPageServed(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	code, body := pipelinetest.Get(t, e.base+"/")
-	if code != http.StatusOK || !strings.Contains(body, `<title>ordertrack dashboard</title>`) || !strings.Contains(body, "new EventSource(") ||
+	if code != http.StatusOK || !strings.Contains(body, `<title>ordertrack dashboard</title>`) ||
 		strings.Contains(body, "http://") || strings.Contains(body, "https://") {
-		t.Errorf("/: %d, want the page with its script inline and no external URL:\n%.400s", code, body)
+		t.Errorf("/: %d, want the page with no external URL:\n%.400s", code, body)
+	}
+	code, script := pipelinetest.Get(t, e.base+"/app.js")
+	if code != http.StatusOK || !strings.Contains(script, "new EventSource(") || strings.Contains(script, "http://") || strings.Contains(script, "https://") {
+		t.Errorf("/app.js: %d, want the page's script with no external URL:\n%.400s", code, script)
 	}
 	if code, _ := pipelinetest.Get(t, e.base+"/nothing-here"); code != http.StatusNotFound {
 		t.Errorf("/nothing-here: %d, want 404", code)

@@ -15,7 +15,12 @@
 // (connected, provisioned, every partition served); the dashboard at /
 // (web/, embedded) and its APIs: /api/status, /api/rates, /api/orders/<id>,
 // /api/attainment, /api/at-risk and /api/events (Server-Sent Events). With
-// Options.AuthToken every path but /healthz and /readyz needs the token.
+// Options.AuthToken every path but /healthz, /readyz and the page's script
+// and style sheet needs the token (the event stream takes a one-use ticket
+// bought with it, POST /api/events/ticket); without it, only requests whose
+// Host names this machine are answered (no DNS rebinding). The server's
+// timeouts and header limit come from httpserver.New; at most
+// Options.MaxStreams event streams are served at once.
 //
 // Dashboard data flow: a sampler computes Status every StatusEvery (and
 // keeps the rate history); the periodic ORDERS scan feeds the order counts,

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/httpserver"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -50,8 +51,16 @@ type Options struct {
 	// sampled; default 2s.
 	StatusEvery time.Duration
 	// AuthToken is monitor.auth_token: when set, every path but /healthz
-	// and /readyz needs it as a bearer token. Never logged.
+	// and /readyz needs it as a bearer token. Never logged. Without it,
+	// only requests whose Host names this machine are answered.
 	AuthToken string
+	// MaxStreams is monitor.max_streams, the most /api/events clients
+	// served at once (503 beyond); default DefaultMaxStreams.
+	MaxStreams int
+	// Limits bound the HTTP server: timeouts, per write on an event
+	// stream too, and the header size; zero fields take
+	// httpserver's defaults.
+	Limits httpserver.Limits
 	// Rules returns the SLAs in force, which deadlines are computed with
 	// (order stories, the at-risk list); called per request and per scan,
 	// so a reload is seen. Default: order.DefaultRules().
@@ -79,6 +88,10 @@ type Server struct {
 	once sync.Once
 	fail chan error // the HTTP server's failure, at most one
 	now  func() time.Time
+
+	limits  httpserver.Limits
+	streams chan struct{} // one token per event stream served
+	tickets tickets
 
 	rules   func() order.Rules
 	sampler *sampler
@@ -111,6 +124,9 @@ func Start(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = DefaultMaxStreams
+	}
 	ln := o.Listener
 	if ln == nil {
 		var err error
@@ -121,10 +137,11 @@ func Start(o Options) (*Server, error) {
 	if o.Rules == nil {
 		o.Rules = order.DefaultRules
 	}
-	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1)}
+	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1),
+		limits: o.Limits.WithDefaults(), streams: make(chan struct{}, o.MaxStreams)}
 	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders, Timers: s.scannedTimers, Webhooks: o.Webhooks}, interval: o.StatusEvery}
 	s.feed = newFeed(s.log, s.output)
-	s.http = &http.Server{Handler: s.authorize(s.handler()), ReadHeaderTimeout: 10 * time.Second}
+	s.http = httpserver.New(secureHeaders(s.authorize(s.handler())), s.limits)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.ctx, s.stop = ctx, cancel
 	if err := s.startDashboard(ctx); err != nil {
@@ -206,8 +223,19 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("POST /api/events/ticket", s.apiTicket)
 	s.routes(mux)
+	s.assets(mux)
 	return mux
+}
+
+// secureHeaders sets the headers every answer carries: no content-type
+// sniffing (a JSON answer is never read as a script or a page).
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

@@ -1,9 +1,13 @@
 package monitor_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +19,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/httpserver"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -212,5 +217,98 @@ func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	}
 	if v := pipelinetest.MetricValue(scrape(t, e.base), "ordertrack_nats_connected"); v != 0 {
 		t.Errorf("ordertrack_nats_connected = %v after NATS stopped", v)
+	}
+}
+
+// TestIdleConnectionClosed: a keep-alive connection that sends no next
+// request is closed by the server after the idle timeout.
+func TestIdleConnectionClosed(t *testing.T) {
+	t.Parallel()
+	const idle = 200 * time.Millisecond
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.Limits = httpserver.Limits{IdleTimeout: idle} }))
+	conn, err := net.Dial("tcp", e.mon.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("/healthz: %d close=%v, want 200 on a kept-alive connection", resp.StatusCode, resp.Close)
+	}
+	idleFrom := time.Now()
+	// The connection is now idle: the server closes it, which this read sees
+	// as EOF; the deadline is only the test's bound.
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := br.Read(make([]byte, 1))
+	if n != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("reading the idle connection: %d bytes, %v; want EOF (closed by the server after %s idle)", n, err, idle)
+	}
+	if took := time.Since(idleFrom); took < idle {
+		t.Errorf("closed after %s idle, before the idle timeout %s", took, idle)
+	}
+}
+
+// TestResponseHeaders: every answer carries X-Content-Type-Options:
+// nosniff; the page's CSP allows its own script and style sheet only,
+// nothing inline.
+func TestResponseHeaders(t *testing.T) {
+	t.Parallel()
+	const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+	plain := setup(t)
+	withToken := setup(t, withMonitor(func(o *monitor.Options) { o.AuthToken = "headers-token" }))
+	_, port, _ := net.SplitHostPort(plain.mon.Addr())
+	for _, tt := range []struct {
+		base, path, host string
+		code             int
+		contentType      string
+	}{
+		{plain.base, "/", "", 200, "text/html; charset=utf-8"},
+		{plain.base, "/app.js", "", 200, "text/javascript; charset=utf-8"},
+		{plain.base, "/style.css", "", 200, "text/css; charset=utf-8"},
+		{plain.base, "/api/status", "", 200, "application/json"},
+		{plain.base, "/api/rates", "", 200, "application/json"},
+		{plain.base, "/api/orders/no-such-order", "", 404, "application/json"},
+		{plain.base, "/api/orders/bad!id", "", 400, "application/json"},
+		{plain.base, "/api/status", "attacker.example:" + port, 403, "application/json"},
+		{plain.base, "/healthz", "", 200, "text/plain; charset=utf-8"},
+		{plain.base, "/metrics", "", 200, "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
+		{withToken.base, "/api/status", "", 401, "application/json"},
+		{withToken.base, "/", "", 401, "text/html; charset=utf-8"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, tt.base+tt.path, nil)
+		if tt.host != "" {
+			req.Host = tt.host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode != tt.code || h.Get("Content-Type") != tt.contentType || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s (Host %q): %d %q nosniff=%q, want %d %q nosniff", tt.path, tt.host, resp.StatusCode,
+				h.Get("Content-Type"), h.Get("X-Content-Type-Options"), tt.code, tt.contentType)
+		}
+		if tt.path != "/" {
+			continue
+		}
+		if got := h.Get("Content-Security-Policy"); got != csp {
+			t.Errorf("GET / (%d): CSP\n%s\nwant\n%s", resp.StatusCode, got, csp)
+		}
+		page := string(body)
+		if !strings.Contains(page, `<script src="/app.js"></script>`) || !strings.Contains(page, `<link rel="stylesheet" href="/style.css">`) ||
+			strings.Contains(page, "<style") || strings.Contains(page, " style=") || strings.Count(page, "<script") != 1 {
+			t.Errorf("GET / (%d): the page must load /app.js and /style.css and have no inline script or style:\n%s", resp.StatusCode, page)
+		}
 	}
 }

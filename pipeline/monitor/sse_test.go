@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ordertrack/ordertrack/pipeline/httpserver"
+	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // sseEvent is one event read from /api/events.
@@ -149,5 +153,83 @@ func TestEventsCarryWarningsAndRetractions(t *testing.T) {
 		if got.id != fmt.Sprint(i+2) {
 			t.Errorf("event %d id %s, want stream sequence %d", i, got.id, i+2)
 		}
+	}
+}
+
+// openStream opens /api/events and returns the response (its body closes
+// with the test, or earlier by the caller).
+func openStream(t *testing.T, url string) *http.Response {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestEventStreamsCapped: with max_streams 3, the 4th client at once is
+// answered 503 with Retry-After, and a slot frees when a client leaves.
+func TestEventStreamsCapped(t *testing.T) {
+	t.Parallel()
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.MaxStreams = 3 }))
+	var open []*http.Response
+	for i := range 3 {
+		resp := openStream(t, e.base+"/api/events")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: %d, want 200", i+1, resp.StatusCode)
+		}
+		open = append(open, resp)
+	}
+	resp := openStream(t, e.base+"/api/events")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("4th stream: %d, want 503", resp.StatusCode) // the body of a stream would never end
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.Header.Get("Retry-After") != "5" ||
+		!strings.Contains(string(body), "at most 3 event streams at once (monitor.max_streams)") {
+		t.Fatalf("4th stream: %d Retry-After %q %s, want 503 naming monitor.max_streams", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if code, _ := pipelinetest.Get(t, e.base+"/api/status"); code != http.StatusOK {
+		t.Errorf("/api/status with every stream slot taken: %d, want 200 (the cap is on streams only)", code)
+	}
+	open[0].Body.Close() // a client leaves: its slot frees once the server sees it gone
+	var again *http.Response
+	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+		r, err := http.Get(e.base + "/api/events")
+		if err != nil {
+			return err
+		}
+		if r.StatusCode != http.StatusOK {
+			r.Body.Close()
+			return fmt.Errorf("a stream after one left: %d, want 200", r.StatusCode)
+		}
+		again = r
+		return nil
+	})
+	t.Cleanup(func() { again.Body.Close() })
+	if resp := openStream(t, e.base+"/api/events"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("with 3 streams open again, another: %d, want 503", resp.StatusCode)
+	}
+}
+
+// TestEventStreamOutlivesReadAndWriteTimeouts: the server's read and write
+// timeouts bound requests, not a stream: with both at 300ms a breach that
+// comes a second later still arrives on a stream opened before it.
+func TestEventStreamOutlivesReadAndWriteTimeouts(t *testing.T) {
+	t.Parallel()
+	e := setup(t, withMonitor(func(o *monitor.Options) {
+		o.Limits = httpserver.Limits{ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}
+	}))
+	live := follow(t, e.base+"/api/events", "")
+	opened := time.Now()
+	placed := time.Now().Truncate(time.Millisecond)
+	e.publishFull(t, "S", "ORDER_PLACED", placed, "acme") // processing SLA 1s: breached a second later
+	ev := next(t, live, 10*time.Second)
+	if ev.update.OrderID != "S" || ev.update.Type != order.UpdateBreach || !ev.update.Deadline.Equal(placed.Add(time.Second)) {
+		t.Fatalf("event %+v, want S's processing breach due %s", ev.update, placed.Add(time.Second))
+	}
+	if took := time.Since(opened); took < 600*time.Millisecond {
+		t.Fatalf("the breach came %s after the stream opened: too soon to show the timeouts do not end it", took)
 	}
 }

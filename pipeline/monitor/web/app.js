@@ -10,7 +10,9 @@
   let token = sessionStorage.getItem(TOKEN_KEY) || "";
   let shown = ""; // order id on display
   let events = null;
+  let lastEventId = ""; // the feed resumes after it when it reconnects
   let timer = 0;
+  let retry = 0;
 
   // setText changes a node's text only when it differs: no flicker.
   function setText(el, v) {
@@ -82,9 +84,9 @@
   function detail(m, keys) { return keys.map((k) => k.toLowerCase() + " " + ((m || {})[k] || 0)).join(", "); }
 
   // api fetches a JSON API with the token; a 401 asks for the token.
-  async function api(path) {
+  async function api(path, method) {
     const headers = token ? { Authorization: "Bearer " + token } : {};
-    const r = await fetch(path, { headers, cache: "no-store" });
+    const r = await fetch(path, { method: method || "GET", headers, cache: "no-store" });
     if (r.status === 401) { askToken("The token was not accepted."); throw new Error("unauthorized"); }
     const body = await r.json().catch(() => ({}));
     if (!r.ok) { const e = new Error(body.error || r.statusText); e.status = r.status; throw e; }
@@ -93,6 +95,7 @@
 
   function askToken(msg) {
     clearTimeout(timer);
+    clearTimeout(retry);
     if (events) { events.close(); events = null; }
     sessionStorage.removeItem(TOKEN_KEY);
     token = "";
@@ -191,13 +194,35 @@
     if (u.order_id === shown) loadOrder(shown, false);
   }
 
-  function follow() {
-    if (events) events.close();
-    const url = "/api/events" + (token ? "?access_token=" + encodeURIComponent(token) : "");
-    events = new EventSource(url);
+  // follow opens the live feed. With a token it first gets a ticket (good
+  // for one connection, 30 s): the token never goes into a URL. On an
+  // error it opens a new stream a second later, resuming after the last
+  // event seen.
+  async function follow() {
+    if (events) { events.close(); events = null; }
+    clearTimeout(retry);
+    const q = [];
+    try {
+      if (token) q.push("ticket=" + encodeURIComponent((await api("/api/events/ticket", "POST")).ticket));
+    } catch (e) {
+      if (e.message === "unauthorized") return;
+      connState("down", "reconnecting…");
+      retry = setTimeout(follow, 2000);
+      return;
+    }
+    if (lastEventId) q.push("after=" + encodeURIComponent(lastEventId));
+    events = new EventSource("/api/events" + (q.length ? "?" + q.join("&") : ""));
     events.onopen = () => connState("live", "live");
-    events.onerror = () => connState("down", "reconnecting…");
-    events.onmessage = (m) => { try { addFeed(JSON.parse(m.data), m.lastEventId); } catch (e) { /* not an output */ } };
+    events.onerror = () => {
+      connState("down", "reconnecting…");
+      if (events) events.close();
+      events = null;
+      retry = setTimeout(follow, 1000);
+    };
+    events.onmessage = (m) => {
+      lastEventId = m.lastEventId;
+      try { addFeed(JSON.parse(m.data), m.lastEventId); } catch (e) { /* not an output */ }
+    };
   }
 
   async function loadOrder(id, focus) {
