@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,29 +15,11 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
-// syncBuffer is a log sink safe for the reloader's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type reloadKit struct {
 	path   string
 	live   *Live
 	r      *Reloader
-	logs   *syncBuffer
+	logs   *pipelinetest.Buffer
 	hup    chan os.Signal
 	mu     sync.Mutex
 	applys []Config
@@ -52,7 +33,7 @@ func newReloadKit(t *testing.T, yaml string) *reloadKit {
 // startReloadKit runs a Reloader watching the configuration file at path.
 func startReloadKit(t *testing.T, path string) *reloadKit {
 	t.Helper()
-	k := &reloadKit{path: path, logs: &syncBuffer{}, hup: make(chan os.Signal, 1)}
+	k := &reloadKit{path: path, logs: &pipelinetest.Buffer{}, hup: make(chan os.Signal, 1)}
 	cfg, err := Load(k.path, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 func TestBenchRejectsBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"--phases", "warp"}, {"--open-orders", "10,lots"}} {
-		code, _, errs := runCLI(t, append([]string{"bench"}, args...)...)
+		code, _, errs := runCommand(t, append([]string{"bench"}, args...)...)
 		if code == 0 {
 			t.Errorf("%v: exit 0", args)
 		}
@@ -25,7 +25,7 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 // (one quick phase; the phases are tested in pipeline/bench).
 func TestBenchCommand(t *testing.T) {
 	t.Parallel()
-	code, out, errs := runCLI(t, "bench", "--json", "--phases", "raw", "--events", "500", "--dir", t.TempDir())
+	code, out, errs := runCommand(t, "bench", "--json", "--phases", "raw", "--events", "500", "--dir", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, errs)
 	}

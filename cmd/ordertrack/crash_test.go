@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,7 +25,7 @@ import (
 // binary is a running ordertrack process.
 type binary struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *pipelinetest.Buffer
 	done chan struct{}
 }
 
@@ -45,12 +44,7 @@ type crashRig struct {
 
 func newCrashRig(t *testing.T) *crashRig {
 	t.Helper()
-	r := &crashRig{t: t, bin: filepath.Join(t.TempDir(), "ordertrack"), store: t.TempDir(), addr: freeAddr(t),
-		topo: pipeline.Topology{Prefix: "orders", Partitions: 4}}
-	build := exec.Command("go", "build", "-o", r.bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	r := &crashRig{t: t, bin: ordertrackBinary(t), store: t.TempDir(), topo: pipeline.Topology{Prefix: "orders", Partitions: 4}}
 	t.Cleanup(func() {
 		if r.nc != nil {
 			r.nc.Close()
@@ -62,23 +56,19 @@ func newCrashRig(t *testing.T) *crashRig {
 	return r
 }
 
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// start runs the binary and waits until it has provisioned and is processing.
+// start runs the binary and waits until it has provisioned and is
+// processing. The first start lets the embedded server pick a port and
+// reads it back from the banner; restarts listen on that port again, where
+// the test's connection reconnects.
 func (r *crashRig) start(extra ...string) {
 	r.t.Helper()
-	b := &binary{out: &syncBuffer{}, done: make(chan struct{})}
+	listen := r.addr
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	b := &binary{out: &pipelinetest.Buffer{}, done: make(chan struct{})}
 	b.cmd = exec.Command(r.bin, "run",
-		"--nats.embedded.listen", r.addr, "--nats.embedded.store_dir", r.store,
+		"--nats.embedded.listen", listen, "--nats.embedded.store_dir", r.store,
 		"--generator.enabled", "false", "--output.console", "false", "--monitor.listen", "",
 		"--streaming.partitions", "4", "--streaming.ack_wait", "2s", "--log.level", "warn")
 	b.cmd.Args = append(b.cmd.Args, extra...)
@@ -105,7 +95,17 @@ func (r *crashRig) start(extra ...string) {
 		}
 		return nil
 	})
+	if r.addr == "" {
+		m := bannerNATS.FindStringSubmatch(b.out.String())
+		if m == nil {
+			r.t.Fatalf("no NATS address in the banner:\n%s", b.out.String())
+		}
+		r.addr = m[1]
+	}
 }
+
+// bannerNATS finds the server's address in run's banner.
+var bannerNATS = regexp.MustCompile(`(?m)^NATS: nats://(?:[^@\s]*@)?(\S+) \(`)
 
 // signal sends sig and waits for the process to exit; it returns how long
 // that took.

@@ -2,11 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,16 +80,7 @@ func TestRunDashboardNeedsItsToken(t *testing.T) {
 	const token = "d4shb0ard-T0ken"
 	s := startMain(t, append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false",
 		"--monitor.listen", "127.0.0.1:0", "--monitor.auth_token", token, "--log.level", "debug")...)
-	addr := regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
-	var base string
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
-		m := addr.FindStringSubmatch(s.errs.String())
-		if m == nil {
-			return errors.New("no monitor address in the log")
-		}
-		base = "http://" + m[1]
-		return nil
-	})
+	base := "http://" + monitorAddr(t, s.errs)
 	for _, c := range []struct {
 		path, token string
 		want        int

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,18 +18,15 @@ import (
 
 // cli runs one ordertrack command against the running pipeline s and
 // returns its exit status, stdout and stderr.
-func cli(s *started, args ...string) (int, string, string) {
-	var out, errs bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-	args = append(args, "--nats.embedded.listen", strings.TrimPrefix(s.info.NATSURL, "nats://"))
-	code := m.Run(context.Background(), args)
-	return code, out.String(), errs.String()
+func cli(t *testing.T, s *started, args ...string) (int, string, string) {
+	t.Helper()
+	return runCommand(t, append(args, "--nats.embedded.listen", strings.TrimPrefix(s.info.NATSURL, "nats://"))...)
 }
 
 // listLetters returns the dead letters `dlq list --json` prints.
 func listLetters(t *testing.T, s *started, extra ...string) []deadletter.Letter {
 	t.Helper()
-	code, out, errs := cli(s, append([]string{"dlq", "list", "--json"}, extra...)...)
+	code, out, errs := cli(t, s, append([]string{"dlq", "list", "--json"}, extra...)...)
 	if code != 0 {
 		t.Fatalf("dlq list: exit %d: %s", code, errs)
 	}
@@ -104,24 +100,24 @@ func TestDLQListAndReplay(t *testing.T) {
 		!strings.Contains(first.Error, "quantity") || first.SourceSeq == 0 || first.Stored.IsZero() {
 		t.Errorf("dead letter %+v", first)
 	}
-	code, out, _ := cli(s, "dlq", "list")
+	code, out, _ := cli(t, s, "dlq", "list")
 	for _, want := range []string{"REASON", "invalid_field", src, `{"order_id":"DLQ-Q1","event_type":"ORDER_PLACED","quantity":... (63 bytes)`, "1 dead letters"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("dlq list (exit %d) lacks %q:\n%s", code, want, out)
 		}
 	}
-	if code, _, errs := cli(s, "dlq", "list", "--reason", "bogus"); code == 0 || !strings.Contains(errs, "max_deliveries") {
+	if code, _, errs := cli(t, s, "dlq", "list", "--reason", "bogus"); code == 0 || !strings.Contains(errs, "max_deliveries") {
 		t.Errorf("bad --reason: exit %d, stderr %q", code, errs)
 	}
 
 	// Replayed without a fix, it comes back as a new dead letter.
-	if code, out, _ := cli(s, "dlq", "replay", "--dry-run"); code != 0 || !strings.Contains(out, "would replay 1 dead letters") {
+	if code, out, _ := cli(t, s, "dlq", "replay", "--dry-run"); code != 0 || !strings.Contains(out, "would replay 1 dead letters") {
 		t.Errorf("dry run: exit %d: %s", code, out)
 	}
 	if ls := listLetters(t, s); len(ls) != 1 || ls[0].Seq != first.Seq {
 		t.Fatalf("dry run changed the dead letters: %+v", ls)
 	}
-	if code, out, errs := cli(s, "dlq", "replay", "--reason", "invalid_field"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
+	if code, out, errs := cli(t, s, "dlq", "replay", "--reason", "invalid_field"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
 		t.Fatalf("replay: exit %d: %s %s", code, out, errs)
 	}
 	again := waitLetters(t, s, 1)
@@ -150,7 +146,7 @@ func TestDLQListAndReplay(t *testing.T) {
 	if err := kv.Delete(ctx, "DLQ-P1"); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errs := cli(s, "dlq", "replay", "--reason", "max_deliveries"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
+	if code, out, errs := cli(t, s, "dlq", "replay", "--reason", "max_deliveries"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
 		t.Fatalf("replay: exit %d: %s %s", code, out, errs)
 	}
 	pipelinetest.WaitFor(t, 10*time.Second, func() error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,21 +18,12 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
-// runGenerate runs the generate command and returns exit code, stdout, stderr.
-func runGenerate(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errs bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-	code := m.Run(context.Background(), append([]string{"generate"}, args...))
-	return code, out.String(), errs.String()
-}
-
 // TestGenerateSameSeedSameEvents checks determinism cheaply with a dry run:
 // the same seed gives the same event ids, another seed different ones.
 func TestGenerateSameSeedSameEvents(t *testing.T) {
 	t.Parallel()
 	ids := func(seed string) []string {
-		code, out, errs := runGenerate(t, "--dry-run", "--json", "--orders", "40", "--seed", seed, "--scenario", "realistic")
+		code, out, errs := runCommand(t, "generate", "--dry-run", "--json", "--orders", "40", "--seed", seed, "--scenario", "realistic")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
@@ -65,7 +55,7 @@ func TestGenerateSameSeedSameEvents(t *testing.T) {
 
 func TestGenerateDryRunNeedsLimit(t *testing.T) {
 	t.Parallel()
-	code, _, errs := runGenerate(t, "--dry-run")
+	code, _, errs := runCommand(t, "generate", "--dry-run")
 	if code == 0 || !strings.Contains(errs, "--orders") {
 		t.Errorf("exit %d, stderr %q: want a failure naming --orders", code, errs)
 	}
@@ -77,7 +67,7 @@ func TestGenerateDryRunNeedsLimit(t *testing.T) {
 func TestGenerateFeedsRunningPipeline(t *testing.T) {
 	t.Parallel()
 	s := startMain(t, append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false")...)
-	code, out, errs := runGenerate(t, "--nats.url", s.info.NATSURL, "--scenario", "sample",
+	code, out, errs := runCommand(t, "generate", "--nats.url", s.info.NATSURL, "--scenario", "sample",
 		"--orders", "150", "--rate", "0", "--seed", "7", "--progress")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -113,7 +103,7 @@ func TestGeneratePacedByRate(t *testing.T) {
 	t.Parallel()
 	s := startMain(t, append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false")...)
 	begin := time.Now()
-	code, out, errs := runGenerate(t, "--nats.url", s.info.NATSURL, "--scenario", "realistic",
+	code, out, errs := runCommand(t, "generate", "--nats.url", s.info.NATSURL, "--scenario", "realistic",
 		"--rate", "400", "--duration", "1500ms", "--seed", "3")
 	took := time.Since(begin)
 	if code != 0 {
@@ -181,7 +171,7 @@ func TestGenerateWithRealSLAsBackfills(t *testing.T) {
 	t.Parallel()
 	realSLAs := []string{"--sla.processing", "24h", "--sla.shipping", "72h", "--sla.delivery", "168h"}
 	s := startMain(t, append(append(runArgs(t.TempDir()), "--generator.enabled", "false", "--output.console", "false"), realSLAs...)...)
-	code, out, errs := runGenerate(t, append([]string{"--nats.url", s.info.NATSURL, "--scenario", "realistic",
+	code, out, errs := runCommand(t, append([]string{"generate", "--nats.url", s.info.NATSURL, "--scenario", "realistic",
 		"--orders", "200", "--rate", "0", "--seed", "5", "--generator.demo_sla", "false"}, realSLAs...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -37,12 +36,7 @@ func TestHealthPassesAgainstRunningPipeline(t *testing.T) {
 
 func TestHealthFailsWhenNATSUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	addr := pipelinetest.UnusedAddr(t)
 	start := time.Now()
 	code, out, errs := runCommand(t, "health", "--nats.url", "nats://"+addr)
 	if took := time.Since(start); took > 15*time.Second {

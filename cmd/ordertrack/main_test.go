@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,29 +20,11 @@ import (
 // filter with its subjects, and assert the names SPEC gives them.
 var testTopo = pipeline.TopologyOf(config.Default())
 
-// syncBuffer is an io.Writer safe for the pipeline and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // started is a Main running in the background.
 type started struct {
 	m      *Main
-	out    *syncBuffer
-	errs   *syncBuffer
+	out    *pipelinetest.Buffer
+	errs   *pipelinetest.Buffer
 	info   RunInfo
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run returned
@@ -52,7 +33,7 @@ type started struct {
 
 func startMain(t *testing.T, args ...string) *started {
 	t.Helper()
-	s := &started{out: &syncBuffer{}, errs: &syncBuffer{}, done: make(chan struct{})}
+	s := &started{out: &pipelinetest.Buffer{}, errs: &pipelinetest.Buffer{}, done: make(chan struct{})}
 	ready := make(chan RunInfo, 1)
 	s.m = &Main{Stdin: strings.NewReader(""), Stdout: s.out, Stderr: s.errs, Ready: func(i RunInfo) { ready <- i }}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -90,7 +71,19 @@ func (s *started) stop(t *testing.T) int {
 	}
 }
 
-func waitOutput(t *testing.T, b *syncBuffer, within time.Duration, subs ...string) {
+// runCommand runs one command of Main to completion (at most 30 s) and
+// returns its exit status, standard output and error output.
+func runCommand(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := m.Run(ctx, args)
+	return code, out.String(), errs.String()
+}
+
+func waitOutput(t *testing.T, b *pipelinetest.Buffer, within time.Duration, subs ...string) {
 	t.Helper()
 	pipelinetest.WaitFor(t, within, func() error {
 		out := b.String()
@@ -212,12 +205,11 @@ func TestConfigErrorNamesKey(t *testing.T) {
 func TestHelpEverywhere(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"publish", "--help"}} {
-		var out, errs bytes.Buffer
-		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-		if code := m.Run(context.Background(), args); code != 0 {
+		code, out, errs := runCommand(t, args...)
+		if code != 0 {
 			t.Errorf("%v: exit %d", args, code)
 		}
-		if !strings.Contains(out.String()+errs.String(), "Usage: ordertrack") {
+		if !strings.Contains(out+errs, "Usage: ordertrack") {
 			t.Errorf("%v: no usage text", args)
 		}
 	}

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -47,16 +45,27 @@ func startTracked(t *testing.T) *tracked {
 	}
 	t.Cleanup(tr.nc.Close)
 	tr.js, _ = jetstream.New(tr.nc)
-	addr := regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
-		m := addr.FindStringSubmatch(s.errs.String())
+	tr.monitor = "http://" + monitorAddr(t, s.errs)
+	return tr
+}
+
+// monitorLine is run's log line that names the monitor's bound address.
+var monitorLine = regexp.MustCompile(`msg="monitor listening" addr=(\S+)`)
+
+// monitorAddr waits for the log line of a monitor started on
+// monitor.listen 127.0.0.1:0 and returns the address it bound.
+func monitorAddr(t *testing.T, log *pipelinetest.Buffer) string {
+	t.Helper()
+	var addr string
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		m := monitorLine.FindStringSubmatch(log.String())
 		if m == nil {
 			return errors.New("no monitor address in the log")
 		}
-		tr.monitor = "http://" + m[1]
+		addr = m[1]
 		return nil
 	})
-	return tr
+	return addr
 }
 
 // publish sends one event of an order, at ms milliseconds after base.
@@ -114,16 +123,6 @@ func (tr *tracked) sendKnown(t *testing.T) {
 func (tr *tracked) cmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	return runCommand(t, append(args, tr.client...)...)
-}
-
-func runCommand(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errs bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	code := m.Run(ctx, args)
-	return code, out.String(), errs.String()
 }
 
 // metricValue returns the value of the sample of name with the given

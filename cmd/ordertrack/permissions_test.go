@@ -148,13 +148,12 @@ func TestRunAsShippedUser(t *testing.T) {
 	}
 
 	for _, cmd := range [][]string{{"get", "PERM-1", "--history"}, {"status"}, {"health"}, {"dlq", "list"}} {
-		var out, errs syncBuffer
-		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-		if code := m.Run(context.Background(), append(cmd, userArgs(s)...)); code != 0 {
-			t.Errorf("%s as the ordertrack user: exit %d\n%s%s", cmd, code, out.String(), errs.String())
+		code, out, errs := runCommand(t, append(cmd, userArgs(s)...)...)
+		if code != 0 {
+			t.Errorf("%s as the ordertrack user: exit %d\n%s%s", cmd, code, out, errs)
 		}
-		if cmd[0] == "get" && !strings.Contains(out.String(), "DELIVERED") {
-			t.Errorf("get PERM-1: %s", out.String())
+		if cmd[0] == "get" && !strings.Contains(out, "DELIVERED") {
+			t.Errorf("get PERM-1: %s", out)
 		}
 	}
 	if code := run.stop(t); code != 0 {
@@ -183,7 +182,7 @@ func TestRunWithAPermissionMissing(t *testing.T) {
 					}
 				}
 			}))
-			var out, errs syncBuffer
+			var out, errs pipelinetest.Buffer
 			m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -2,23 +2,13 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
-)
 
-// occupy listens on a free loopback port for the test's duration.
-func occupy(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln.Addr().String()
-}
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
 
 // TestPortClashReportedAtOnce: a taken nats.embedded.listen or
 // monitor.listen fails run within 3s (it took 15s, issue 11.13) with an
@@ -39,11 +29,11 @@ func TestPortClashReportedAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			addr, store := occupy(t), t.TempDir()
+			addr, store := pipelinetest.Occupy(t), t.TempDir()
 			args := append([]string{"run", "--nats.embedded.store_dir", store, "--generator.enabled", "false",
 				"--output.console", "false"}, tc.args(addr)...)
-			errs := &syncBuffer{}
-			m := &Main{Stdin: strings.NewReader(""), Stdout: &syncBuffer{}, Stderr: errs}
+			errs := &pipelinetest.Buffer{}
+			m := &Main{Stdin: strings.NewReader(""), Stdout: &pipelinetest.Buffer{}, Stderr: errs}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan int, 1)

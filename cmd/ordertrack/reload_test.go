@@ -207,10 +207,7 @@ func TestNotifyTestAndReplay(t *testing.T) {
 	mu.Unlock()
 
 	cli := func(args ...string) (int, string, string) {
-		var out, errs syncBuffer
-		m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-		code := m.Run(context.Background(), append(args, "--config", r.file, "--nats.url", r.s.info.NATSURL))
-		return code, out.String(), errs.String()
+		return runCommand(t, append(args, "--config", r.file, "--nats.url", r.s.info.NATSURL)...)
 	}
 	code, out, errs := cli("dlq", "replay", "--reason", "notify_failed")
 	if code != 0 || !strings.Contains(out, "re-sent") || !strings.Contains(out, "replayed 1 dead letters") {

@@ -18,9 +18,9 @@ func TestReportCountsAKnownEventSet(t *testing.T) {
 	events := whatifEvents(time.Now().Add(-3 * time.Hour).Truncate(time.Millisecond))
 	_, url := pipelineTally(t, writeSLAConfig(t, "10s"), events)
 
-	out, code := runMainOnce(t, "report", "--nats.url", url, "--json")
+	code, out, errs := runCommand(t, "report", "--nats.url", url, "--json")
 	if code != 0 {
-		t.Fatalf("report exit %d: %s", code, out)
+		t.Fatalf("report exit %d: %s%s", code, out, errs)
 	}
 	var got struct {
 		Since *time.Time
@@ -39,15 +39,15 @@ func TestReportCountsAKnownEventSet(t *testing.T) {
 		t.Fatalf("report --json: since %v by %q rows\n%+v\nwant\n%+v", got.Since, got.By, got.Rows, want)
 	}
 
-	text, code := runMainOnce(t, "report", "--nats.url", url, "--by", "tenant", "--since", "1d")
+	code, text, errs := runCommand(t, "report", "--nats.url", url, "--by", "tenant", "--since", "1d")
 	if code != 0 {
-		t.Fatalf("report --by tenant exit %d: %s", code, text)
+		t.Fatalf("report --by tenant exit %d: %s%s", code, text, errs)
 	}
 	line := "acme: on-time processing 80.0%, on-time shipping 33.3%, on-time delivery 0.0%; cancelled before delivery 33.3% (6 orders)"
 	if !strings.Contains(text, line) {
 		t.Errorf("report --by tenant lacks %q:\n%s", line, text)
 	}
-	if out, code := runMainOnce(t, "report", "--nats.url", url, "--by", "colour"); code != 2 || !strings.Contains(out, `--by "colour"`) {
-		t.Errorf("report --by colour: exit %d, %s", code, out)
+	if code, out, errs := runCommand(t, "report", "--nats.url", url, "--by", "colour"); code != 2 || !strings.Contains(out+errs, `--by "colour"`) {
+		t.Errorf("report --by colour: exit %d, %s%s", code, out, errs)
 	}
 }

@@ -28,8 +28,7 @@ func TestSecretFilesOutOfProcessListing(t *testing.T) {
 		}
 	}
 	r := newCrashRig(t)
-	mon := freeAddr(t)
-	r.start("--monitor.listen", mon, "--monitor.auth_token_file", monitorFile, "--nats.token_file", natsFile, "--log.level", "debug")
+	r.start("--monitor.listen", "127.0.0.1:0", "--monitor.auth_token_file", monitorFile, "--nats.token_file", natsFile, "--log.level", "debug")
 
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", r.proc.cmd.Process.Pid))
 	if err != nil {
@@ -41,7 +40,7 @@ func TestSecretFilesOutOfProcessListing(t *testing.T) {
 	}
 	noSecret(t, "/proc/<pid>/cmdline", args, monitorToken, natsToken)
 
-	url := "http://" + mon + "/api/status"
+	url := "http://" + monitorAddr(t, r.proc.out) + "/api/status"
 	if code := pipelinetest.GetJSON(t, url, "", nil); code != 401 {
 		t.Errorf("GET /api/status without the token: %d, want 401", code)
 	}

@@ -102,7 +102,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 func TestStatusWatchRefreshes(t *testing.T) {
 	t.Parallel()
 	tr := startTracked(t)
-	out := &syncBuffer{}
+	out := &pipelinetest.Buffer{}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: out}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestSecondRunOnOneStoreFails: a second `run` on the store of a running
@@ -17,7 +19,7 @@ func TestSecondRunOnOneStoreFails(t *testing.T) {
 	store := t.TempDir()
 	s := startMain(t, append(runArgs(store), "--generator.enabled", "false", "--output.console", "false")...)
 	began := time.Now()
-	code, out, errs := runCommand(t, append(runArgs(store), "--nats.embedded.listen", freeAddr(t))...)
+	code, out, errs := runCommand(t, append(runArgs(store), "--nats.embedded.listen", pipelinetest.UnusedAddr(t))...)
 	took := time.Since(began)
 	abs, _ := filepath.Abs(store)
 	if code == 0 || !strings.Contains(errs, abs) || !strings.Contains(errs, "pid "+strconv.Itoa(os.Getpid())) {

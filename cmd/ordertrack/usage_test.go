@@ -1,22 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
-
-// runCLI runs Main without a server and returns exit status, stdout and stderr.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errs bytes.Buffer
-	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}
-	code := m.Run(context.Background(), args)
-	return code, out.String(), errs.String()
-}
 
 // TestUsageErrorIsShort: a wrong command line exits 2 with the error, the
 // nearest flag or command and the command's usage line, not its help.
@@ -38,7 +27,7 @@ func TestUsageErrorIsShort(t *testing.T) {
 		{[]string{"dlq"}, []string{"ordertrack dlq: needs a subcommand: list or replay"}},
 		{[]string{"status", "--interval"}, []string{"flag needs an argument: --interval"}},
 	} {
-		code, out, errs := runCLI(t, tc.args...)
+		code, out, errs := runCommand(t, tc.args...)
 		if code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", tc.args, code, exitUsage)
 		}
@@ -81,7 +70,7 @@ func TestHelpIsPerCommand(t *testing.T) {
 		{[]string{"dlq", "replay", "--help"}, []string{"Usage: ordertrack dlq replay", "--dry-run"}},
 		{[]string{"version", "--help"}, []string{"Usage: ordertrack version"}},
 	} {
-		code, out, errs := runCLI(t, tc.args...)
+		code, out, errs := runCommand(t, tc.args...)
 		if code != exitOK || errs != "" {
 			t.Errorf("%q: exit %d, stderr %q", tc.args, code, errs)
 		}
@@ -95,7 +84,7 @@ func TestHelpIsPerCommand(t *testing.T) {
 
 // TestNoCommand: ordertrack alone lists the commands on stderr and exits 2.
 func TestNoCommand(t *testing.T) {
-	code, out, errs := runCLI(t)
+	code, out, errs := runCommand(t)
 	if code != exitUsage || out != "" || !strings.Contains(errs, "Commands:") || !strings.Contains(errs, "ordertrack: needs a command") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errs)
 	}
@@ -103,13 +92,13 @@ func TestNoCommand(t *testing.T) {
 
 func TestCompletion(t *testing.T) {
 	for shell, want := range map[string]string{"bash": "__start_ordertrack", "zsh": "#compdef ordertrack", "fish": "complete -c ordertrack"} {
-		code, out, errs := runCLI(t, "completion", shell)
+		code, out, errs := runCommand(t, "completion", shell)
 		if code != exitOK || errs != "" || !strings.Contains(out, want) {
 			t.Errorf("completion %s: exit %d, stderr %q, script lacks %q", shell, code, errs, want)
 		}
 	}
 	// The completion of a command's flags comes from the same tree.
-	code, out, _ := runCLI(t, "__complete", "get", "--hist")
+	code, out, _ := runCommand(t, "__complete", "get", "--hist")
 	if code != exitOK || !strings.Contains(out, "--history") {
 		t.Errorf("__complete get --hist: exit %d, got %q", code, out)
 	}
@@ -117,7 +106,7 @@ func TestCompletion(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}} {
-		code, out, _ := runCLI(t, args...)
+		code, out, _ := runCommand(t, args...)
 		if code != exitOK {
 			t.Errorf("%q: exit %d", args, code)
 		}
@@ -130,7 +119,7 @@ func TestVersion(t *testing.T) {
 	// As set with go build -ldflags "-X main.version=... -X main.commit=...".
 	version, commit = "v1.2.3", "abc1234"
 	t.Cleanup(func() { version, commit = "", "" })
-	_, out, _ := runCLI(t, "version")
+	_, out, _ := runCommand(t, "version")
 	if !strings.HasPrefix(out, "ordertrack v1.2.3\ncommit:      abc1234\n") {
 		t.Errorf("with ldflags: %q", out)
 	}

@@ -8,18 +8,19 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // watching is a watch command running in the background.
 type watching struct {
-	out, errs *syncBuffer
+	out, errs *pipelinetest.Buffer
 	cancel    context.CancelFunc
 	code      chan int
 }
 
 func startWatch(t *testing.T, tr *tracked, args ...string) *watching {
 	t.Helper()
-	w := &watching{out: &syncBuffer{}, errs: &syncBuffer{}, code: make(chan int, 1)}
+	w := &watching{out: &pipelinetest.Buffer{}, errs: &pipelinetest.Buffer{}, code: make(chan int, 1)}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: w.out, Stderr: w.errs}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel

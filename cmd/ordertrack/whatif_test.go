@@ -137,9 +137,9 @@ func TestWhatifMatchesThePipeline(t *testing.T) {
 	baseTally, url := pipelineTally(t, base, events)
 	newTally, _ := pipelineTally(t, next, events)
 
-	out, code := runMainOnce(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json")
+	code, out, errs := runCommand(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json")
 	if code != 0 {
-		t.Fatalf("whatif exit %d: %s", code, out)
+		t.Fatalf("whatif exit %d: %s%s", code, out, errs)
 	}
 	var got struct {
 		Events, Orders int
@@ -171,19 +171,6 @@ func TestWhatifMatchesThePipeline(t *testing.T) {
 	}
 }
 
-// runMainOnce runs one command of Main to completion and returns its
-// standard output (and error output on failure) and exit status.
-func runMainOnce(t *testing.T, args ...string) (string, int) {
-	t.Helper()
-	out, errs := &syncBuffer{}, &syncBuffer{}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
-	code := m.Run(context.Background(), args)
-	if code != 0 {
-		return out.String() + errs.String(), code
-	}
-	return out.String(), code
-}
-
 // TestWhatifNotesDemoSLAs: with the embedded server's defaults the demo
 // SLAs replace NEW's durations, as for run; whatif says so on stderr and
 // the outcomes do not change. With generator.demo_sla: false in both files
@@ -197,16 +184,15 @@ func TestWhatifNotesDemoSLAs(t *testing.T) {
 	}
 	run := func(base, next string) (changed []whatif.Change, stderr string) {
 		t.Helper()
-		out, errs := &syncBuffer{}, &syncBuffer{}
-		m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
-		if code := m.Run(context.Background(), []string{"whatif", "--config", next, "--base", base, "--events", events, "--json"}); code != 0 {
+		code, out, errs := runCommand(t, "whatif", "--config", next, "--base", base, "--events", events, "--json")
+		if code != 0 {
 			t.Fatalf("whatif exit %d: %s%s", code, out, errs)
 		}
 		var got struct{ Changed []whatif.Change }
-		if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}
-		return got.Changed, errs.String()
+		return got.Changed, errs
 	}
 	base, next := writeSLAConfig(t, "10s"), writeSLAConfig(t, "3s")
 	changed, stderr := run(base, next)
@@ -250,10 +236,7 @@ func TestWhatifSet(t *testing.T) {
 	}
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
-		out, errs := &syncBuffer{}, &syncBuffer{}
-		m := &Main{Stdin: strings.NewReader(""), Stdout: out, Stderr: errs}
-		code := m.Run(context.Background(), append([]string{"whatif", "--events", events}, args...))
-		return code, out.String(), errs.String()
+		return runCommand(t, append([]string{"whatif", "--events", events}, args...)...)
 	}
 	changed := func(args ...string) string {
 		t.Helper()

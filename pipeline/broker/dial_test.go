@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/ordertrack/ordertrack/pipeline/broker"
@@ -14,13 +15,15 @@ import (
 func TestDialEmbeddedAndReachIt(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
-	addr := freeAddr(t)
-	cfg := embeddedConfig(t.TempDir(), addr)
+	cfg := embeddedConfig(t.TempDir(), "127.0.0.1:0")
 	run, err := broker.Dial(cfg, "test run", true, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer run.Close()
+	// The command is told the address the server bound.
+	addr := strings.TrimPrefix(run.Embedded.ClientURL(), "nats://")
+	cfg.Embedded.Listen = addr
 	if run.Embedded == nil || run.URL() != run.Embedded.ClientURL() {
 		t.Fatalf("embedded %v, URL %q: want the embedded server's URL", run.Embedded, run.URL())
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 func embeddedConfig(dir, listen string) config.NATS {
@@ -24,17 +25,6 @@ func embeddedConfig(dir, listen string) config.NATS {
 	cfg.URL = ""
 	cfg.Embedded.StoreDir, cfg.Embedded.Listen = dir, listen
 	return cfg
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // TestSecondEmbeddedOnOneStoreFails starts two embedded servers on one
@@ -51,7 +41,7 @@ func TestSecondEmbeddedOnOneStoreFails(t *testing.T) {
 	}
 	defer first.Shutdown()
 
-	other := freeAddr(t)
+	other := pipelinetest.UnusedAddr(t)
 	began := time.Now()
 	second, err := broker.StartEmbedded(embeddedConfig(dir, other), log)
 	if err == nil {
@@ -111,12 +101,8 @@ func TestStoreLockReleasedOnShutdown(t *testing.T) {
 // ReadyForConnections waiting 15s, issue 11.13), and releases the store.
 func TestEmbeddedPortInUseFailsAtOnce(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	dir, addr := t.TempDir(), ln.Addr().String()
+	dir, addr := t.TempDir(), pipelinetest.Occupy(t)
+	var err error
 	done := make(chan error, 1)
 	go func() {
 		e, err := broker.StartEmbedded(embeddedConfig(dir, addr), slog.New(slog.DiscardHandler))

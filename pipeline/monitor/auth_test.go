@@ -1,7 +1,6 @@
 package monitor_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,28 +16,10 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestAuthToken(t *testing.T) {
 	t.Parallel()
 	const token = "s3cret-Token-42"
-	var logs lockedBuffer
+	var logs pipelinetest.Buffer
 	e := setup(t, withMonitor(func(o *monitor.Options) {
 		o.AuthToken = token
 		o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
