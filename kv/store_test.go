@@ -87,7 +87,7 @@ func TestWriteKeepsTTL(t *testing.T) {
 	if _, err := write(t, s, "ORD-3", "closed", rev, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		e, err := s.Get(ctx, "ORD-3")
 		if err != nil {
 			t.Fatal(err)

@@ -48,7 +48,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	}()
 	breachIDs := publishDueBreaches(t, pjs, 40, 2*time.Second, 25*time.Second)
 
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := len(b.owned()); n != cfg.Streaming.Partitions/2 {
 			return fmt.Errorf("second instance owns %d partitions, want %d", n, cfg.Streaming.Partitions/2)
 		}
@@ -106,7 +106,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	// messages on a replica that lags: read again until all are there (the
 	// checks below say what is missing if they never are).
 	var outs []output
-	if err := pipelinetest.Poll(10*time.Second, pipelinetest.PollInterval, func() error {
+	if err := pipelinetest.Poll(pipelinetest.WaitTimeout(), pipelinetest.PollInterval, func() error {
 		outs = e.allOutputs()
 		info, err := e.prov.Updates.Info(context.Background())
 		if err != nil {

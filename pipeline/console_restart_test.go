@@ -49,7 +49,7 @@ func TestConsoleAfterRestartShowsOnlyThisRun(t *testing.T) {
 	var first, second printed
 	e.start(pipeline.Options{OnUpdates: first.add})
 	e.publish(ev{id: "RS-1", typ: "ORDER_PLACED", ts: at.Format(time.RFC3339Nano), eventID: "RS-1-placed"})
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if got := first.types("RS-1"); !slices.Equal(got, []string{"ORDER_CONFIRMED"}) {
 			return fmt.Errorf("first run's console got %v, want [ORDER_CONFIRMED]", got)
 		}
@@ -59,7 +59,7 @@ func TestConsoleAfterRestartShowsOnlyThisRun(t *testing.T) {
 
 	e.start(pipeline.Options{OnUpdates: second.add})
 	e.publish(ev{id: "RS-1", typ: "PROCESSING_STARTED", ts: at.Add(time.Second).Format(time.RFC3339Nano), eventID: "RS-1-processing"})
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if got := second.types("RS-1"); !slices.Contains(got, "PROCESSING_STARTED") {
 			return fmt.Errorf("second run's console got %v, want PROCESSING_STARTED", got)
 		}

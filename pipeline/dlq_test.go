@@ -204,7 +204,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 		e.publish(ev{id: id, typ: "ORDER_PLACED", ts: ts})
 	}
 	var letters []letter
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if letters = e.deadLetters(); len(letters) == 0 {
 			return errors.New("the poison message is not dead-lettered")
 		}
@@ -256,7 +256,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 	body := []byte(`{"order_id":"LOST-1","event_type":"ORDER_LOST"}`)
 	seq := e.publishSeq(testTopo.EventSubject("LOST-1"), body)
 	e.publish(ev{id: "LOST-1", typ: "ORDER_PLACED"})
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if s, _ := e.state("LOST-1"); s.Status != order.StageOrder {
 			return fmt.Errorf("the valid event after the invalid one is not processed: LOST-1 status %q", s.Status)
 		}
@@ -267,7 +267,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var letters []letter
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if letters = e.deadLetters(); len(letters) == 0 {
 			return errors.New("no dead letter stored since ORDER_DLQ is back")
 		}

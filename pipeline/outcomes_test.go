@@ -39,7 +39,7 @@ func TestSLAOutcomesCounted(t *testing.T) {
 		{SLA: order.SLAShipping, Tenant: "acme", Outcome: order.OutcomeCancelled}:                1,
 		{SLA: order.SLADelivery, Tenant: "acme", Outcome: order.OutcomeCancelled}:                1,
 	}
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if got := p.Stats().SLAOutcomes(); !maps.Equal(got, want) {
 			return fmt.Errorf("outcomes %v, want %v", got, want)
 		}

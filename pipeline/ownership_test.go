@@ -91,12 +91,12 @@ func TestInstancesShareThePartitions(t *testing.T) {
 	cfg.Streaming.Partitions = 8
 	e := setup(t, cfg)
 	a := e.run("inst-a")
-	waitSplit(t, 10*time.Second, []int{8}, a)
+	waitSplit(t, pipelinetest.WaitTimeout(), []int{8}, a)
 	b := e.run("inst-b")
-	t.Logf("second instance: 4/4 after %v", waitSplit(t, 15*time.Second, []int{4, 4}, a, b).Round(time.Millisecond))
+	t.Logf("second instance: 4/4 after %v", waitSplit(t, pipelinetest.WaitTimeout(), []int{4, 4}, a, b).Round(time.Millisecond))
 	before := map[string][]int{"a": a.owned(), "b": b.owned()}
 	c := e.run("inst-c")
-	t.Logf("third instance: 3/3/2 after %v", waitSplit(t, 15*time.Second, []int{3, 3, 2}, a, b, c).Round(time.Millisecond))
+	t.Logf("third instance: 3/3/2 after %v", waitSplit(t, pipelinetest.WaitTimeout(), []int{3, 3, 2}, a, b, c).Round(time.Millisecond))
 	for name, in := range map[string]*instance{"a": a, "b": b} {
 		if kept := in.owned(); len(kept) != 3 || !isSubset(kept, before[name]) {
 			t.Errorf("instance %s went from %v to %v: it should keep 3 of its own", name, before[name], kept)
@@ -158,7 +158,7 @@ func TestStandbyMovesNothing(t *testing.T) {
 	cfg.Streaming.Partitions = 2
 	e := setup(t, cfg)
 	a, b := e.run("inst-a"), e.run("inst-b")
-	waitSplit(t, 15*time.Second, []int{1, 1}, a, b)
+	waitSplit(t, pipelinetest.WaitTimeout(), []int{1, 1}, a, b)
 	for i := range 20 { // every partition delivers, so each has a pin
 		e.publish(ev{id: fmt.Sprintf("PIN-%02d", i), typ: "ORDER_PLACED"})
 	}
@@ -210,7 +210,7 @@ func TestKilledInstanceTakenOver(t *testing.T) {
 	ins := []*instance{e.runOn("inst-a", anc, ajs), nil}
 	bnc, bjs := pipelinetest.Connect(t, e.srv.URL(), nil)
 	ins[1] = e.runOn("inst-b", bnc, bjs)
-	waitSplit(t, 15*time.Second, []int{4, 4}, ins...)
+	waitSplit(t, pipelinetest.WaitTimeout(), []int{4, 4}, ins...)
 
 	const n = 800
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -47,7 +47,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 	if got[0].Rule != "acme-fast" {
 		t.Errorf("breach under rule %q, want acme-fast", got[0].Rule)
 	}
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		for part := range cfg.Streaming.Partitions {
 			v, err := e.instancesKey(testTopo.RecomputeKey(part))
 			if err != nil || v == "" {
@@ -56,7 +56,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 		}
 		return nil
 	})
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		ins, err := pipeline.ReadInstances(context.Background(), e.js, "orders")
 		if err != nil || len(ins) != 1 || ins[0].Recompute == nil {
 			return fmt.Errorf("no recompute progress in the heartbeat: %+v (%v)", ins, err)

@@ -89,7 +89,7 @@ func (e *env) start(opts pipeline.Options) *pipeline.Pipeline {
 	e.stop = pipelinetest.StartPipeline(e.t, p)
 	// Wait until it owns every partition: events published from now on
 	// are processed as they come.
-	pipelinetest.WaitFor(e.t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(e.t, pipelinetest.WaitTimeout(), func() error {
 		if n := len(p.Stats().Owned()); n != e.cfg.Streaming.Partitions {
 			return fmt.Errorf("pipeline owns %d of %d partitions", n, e.cfg.Streaming.Partitions)
 		}

@@ -34,7 +34,7 @@ func alerts(outs []output, id string) []output {
 func (e *env) waitAlerts(id string, n int) []output {
 	e.t.Helper()
 	var got []output
-	pipelinetest.WaitFor(e.t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(e.t, pipelinetest.WaitTimeout(), func() error {
 		if got = alerts(e.outputs(), id); len(got) < n {
 			return fmt.Errorf("%d breach(es) of %s, want %d", len(got), id, n)
 		}

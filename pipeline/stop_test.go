@@ -51,7 +51,7 @@ func TestStopDuringBacklogLeavesNothingForAckWait(t *testing.T) {
 	e.srv.Restart()
 	restarted := time.Now()
 	e.start(pipeline.Options{})
-	pipelinetest.WaitFor(t, 10*time.Second, e.idle)
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), e.idle)
 	t.Logf("stopped after %d of %d events; the rest done %v after the restart", done, n, time.Since(restarted).Round(time.Millisecond))
 }
 

@@ -27,7 +27,7 @@ func (e *env) publishJSON(fields map[string]any) {
 func (e *env) waitOutputs(id string, typ order.UpdateType, n int) []output {
 	e.t.Helper()
 	var got []output
-	pipelinetest.WaitFor(e.t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(e.t, pipelinetest.WaitTimeout(), func() error {
 		got = got[:0]
 		for _, o := range forOrder(e.outputs(), id) {
 			if o.Type == typ {
@@ -201,7 +201,7 @@ func TestGraceLetsALateEventProveTheStage(t *testing.T) {
 	placed := time.Now().UTC()
 	e.publishJSON(map[string]any{"order_id": "GRACE-1", "event_type": "ORDER_PLACED", "timestamp": placed.Format(time.RFC3339Nano)})
 	deadline := placed.Add(cfg.SLA.Processing)
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if time.Now().Before(deadline.Add(200 * time.Millisecond)) {
 			return fmt.Errorf("the deadline %v has not passed", deadline)
 		}

@@ -29,7 +29,7 @@ func TestBreachPendingAcrossKill(t *testing.T) {
 	if err := r.placeOrders("SLAKILL", n, placed, ""); err != nil {
 		t.Fatal(err)
 	}
-	r.waitOutputs(n, 10*time.Second, func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
+	r.waitOutputs(n, pipelinetest.WaitTimeout(), func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
 	r.signal(syscall.SIGKILL) // timers pending, none due yet
 
 	r.start(sla...)

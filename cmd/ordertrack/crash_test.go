@@ -423,6 +423,9 @@ func TestGracefulStopLeavesNothingToRedeliver(t *testing.T) {
 	}
 	r.start("--streaming.ack_wait", "30s")
 	restarted := time.Now()
+	// Deliberately not WaitTimeout: a message left unacknowledged would
+	// come back only after ack_wait (30s), so done within 10s is the
+	// assertion that nothing waited for redelivery.
 	r.waitIdle(10 * time.Second)
 	t.Logf("backlog done %v after the restart", time.Since(restarted).Round(time.Millisecond))
 	r.checkExactlyOnce(map[string]int{"GRACE": n})

@@ -40,7 +40,7 @@ func TestWarningsAndBreachesAcrossKill(t *testing.T) {
 	if err := r.placeOrders("SLAKILL", n, placed, ""); err != nil {
 		t.Fatal(err)
 	}
-	r.waitOutputs(n, 10*time.Second, func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
+	r.waitOutputs(n, pipelinetest.WaitTimeout(), func(u order.Update) bool { return u.Type == order.UpdateConfirmed })
 	var down []downtime
 	restart := func() {
 		d := downtime{from: time.Now()}

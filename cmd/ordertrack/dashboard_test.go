@@ -21,7 +21,7 @@ func TestCLIAndAPIShowTheSameViews(t *testing.T) {
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var cli, api monitor.Status
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		code, out, errs := tr.cmd(t, "status", "--json", "--interval", "100ms")
 		if code != 0 {
 			t.Fatalf("status --json: exit %d: %s", code, errs)

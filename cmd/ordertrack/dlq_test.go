@@ -45,7 +45,7 @@ func listLetters(t *testing.T, s *started, extra ...string) []deadletter.Letter 
 func waitLetters(t *testing.T, s *started, n int, extra ...string) []deadletter.Letter {
 	t.Helper()
 	var ls []deadletter.Letter
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if ls = listLetters(t, s, extra...); len(ls) < n {
 			return fmt.Errorf("%d dead letters %v, want %d", len(ls), extra, n)
 		}
@@ -149,7 +149,7 @@ func TestDLQListAndReplay(t *testing.T) {
 	if code, out, errs := cli(t, s, "dlq", "replay", "--reason", "max_deliveries"); code != 0 || !strings.Contains(out, "replayed 1 dead letters") {
 		t.Fatalf("replay: exit %d: %s %s", code, out, errs)
 	}
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if st := orderStatus(t, js, "DLQ-P1"); st != "ORDER" {
 			return fmt.Errorf("replayed event not processed: status %q", st)
 		}

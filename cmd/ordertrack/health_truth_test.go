@@ -58,7 +58,7 @@ func TestHealthFailsWhenPartitionStuck(t *testing.T) {
 		t.Fatal(err)
 	}
 	pipelinetest.HoldMessages(t, srv.JS, pipeline.EventsStream, topo.EventsConsumer(0), pipeline.PriorityGroup, 1)
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		code, out, _ := runCommand(t, args...)
 		if code == 0 || !strings.Contains(out, "[FAIL] Consumer progress: partition 0: 1 messages wait on ordertrack-p0, and no batch was acknowledged for") ||
 			!strings.Contains(out, "fix: check the logs of the instance") {

@@ -65,8 +65,8 @@ func (s *started) stop(t *testing.T) int {
 	select {
 	case <-s.done:
 		return s.code
-	case <-time.After(15 * time.Second):
-		t.Fatal("ordertrack did not exit within 15s of the stop signal")
+	case <-time.After(pipelinetest.WaitTimeout()):
+		t.Fatalf("ordertrack did not exit within %v of the stop signal", pipelinetest.WaitTimeout())
 		return -1
 	}
 }
@@ -119,7 +119,7 @@ func TestRunDemoEndToEnd(t *testing.T) {
 	t.Parallel()
 	store := t.TempDir()
 	s := startMain(t, runArgs(store)...)
-	waitOutput(t, s.out, 10*time.Second, "Starting Retail Order Tracking System", "Order Lifecycle: ORDER")
+	waitOutput(t, s.out, pipelinetest.WaitTimeout(), "Starting Retail Order Tracking System", "Order Lifecycle: ORDER")
 	waitOutput(t, s.out, 60*time.Second, "Batch: 1", "|order_id", "ORDER_CONFIRMED", "PROCESSING_STARTED",
 		"ITEM_SHIPPED", "ITEM_DELIVERED", "ORDER_CANCELLED", "SLA_BREACH")
 	first := countUpdates(t, s.info.NATSURL)

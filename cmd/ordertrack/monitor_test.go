@@ -106,7 +106,7 @@ func (tr *tracked) sendKnown(t *testing.T) {
 	tr.publish(t, "D", "PROCESSING_STARTED", base, 10)
 	tr.publishRaw(t, "BAD", "{not json")
 	tr.publishRaw(t, "E", `{"order_id":"E","event_type":"ORDER_LOST"}`)
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		s, err := tr.js.Stream(context.Background(), "ORDER_UPDATES")
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func TestMonitorEndpoints(t *testing.T) {
 	tr := startTracked(t)
 	tr.sendKnown(t)
 	var text string
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		_, text = pipelinetest.Get(t, tr.monitor+"/metrics")
 		if v := metricValue(t, text, "ordertrack_events_processed_total", "type", "SLA_CHECK", "outcome", "breach"); v != 1 {
 			return fmt.Errorf("the breach check is not counted: events_processed_total{SLA_CHECK,breach} = %v", v)

@@ -5,7 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // TestPublishFeedsRunningPipeline publishes JSON lines with the publish
@@ -30,7 +31,7 @@ func TestPublishFeedsRunningPipeline(t *testing.T) {
 	if !strings.Contains(out.String(), "published 2 events") {
 		t.Errorf("stdout %q", out.String())
 	}
-	waitOutput(t, s.out, 10*time.Second, "PUB-1", "Order placed for Socks", "Processing started for Socks")
+	waitOutput(t, s.out, pipelinetest.WaitTimeout(), "PUB-1", "Order placed for Socks", "Processing started for Socks")
 	if c := s.stop(t); c != 0 {
 		t.Errorf("exit %d", c)
 	}

@@ -101,30 +101,30 @@ func TestRunReloadsSLAsAndWebhooks(t *testing.T) {
 	hash := r.s.info.Live.Hash()
 
 	r.write(fmt.Sprintf(liveBase, "1500ms"))
-	r.waitLog(10*time.Second, `msg="configuration reloaded"`, 1)
+	r.waitLog(pipelinetest.WaitTimeout(), `msg="configuration reloaded"`, 1)
 	if r.s.info.Live.Hash() == hash || r.s.info.Live.Config().SLA.Processing != 1500*time.Millisecond {
 		t.Fatalf("after reload: hash %s (was %s), processing %s", r.s.info.Live.Hash(), hash, r.s.info.Live.Config().SLA.Processing)
 	}
 	placed := time.Now().UTC().Truncate(time.Millisecond)
 	r.place("RELOAD-1", placed)
-	if b := r.breach("RELOAD-1", 10*time.Second); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
+	if b := r.breach("RELOAD-1", pipelinetest.WaitTimeout()); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
 		t.Errorf("RELOAD-1 breach deadline %v, want placed + 1.5s = %v", b.Deadline, placed.Add(1500*time.Millisecond))
 	}
 
 	r.write(fmt.Sprintf(liveBase, "-5s"))
-	r.waitLog(10*time.Second, "configuration reload rejected", 1)
+	r.waitLog(pipelinetest.WaitTimeout(), "configuration reload rejected", 1)
 	if logs := r.s.errs.String(); !strings.Contains(logs, "keys=[sla.processing]") {
 		t.Errorf("rejection does not name sla.processing:\n%s", tail(logs, 2000))
 	}
 	placed = time.Now().UTC().Truncate(time.Millisecond)
 	r.place("RELOAD-2", placed)
-	if b := r.breach("RELOAD-2", 10*time.Second); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
+	if b := r.breach("RELOAD-2", pipelinetest.WaitTimeout()); b.Deadline == nil || !b.Deadline.Equal(placed.Add(1500*time.Millisecond)) {
 		t.Errorf("RELOAD-2 breach deadline %v, want the SLA in force, placed + 1.5s = %v", b.Deadline, placed.Add(1500*time.Millisecond))
 	}
 
 	rc := newHookReceiver(t)
 	r.write(fmt.Sprintf(liveBase, "1500ms") + "streaming:\n  max_batch: 7\nnotify:\n  backoff: 50ms\n  webhooks:\n    - name: ops\n      url: " + rc.srv.URL + "\n      secret: hush\n")
-	r.waitLog(10*time.Second, `msg="webhook started" webhook=ops`, 1)
+	r.waitLog(pipelinetest.WaitTimeout(), `msg="webhook started" webhook=ops`, 1)
 	if logs := r.s.errs.String(); !strings.Contains(logs, "needs a restart") || !strings.Contains(logs, "key=streaming.max_batch") {
 		t.Errorf("no restart warning for streaming.max_batch:\n%s", tail(logs, 2000))
 	}
@@ -132,7 +132,7 @@ func TestRunReloadsSLAsAndWebhooks(t *testing.T) {
 		t.Error("the webhook secret appears in the log")
 	}
 	r.place("RELOAD-3", time.Now().UTC())
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if rc.got("RELOAD-3:SLA_BREACH:processing") == 0 {
 			return fmt.Errorf("webhook added live has not received RELOAD-3's breach")
 		}
@@ -192,7 +192,7 @@ func TestNotifyTestAndReplay(t *testing.T) {
 	yaml := fmt.Sprintf(liveBase, "1s") + "notify:\n  webhooks:\n    - name: picky\n      url: " + srv.URL + "/hook?token=tok-123\n      secret: sec-456\n      headers: {Authorization: Bearer hdr-789}\n"
 	r := startLive(t, yaml)
 	r.place("DLQ-N1", time.Now().UTC())
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		s, err := r.js.Stream(context.Background(), "ORDER_DLQ")
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -34,7 +33,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 	s := startMain(t, append([]string{"run", "--nats.url", url, "--generator.enabled", "false", "--output.console", "false",
 		"--monitor.listen", "127.0.0.1:0", "--log.level", "debug"}, common...)...)
-	waitOutput(t, s.out, 10*time.Second, "Press Ctrl+C")
+	waitOutput(t, s.out, pipelinetest.WaitTimeout(), "Press Ctrl+C")
 	if !strings.Contains(s.out.String(), "NATS: nats://u:xxxxx@"+addr) {
 		t.Errorf("banner does not show the redacted URL:\n%s", s.out.String())
 	}

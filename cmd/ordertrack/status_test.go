@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -22,7 +21,7 @@ func TestStatusShowsWhatEventsImply(t *testing.T) {
 	var r monitor.Status
 	var out string
 	// Cancelled timers leave a tombstone for a second: poll until settled.
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		code, o, errs := tr.cmd(t, "status", "--json", "--interval", "100ms")
 		if code != 0 {
 			t.Fatalf("status --json: exit %d: %s", code, errs)
@@ -109,7 +108,7 @@ func TestStatusWatchRefreshes(t *testing.T) {
 	go func() {
 		done <- m.Run(ctx, append([]string{"status", "--watch", "--interval", "100ms", "--orders=false"}, tr.client...))
 	}()
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := strings.Count(out.String(), "\033[H\033[2J"); n < 2 {
 			return fmt.Errorf("%d refreshes, want 2", n)
 		}

@@ -26,7 +26,7 @@ func startWatch(t *testing.T, tr *tracked, args ...string) *watching {
 	w.cancel = cancel
 	t.Cleanup(cancel)
 	go func() { w.code <- m.Run(ctx, append(append([]string{"watch"}, args...), tr.client...)) }()
-	waitOutput(t, w.errs, 10*time.Second, "Watching ")
+	waitOutput(t, w.errs, pipelinetest.WaitTimeout(), "Watching ")
 	return w
 }
 
@@ -38,8 +38,8 @@ func (w *watching) stop(t *testing.T) {
 		if code != 0 {
 			t.Errorf("watch exit %d after interrupt: %s", code, w.errs.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("watch did not stop within 10s")
+	case <-time.After(pipelinetest.WaitTimeout()):
+		t.Fatalf("watch did not stop within %v", pipelinetest.WaitTimeout())
 	}
 }
 
@@ -51,9 +51,9 @@ func TestWatchFollowsUpdatesAndAlerts(t *testing.T) {
 	one := startWatch(t, tr, "--order", "D", "--json")
 	tr.sendKnown(t)
 
-	waitOutput(t, all.out, 10*time.Second, "emitted_at", "| A ", "ITEM_DELIVERED", "| C ", "SLA_BREACH", "EVENT_REJECTED")
-	waitOutput(t, alerts.out, 10*time.Second, `"event_type":"SLA_BREACH"`)
-	waitOutput(t, one.out, 10*time.Second, `"event_type":"PROCESSING_STARTED"`)
+	waitOutput(t, all.out, pipelinetest.WaitTimeout(), "emitted_at", "| A ", "ITEM_DELIVERED", "| C ", "SLA_BREACH", "EVENT_REJECTED")
+	waitOutput(t, alerts.out, pipelinetest.WaitTimeout(), `"event_type":"SLA_BREACH"`)
+	waitOutput(t, one.out, pipelinetest.WaitTimeout(), `"event_type":"PROCESSING_STARTED"`)
 	all.stop(t)
 	alerts.stop(t)
 	one.stop(t)

@@ -48,7 +48,7 @@ func TestAPIStatus(t *testing.T) {
 	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery = 100 * time.Millisecond }))
 	e.sendKnown(t)
 	var st monitor.Status
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		st = monitor.Status{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/status", "", &st); code != http.StatusOK {
 			return fmt.Errorf("/api/status: %d", code)
@@ -65,7 +65,7 @@ func TestAPIStatus(t *testing.T) {
 		t.Errorf("stored %d (want 5), %d partitions (want 2), instances %v (want [])", st.Stored, len(st.Partitions), st.Instances)
 	}
 	var rates monitor.RateHistory
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		rates = monitor.RateHistory{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 2 {
 			return fmt.Errorf("/api/rates: %d, %d points, want 2 or more", code, len(rates.Points))
@@ -82,7 +82,7 @@ func TestAPIOrderStory(t *testing.T) {
 	e := setup(t)
 	k := e.sendKnown(t)
 	var v monitor.OrderStory
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		v = monitor.OrderStory{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK {
 			return fmt.Errorf("/api/orders/C: %d", code)
@@ -129,7 +129,7 @@ func TestAPIAttainment(t *testing.T) {
 		{Group: "all", SLA: order.SLAShipping, Orders: 3, Cancelled: 1, Pending: 2, CancelRate: 0.3333},
 		{Group: "all", SLA: order.SLADelivery, Orders: 3, Cancelled: 1, Pending: 2, CancelRate: 0.3333},
 	}
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		bySLA = monitor.AttainmentView{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/attainment?by=sla", "", &bySLA); code != http.StatusOK {
 			return fmt.Errorf("/api/attainment?by=sla: %d", code)
@@ -173,7 +173,7 @@ func TestAPIAtRisk(t *testing.T) {
 	// Both open orders' next deadline is delivery (1h after placement): C's
 	// processing SLA is breached and A's shipping SLA ends 10ms later.
 	var ar monitor.AtRisk
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		ar = monitor.AtRisk{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/at-risk?limit=10", "", &ar); code != http.StatusOK {
 			return fmt.Errorf("/api/at-risk: %d", code)
@@ -202,7 +202,7 @@ func TestAPIAtRisk(t *testing.T) {
 	}
 	// A delivered order leaves the list.
 	e.publish(t, "A", "ITEM_DELIVERED", k.placedA.Add(20*time.Millisecond))
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		ar = monitor.AtRisk{}
 		pipelinetest.GetJSON(t, e.base+"/api/at-risk", "", &ar)
 		if len(ar.Orders) != 1 || ar.Orders[0].OrderID != "C" {
@@ -244,7 +244,7 @@ func TestAPIOrderStoryCalendarZone(t *testing.T) {
 	}))
 	k := e.sendKnown(t)
 	var v monitor.OrderStory
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		v = monitor.OrderStory{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C?history=false", "", &v); code != http.StatusOK || !v.Order.Breached(order.SLAProcessing) {
 			return fmt.Errorf("/api/orders/C: %d, breaches %v (want processing)", code, v.Order.Breaches)

@@ -126,7 +126,7 @@ func TestForeignHostForbiddenWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.publish(t, "X", "ORDER_PLACED", time.Now())
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if code, body := request(t, http.MethodGet, e.base+"/api/orders/X", "", ""); code != http.StatusOK {
 			return fmt.Errorf("/api/orders/X %d: %s", code, body)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // chromiumPath is Debian's chromium, which .ci/run installs when missing.
@@ -148,7 +149,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		// The panel takes the focus once the order is shown: wait for that,
 		// or it would take it from the search box below mid-typing.
 		chromedp.Poll(`document.getElementById("order-id").textContent !== "`+id+`" && document.activeElement.id === "order-panel"`, nil,
-			chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.WithPollingTimeout(pipelinetest.WaitTimeout())),
 		chromedp.Text("#order-id", &opened, chromedp.ByID))
 	if focused != "q" || !strings.HasPrefix(opened, "ORD-DEMO-") {
 		t.Errorf("after / the focus is on %q (want q); Enter on a feed entry opened %q (want an ORD-DEMO- order)", focused, opened)

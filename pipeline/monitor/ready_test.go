@@ -86,7 +86,7 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 	}
 	want := "partition 0: 1 messages wait on ordertrack-p0, and no batch was acknowledged for"
 	var body string
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		var code int
 		code, body = pipelinetest.Get(t, base+"/readyz")
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, want) {
@@ -134,7 +134,7 @@ func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 func TestReadyzWarnsNearAccountLimits(t *testing.T) {
 	t.Parallel()
 	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK || body != "ready\n" {
 			return fmt.Errorf("/readyz %d: %s", code, body)
 		}

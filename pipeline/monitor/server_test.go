@@ -130,7 +130,7 @@ func TestMetricsMatchEvents(t *testing.T) {
 	}
 
 	var mf map[string]*dto.MetricFamily
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		mf = scrape(t, e.base)
 		for _, c := range []struct {
 			name   string
@@ -194,7 +194,7 @@ func TestMetricsMatchEvents(t *testing.T) {
 func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK {
 			return fmt.Errorf("/readyz %d, want 200: %s", code, body)
 		}
@@ -202,7 +202,7 @@ func TestReadyzFlipsWhenNATSGoesAway(t *testing.T) {
 	})
 	e.srv.Server.Shutdown()
 	e.srv.Server.WaitForShutdown()
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		code, body := pipelinetest.Get(t, e.base+"/readyz")
 		if code == http.StatusOK {
 			t.Fatalf("/readyz 200 after NATS stopped: %s", body)

@@ -95,7 +95,7 @@ func TestEventsStreamsBreachesOnceAndResumes(t *testing.T) {
 	e := setup(t)
 	live := follow(t, e.base+"/api/events", "")
 	k := e.sendKnown(t)
-	ev := next(t, live, 10*time.Second)
+	ev := next(t, live, pipelinetest.WaitTimeout())
 	u := ev.update
 	if u.OrderID != "C" || u.Type != order.UpdateBreach || u.SLA != order.SLAProcessing || u.Deadline == nil ||
 		!u.Deadline.Equal(k.placedC.Add(time.Second)) || u.TenantID != "acme" {
@@ -106,7 +106,7 @@ func TestEventsStreamsBreachesOnceAndResumes(t *testing.T) {
 	placedD := time.Now().Truncate(time.Millisecond)
 	e.publishFull(t, "D", "ORDER_PLACED", placedD, "globex")
 	for name, ch := range map[string]<-chan sseEvent{"live": live, "resumed": resumed} {
-		got := next(t, ch, 10*time.Second)
+		got := next(t, ch, pipelinetest.WaitTimeout())
 		if got.update.OrderID != "D" || got.update.Type != order.UpdateBreach || !got.update.Deadline.Equal(placedD.Add(time.Second)) || seq(t, got.id) <= seq(t, ev.id) {
 			t.Errorf("%s stream: next event %s %+v, want D's breach after id %s (C's breach exactly once)", name, got.id, got.update, ev.id)
 		}
@@ -146,7 +146,7 @@ func TestEventsCarryWarningsAndRetractions(t *testing.T) {
 		{"SLA_BREACH_RETRACTED", time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)},
 	}
 	for i, w := range want {
-		got := next(t, live, 10*time.Second)
+		got := next(t, live, pipelinetest.WaitTimeout())
 		if got.update.OrderID != "W" || got.update.Type != w.typ || got.update.SLA != order.SLAProcessing || !got.update.Deadline.Equal(w.deadline) {
 			t.Errorf("event %d: %+v, want %s of W's processing SLA due %s", i, got.update, w.typ, w.deadline)
 		}
@@ -195,7 +195,7 @@ func TestEventStreamsCapped(t *testing.T) {
 	}
 	open[0].Body.Close() // a client leaves: its slot frees once the server sees it gone
 	var again *http.Response
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		r, err := http.Get(e.base + "/api/events")
 		if err != nil {
 			return err
@@ -225,7 +225,7 @@ func TestEventStreamOutlivesReadAndWriteTimeouts(t *testing.T) {
 	opened := time.Now()
 	placed := time.Now().Truncate(time.Millisecond)
 	e.publishFull(t, "S", "ORDER_PLACED", placed, "acme") // processing SLA 1s: breached a second later
-	ev := next(t, live, 10*time.Second)
+	ev := next(t, live, pipelinetest.WaitTimeout())
 	if ev.update.OrderID != "S" || ev.update.Type != order.UpdateBreach || !ev.update.Deadline.Equal(placed.Add(time.Second)) {
 		t.Fatalf("event %+v, want S's processing breach due %s", ev.update, placed.Add(time.Second))
 	}

@@ -18,7 +18,7 @@ func TestStatusRatesOverFiveSamples(t *testing.T) {
 	t.Parallel()
 	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = 100*time.Millisecond, -1 }))
 	var rates monitor.RateHistory
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		rates = monitor.RateHistory{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/rates", "", &rates); code != http.StatusOK || len(rates.Points) < 8 {
 			return fmt.Errorf("/api/rates: %d, %d points, want 8 or more", code, len(rates.Points))

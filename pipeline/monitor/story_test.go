@@ -26,7 +26,7 @@ func TestLookupsLeaveNoConsumers(t *testing.T) {
 	// lookups' alone.
 	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
 	e.sendKnown(t)
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		var v monitor.OrderStory
 		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK {
 			return fmt.Errorf("/api/orders/C: %d", code)
@@ -90,7 +90,7 @@ func TestMonitorStopRemovesItsFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := count(); n != before+1 {
 			return fmt.Errorf("%d consumers with the monitor running, want %d (its feed)", n, before+1)
 		}

@@ -29,7 +29,7 @@ func TestRetriesUntilDelivered(t *testing.T) {
 	run := k.notifier(hook("flaky", rc.srv.URL))
 	k.waitConsumer("flaky")
 	id := k.alert("ORD-R1", "processing", "SLA_BREACH", "acme")
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := len(rc.requests()); n < 3 {
 			return fmt.Errorf("%d of 3 attempts", n)
 		}
@@ -67,7 +67,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	k.notifier(hook("limited", rc.srv.URL))
 	k.waitConsumer("limited")
 	k.alert("ORD-429", "processing", "SLA_BREACH", "")
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := len(rc.requests()); n < 2 {
 			return fmt.Errorf("%d of 2 attempts", n)
 		}
@@ -165,7 +165,7 @@ func TestSlackFormatAndFilters(t *testing.T) {
 		k.alert("ORD-S2", "processing", "SLA_BREACH", "other"),          // other tenant
 		k.alert("ORD-S1", "processing", "SLA_BREACH_RETRACTED", "acme"), // other event type
 	}
-	all.waitDeliveries(t, 10*time.Second, ids)
+	all.waitDeliveries(t, pipelinetest.WaitTimeout(), ids)
 	waitAcked(t, k, "slack")
 	got := rc.requests()
 	if len(got) != 1 || got[0].header.Get(notify.HeaderDelivery) != want {
@@ -208,7 +208,7 @@ func TestMatchOnOrderFields(t *testing.T) {
 func waitDeadLetters(t *testing.T, k *kit, n int) []jetstream.Msg {
 	t.Helper()
 	var got []jetstream.Msg
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		got = pipelinetest.ReadStream(t, k.srv.JS, pipeline.DLQStream, jetstream.OrderedConsumerConfig{})
 		if len(got) < n {
 			return fmt.Errorf("%d of %d dead letters", len(got), n)
@@ -222,7 +222,7 @@ func waitDeadLetters(t *testing.T, k *kit, n int) []jetstream.Msg {
 // unacknowledged.
 func waitAcked(t *testing.T, k *kit, name string) {
 	t.Helper()
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		c, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
 		if err != nil {
 			return err

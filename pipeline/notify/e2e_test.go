@@ -81,15 +81,15 @@ func TestPipelineAlertsReachWebhooks(t *testing.T) {
 	)
 	// E's processing is breached, then a late event proves it was met in
 	// time: the breach is retracted.
-	signed.waitDeliveries(t, 15*time.Second, []string{"E2E-E:SLA_BREACH:processing"})
+	signed.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{"E2E-E:SLA_BREACH:processing"})
 	k.publish(now.Add(300*time.Millisecond), [2]string{"E2E-E", "PROCESSING_STARTED"})
 	want := []string{"E2E-A:SLA_BREACH:delivery", "E2E-A:SLA_BREACH:processing", "E2E-B:SLA_BREACH:delivery",
 		"E2E-B:SLA_BREACH:shipping", "E2E-E:SLA_BREACH_RETRACTED:processing", "E2E-E:SLA_BREACH:delivery"}
-	signed.waitDeliveries(t, 15*time.Second, want)
-	plain.waitDeliveries(t, 15*time.Second, want)
+	signed.waitDeliveries(t, pipelinetest.WaitTimeout(), want)
+	plain.waitDeliveries(t, pipelinetest.WaitTimeout(), want)
 
 	var stored map[string][]byte
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		stored = k.alertsStored()
 		for name, rc := range map[string]*receiver{"ops": signed, "plain": plain} {
 			if got := sortedKeys(rc.deliveries()); !slices.Equal(got, sortedKeys(stored)) {
@@ -161,7 +161,7 @@ func TestTwoInstancesDeliverOnce(t *testing.T) {
 	for i := range 60 {
 		ids = append(ids, k.alert(fmt.Sprintf("ORD-2I-%02d", i), "processing", "SLA_BREACH", ""))
 	}
-	rc.waitDeliveries(t, 15*time.Second, ids)
+	rc.waitDeliveries(t, pipelinetest.WaitTimeout(), ids)
 	waitAcked(t, k, "shared")
 	got := rc.deliveries()
 	for id, n := range got {
@@ -183,22 +183,22 @@ func TestWebhookAddedAndRemovedLive(t *testing.T) {
 	run := k.notifier(hook("first", first.srv.URL))
 	k.waitConsumer("first")
 	before := k.alert("ORD-L1", "processing", "SLA_BREACH", "")
-	first.waitDeliveries(t, 10*time.Second, []string{before})
+	first.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{before})
 
 	cfg := k.cfg.Notify
 	cfg.Webhooks = []config.Webhook{hook("first", first.srv.URL), hook("second", second.srv.URL)}
 	run.n.Update(cfg)
 	k.waitConsumer("second")
 	after := k.alert("ORD-L2", "processing", "SLA_BREACH", "")
-	second.waitDeliveries(t, 10*time.Second, []string{after})
-	first.waitDeliveries(t, 10*time.Second, []string{after})
+	second.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{after})
+	first.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{after})
 	if got := second.deliveries(); got[before] != 0 {
 		t.Errorf("added webhook received %s, stored before it was added", before)
 	}
 
 	cfg.Webhooks = cfg.Webhooks[1:]
 	run.n.Update(cfg)
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		_, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer("first"))
 		if err == nil {
 			return fmt.Errorf("consumer of the removed webhook still there")
@@ -206,7 +206,7 @@ func TestWebhookAddedAndRemovedLive(t *testing.T) {
 		return nil
 	})
 	last := k.alert("ORD-L3", "processing", "SLA_BREACH", "")
-	second.waitDeliveries(t, 10*time.Second, []string{last})
+	second.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{last})
 	if got := first.deliveries(); got[last] != 0 {
 		t.Errorf("removed webhook received %s", last)
 	}
@@ -222,14 +222,14 @@ func TestChangedWebhookAppliesLive(t *testing.T) {
 	run := k.notifier(w)
 	k.waitConsumer("rotate")
 	a := k.alert("ORD-K1", "processing", "SLA_BREACH", "")
-	rc.waitDeliveries(t, 10*time.Second, []string{a})
+	rc.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{a})
 	w.Secret = "new"
 	cfg := k.cfg.Notify
 	cfg.Webhooks = []config.Webhook{w}
 	run.n.Update(cfg)
-	pipelinetest.WaitFor(t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		b := k.alert(fmt.Sprintf("ORD-K-%d", time.Now().UnixNano()), "processing", "SLA_BREACH", "")
-		rc.waitDeliveries(t, 10*time.Second, []string{b})
+		rc.waitDeliveries(t, pipelinetest.WaitTimeout(), []string{b})
 		for _, r := range rc.requests() {
 			if r.header.Get(notify.HeaderDelivery) == b && r.header.Get(notify.HeaderSignature) == notify.Sign("new", r.body) {
 				return nil
@@ -252,7 +252,7 @@ func TestGracefulStopHandsOver(t *testing.T) {
 	for i := range 20 {
 		ids = append(ids, k.alert(fmt.Sprintf("ORD-GS-%02d", i), "processing", "SLA_BREACH", ""))
 	}
-	rc.waitDeliveries(t, 10*time.Second, ids)
+	rc.waitDeliveries(t, pipelinetest.WaitTimeout(), ids)
 	pinned := map[*running]float64{a: counter(t, a.met, "shared", notify.ResultDelivered), b: counter(t, b.met, "shared", notify.ResultDelivered)}
 	first, other := a, b
 	if pinned[b] > pinned[a] {
@@ -263,7 +263,7 @@ func TestGracefulStopHandsOver(t *testing.T) {
 	for i := 20; i < 40; i++ {
 		ids = append(ids, k.alert(fmt.Sprintf("ORD-GS-%02d", i), "processing", "SLA_BREACH", ""))
 	}
-	rc.waitDeliveries(t, 10*time.Second, ids)
+	rc.waitDeliveries(t, pipelinetest.WaitTimeout(), ids)
 	t.Logf("the other instance delivered the next 20 alerts %v after the stop", time.Since(start))
 	waitAcked(t, k, "shared")
 	for id, n := range rc.deliveries() {

@@ -94,8 +94,8 @@ func (k *kit) notifier(hooks ...config.Webhook) *running {
 				if err != nil {
 					k.t.Errorf("notifier: %v", err)
 				}
-			case <-time.After(15 * time.Second):
-				k.t.Error("notifier did not stop within 15s")
+			case <-time.After(pipelinetest.WaitTimeout()):
+				k.t.Errorf("notifier did not stop within %v", pipelinetest.WaitTimeout())
 			}
 		})
 	}
@@ -112,7 +112,7 @@ func (k *kit) notifier(hooks ...config.Webhook) *running {
 // with alerts stored after it).
 func (k *kit) waitConsumer(name string) {
 	k.t.Helper()
-	pipelinetest.WaitFor(k.t, 10*time.Second, func() error {
+	pipelinetest.WaitFor(k.t, pipelinetest.WaitTimeout(), func() error {
 		_, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
 		return err
 	})
