@@ -5,10 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/nats-io/nats.go"
@@ -53,7 +60,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer cancel()
 	go feedDemo(ctx, t, e)
 
-	browser, exceptions := startBrowser(t, ctx)
+	browser, blog := startBrowser(t, ctx)
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
 		if err := chromedp.Run(browser, actions...); err != nil {
@@ -67,10 +74,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatalf("%s: %v\npage: %s", what, err, state)
 		}
 	}
+	var shellAttainment string
 	run("open the page and give the token",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(e.base+"/"),
 		chromedp.WaitVisible("#token", chromedp.ByID),
+		chromedp.Evaluate(`document.getElementById("attainment").textContent`, &shellAttainment),
 		chromedp.SendKeys("#token", token+"\n", chromedp.ByID), // Enter submits the form as a user does
 		chromedp.WaitVisible("#main", chromedp.ByID),
 		chromedp.WaitVisible(`#conn.live`, chromedp.ByQuery),
@@ -126,6 +135,11 @@ func TestDashboardInBrowser(t *testing.T) {
 			document.querySelectorAll("#atrisk tr").length > 0 && document.querySelectorAll("#feed li").length >= 3 &&
 			pts > %d;
 	})()`, span*2), nil, chromedp.WithPollingInterval(200*time.Millisecond)))
+	if shellAttainment != "loading…" {
+		t.Errorf("attainment before any data: %q, want loading…", shellAttainment)
+	}
+	checkDashboardDetails(t, run)
+
 	// No flicker: the page updates rows in place. A partition row and a
 	// feed entry are the same elements after the next refresh.
 	var same bool
@@ -144,7 +158,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Evaluate(`document.activeElement.blur()`, nil),
 		chromedp.KeyEvent("/"),
 		chromedp.Evaluate(`document.activeElement.id`, &focused),
-		chromedp.Focus(`#feed li:not([data-order="`+id+`"]) button[data-order]`, chromedp.ByQuery),
+		chromedp.Focus(`#feed li[data-type="SLA_BREACH"]:not([data-order="`+id+`"]) button[data-order]`, chromedp.ByQuery),
 		chromedp.KeyEvent("\r"),
 		// The panel takes the focus once the order is shown: wait for that,
 		// or it would take it from the search box below mid-typing.
@@ -157,7 +171,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	run("show the searched order again for the screenshots",
 		chromedp.Evaluate(`document.getElementById("q").value = ""`, nil),
 		chromedp.SendKeys("#q", id+"\n", chromedp.ByID),
-		chromedp.Poll(`document.getElementById("order-id").textContent === "`+id+`" && document.querySelectorAll('#history tr[data-type="SLA_BREACH"]').length > 0`, nil))
+		chromedp.Poll(`document.getElementById("order-id").textContent === "`+id+`" && !document.getElementById("order-view").hidden &&
+			document.getElementById("history").textContent.includes("Order `+id+` not processed")`, nil))
 
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -178,15 +193,181 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ex := exceptions(); len(ex) > 0 {
-		t.Errorf("the page threw: %s", strings.Join(ex, "; "))
+	if ex := blog.problems(); len(ex) > 0 {
+		t.Errorf("the page threw or broke its CSP: %s", strings.Join(ex, "; "))
+	}
+	sawTicket := false
+	for _, u := range blog.requested() {
+		if strings.Contains(u, token) {
+			t.Errorf("the page put the token in a URL: %s", u)
+		}
+		sawTicket = sawTicket || strings.Contains(u, "/api/events?ticket=")
+	}
+	if !sawTicket {
+		t.Errorf("the page never opened /api/events with a ticket; it requested %q", blog.requested())
 	}
 }
 
+// TestDashboardBeforeFirstScan: before the first read of the ORDERS
+// bucket (here: never, the scan is off) the page shows the status it can
+// have at once and says "loading…" for attainment and the at-risk list,
+// instead of blank panels.
+func TestDashboardBeforeFirstScan(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing: .ci/run installs Debian's chromium package (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing (apt-get install -y chromium); the browser test needs it", chromiumPath)
+	}
+	t.Parallel()
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.OrdersEvery, o.StatusEvery = -1, 200*time.Millisecond }))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	browser, blog := startBrowser(t, ctx)
+	var at, attainmentAt, attainment, atRisk string
+	err := chromedp.Run(browser,
+		chromedp.Navigate(e.base+"/"),
+		chromedp.Poll(`document.getElementById("status-at").textContent !== "" && document.getElementById("attainment-at").textContent.startsWith("loading… (")`,
+			nil, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text("#status-at", &at, chromedp.ByID),
+		chromedp.Text("#attainment-at", &attainmentAt, chromedp.ByID),
+		chromedp.Text("#attainment", &attainment, chromedp.ByID),
+		chromedp.Text("#atrisk", &atRisk, chromedp.ByID))
+	if err != nil {
+		var state string
+		_ = chromedp.Run(browser, chromedp.Evaluate(`JSON.stringify({at: document.getElementById("status-at").textContent,
+			attainment: document.getElementById("attainment-at").textContent, conn: document.getElementById("conn").textContent})`, &state))
+		t.Fatalf("the status before the first scan: %v\npage: %s", err, state)
+	}
+	if !strings.HasPrefix(at, "at ") || attainmentAt != "loading… (first read of the orders)" || attainment != "loading…" || atRisk != "loading…" {
+		t.Errorf("status %q, attainment %q %q, at risk %q; want the status time and loading… for the others", at, attainmentAt, attainment, atRisk)
+	}
+	if p := blog.problems(); len(p) > 0 {
+		t.Errorf("the page threw or broke its CSP: %s", strings.Join(p, "; "))
+	}
+}
+
+// checkDashboardDetails checks, on a page showing live data: the chart's
+// y-axis scale and legend values, a spike clipped instead of flattening
+// the rest, the instances line, times with their zone, and the feed's
+// filter (warnings kept but hidden by default, shown when ticked).
+func checkDashboardDetails(t *testing.T, run func(string, ...chromedp.Action)) {
+	t.Helper()
+	var d struct {
+		YLabels    []string `json:"ylabels"`
+		LegendIn   string   `json:"legendIn"`
+		LegendProc string   `json:"legendProc"`
+		StatusAt   string   `json:"statusAt"`
+		Instances  []string `json:"instances"`
+		Stage      string   `json:"stage"`
+	}
+	run("read the chart, the legend, the instances and the times", chromedp.Evaluate(`(() => ({
+		ylabels: Array.from(document.querySelectorAll("#y-axis .y-label")).map(e => e.textContent),
+		legendIn: document.getElementById("legend-input").textContent,
+		legendProc: document.getElementById("legend-process").textContent,
+		statusAt: document.getElementById("status-at").textContent,
+		instances: Array.from(document.querySelectorAll("#instances li")).map(e => e.textContent),
+		stage: document.querySelector('#stages li[data-stage="ORDER"] time').textContent,
+	}))()`, &d))
+	top, _ := strconv.ParseFloat(strings.ReplaceAll(firstOr(d.YLabels, ""), ",", ""), 64)
+	if len(d.YLabels) != 3 || top <= 0 || d.YLabels[2] != "0" {
+		t.Errorf("y-axis labels %q, want three: a positive top, its half, 0", d.YLabels)
+	}
+	rate := regexp.MustCompile(`^[0-9][0-9,.]*/s$`)
+	if !rate.MatchString(d.LegendIn) || !rate.MatchString(d.LegendProc) {
+		t.Errorf("legend values %q and %q, want the current rates (N/s)", d.LegendIn, d.LegendProc)
+	}
+	if !regexp.MustCompile(`^at \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zoneName) + `$`).MatchString(d.StatusAt) {
+		t.Errorf("status time %q, want at HH:MM:SS %s", d.StatusAt, zoneName)
+	}
+	if !strings.HasSuffix(d.Stage, zoneName) {
+		t.Errorf("stage time %q, want it with its zone %s", d.Stage, zoneName)
+	}
+	instance := regexp.MustCompile(`^\S+ — partitions 0–1 · version \S+ · since \d\d:\d\d:\d\d ` + regexp.QuoteMeta(zoneName) + `$`)
+	if len(d.Instances) != 1 || !instance.MatchString(d.Instances[0]) || strings.Contains(d.Instances[0], ",") {
+		t.Errorf("instances %q, want one: name — partitions 0–1 · version V · since HH:MM:SS zone, no comma", d.Instances)
+	}
+
+	// A backfill spike: 1000/s once among 10/s. The scale fits the rest
+	// (top 20/s), the spike is clipped and marked on both lines.
+	var clip struct {
+		Top   string `json:"top"`
+		Marks int    `json:"marks"`
+		Note  string `json:"note"`
+		Peak  string `json:"peak"`
+	}
+	run("draw a spike", chromedp.Evaluate(`(() => {
+		const points = Array.from({length: 150}, (_, i) => ({at: new Date(Date.now() - (150 - i) * 2000).toISOString(),
+			input_rate: i === 70 ? 1000 : 10, processing_rate: i === 70 ? 1000 : 9}));
+		ordertrack.renderChart({points});
+		return {top: document.querySelector("#y-axis .y-label").textContent, marks: document.querySelectorAll("#clips line").length,
+			note: document.getElementById("chart-clip").textContent, peak: document.getElementById("chart-max").textContent};
+	})()`, &clip))
+	if clip.Top != "20" || clip.Marks != 2 || clip.Note != ", clipped above 20/s (marked at the top)" || clip.Peak != "1,000/s" {
+		t.Errorf("a 1000/s spike among 10/s: top %q, %d clip marks, note %q, peak %q; want top 20, 2 marks, clipped above 20/s, peak 1,000/s",
+			clip.Top, clip.Marks, clip.Note, clip.Peak)
+	}
+
+	visible := func(typ string) string {
+		return fmt.Sprintf(`Array.from(document.querySelectorAll('#feed li[data-type=%q]')).filter(li => li.offsetParent !== null).length`, typ)
+	}
+	var breaches, warnings, shown, hiddenAgain int
+	run("warnings are kept but hidden by default",
+		chromedp.Poll(`document.querySelectorAll('#feed li[data-type="SLA_AT_RISK"]').length > 0`, nil, chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Evaluate(visible("SLA_BREACH"), &breaches),
+		chromedp.Evaluate(visible("SLA_AT_RISK"), &warnings))
+	run("tick warnings, then untick them",
+		chromedp.Click(`#feed-filter input[name="SLA_AT_RISK"]`, chromedp.ByQuery),
+		chromedp.Evaluate(visible("SLA_AT_RISK"), &shown),
+		chromedp.Click(`#feed-filter input[name="SLA_AT_RISK"]`, chromedp.ByQuery),
+		chromedp.Evaluate(visible("SLA_AT_RISK"), &hiddenAgain))
+	if breaches == 0 || warnings != 0 || shown == 0 || hiddenAgain != 0 {
+		t.Errorf("feed filter: %d breaches and %d warnings visible by default (want >0 and 0); %d warnings once ticked (want >0), %d once unticked (want 0)",
+			breaches, warnings, shown, hiddenAgain)
+	}
+}
+
+func firstOr(s []string, def string) string {
+	if len(s) == 0 {
+		return def
+	}
+	return s[0]
+}
+
+// browserLog collects what a page did that a test checks afterwards: its
+// uncaught exceptions, Content-Security-Policy violations and the URLs it
+// requested.
+type browserLog struct {
+	mu         sync.Mutex
+	exceptions []string
+	violations []string
+	urls       []string
+}
+
+func (b *browserLog) add(to *[]string, s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	*to = append(*to, s)
+}
+
+// problems returns the exceptions and CSP violations so far.
+func (b *browserLog) problems() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append(slices.Clone(b.exceptions), b.violations...)
+}
+
+// requested returns the URLs requested so far.
+func (b *browserLog) requested() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.urls)
+}
+
 // startBrowser starts headless Chromium with a fresh profile and no
-// network features, and returns its context and the page's uncaught
-// exceptions so far.
-func startBrowser(t *testing.T, ctx context.Context) (context.Context, func() []string) {
+// network features, in the time zone Asia/Kolkata (a zone whose name the
+// page must show), and returns its context and its log.
+func startBrowser(t *testing.T, ctx context.Context) (context.Context, *browserLog) {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -197,30 +378,31 @@ func startBrowser(t *testing.T, ctx context.Context) (context.Context, func() []
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
-	exc := make(chan string, 16)
+	bl := &browserLog{}
 	chromedp.ListenTarget(bctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
-			select {
-			case exc <- e.ExceptionDetails.Error():
-			default:
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			bl.add(&bl.exceptions, e.ExceptionDetails.Error())
+		case *cdplog.EventEntryAdded:
+			if strings.Contains(e.Entry.Text, "Content Security Policy") {
+				bl.add(&bl.violations, e.Entry.Text)
 			}
+		case *network.EventRequestWillBeSent:
+			bl.add(&bl.urls, e.Request.URL)
 		}
 	})
-	if err := chromedp.Run(bctx); err != nil {
+	if err := chromedp.Run(bctx, network.Enable(), cdplog.Enable(), emulation.SetTimezoneOverride(browserZone)); err != nil {
 		t.Fatalf("start %s: %v", chromiumPath, err)
 	}
-	return bctx, func() []string {
-		var out []string
-		for {
-			select {
-			case s := <-exc:
-				out = append(out, s)
-			default:
-				return out
-			}
-		}
-	}
+	return bctx, bl
 }
+
+// browserZone is the browser's time zone in the tests, and zoneName how
+// the page names it.
+const (
+	browserZone = "Asia/Kolkata"
+	zoneName    = "GMT+5:30"
+)
 
 // feedDemo publishes the realistic demo traffic in real time until ctx is
 // done, as run's demo generator does.

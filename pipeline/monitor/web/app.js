@@ -4,7 +4,9 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = "ordertrack-token";
-  const FEED_MAX = 60;
+  const FEED_MAX = 60; // kept per type: warnings cannot push breaches out
+  const FEED_TYPES = ["SLA_BREACH", "SLA_BREACH_RETRACTED", "SLA_AT_RISK"];
+  const FILTER_KEY = "ordertrack-feed-filter";
   const TENANT_ROWS = 300; // 100 tenants x 3 SLAs; /api/attainment has them all
   const needsToken = document.body.dataset.auth === "token";
   let token = sessionStorage.getItem(TOKEN_KEY) || "";
@@ -66,13 +68,26 @@
   function fmtTime(iso, zone) {
     if (!iso) return "–";
     const d = new Date(iso);
-    const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hour12: false };
-    if (zone) { opts.timeZone = zone; opts.timeZoneName = "short"; }
+    const opts = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hour12: false, timeZoneName: "short" };
+    if (zone) opts.timeZone = zone;
     try { return d.toLocaleString(undefined, opts) + (zone ? " (" + zone + ")" : ""); }
     catch (e) { return iso; }
   }
+  // fmtClock shows a time of day in the browser's zone, with the zone.
   function fmtClock(iso) {
-    return iso ? new Date(iso).toLocaleTimeString(undefined, { hour12: false }) : "";
+    return iso ? new Date(iso).toLocaleTimeString(undefined, { hour12: false, timeZoneName: "short" }) : "";
+  }
+  // fmtRanges writes partition numbers as ranges: [0,1,2,3,5] -> "0–3, 5".
+  function fmtRanges(ns) {
+    const out = [];
+    const v = ns.slice().sort((a, b) => a - b);
+    for (let i = 0; i < v.length; i++) {
+      let j = i;
+      while (j + 1 < v.length && v[j + 1] === v[j] + 1) j++;
+      out.push(j > i ? v[i] + "–" + v[j] : String(v[i]));
+      i = j;
+    }
+    return out.join(", ");
   }
   function fmtLeft(s) {
     const neg = s < 0, a = Math.abs(s);
@@ -138,22 +153,68 @@
       if (ul.children.length !== 1 || !ul.firstChild.classList.contains("muted")) ul.replaceChildren(el("li", "muted", "none reported"));
       return;
     }
-    const want = inst.map((i) => i.name + " — partitions " + (i.partitions || []).join(",") + (i.version ? ", " + i.version : "") + (i.since ? ", since " + fmtClock(i.since) : ""));
+    const want = inst.map((i) => [i.name + " — partitions " + (fmtRanges(i.partitions || []) || "none"),
+      i.version ? "version " + i.version : "", i.since ? "since " + fmtClock(i.since) : ""].filter(Boolean).join(" · "));
     if (ul.firstChild && ul.firstChild.classList.contains("muted")) ul.replaceChildren();
     while (ul.children.length > want.length) ul.lastChild.remove();
     want.forEach((t, i) => setText(ul.children[i] || ul.appendChild(el("li")), t));
   }
 
+  // niceCeil rounds x up to 1, 2, 2.5 or 5 times a power of ten.
+  function niceCeil(x) {
+    const e = Math.pow(10, Math.floor(Math.log10(x)));
+    return [1, 2, 2.5, 5, 10].map((m) => m * e).find((v) => v >= x * (1 - 1e-9));
+  }
+  // chartTop is the y-axis' top for these rates: a round number above the
+  // largest, unless the largest is over 1.5 times the 95th percentile (a
+  // backfill spike): then above 1.5 times that percentile, and the points
+  // higher are clipped at the top and marked, so the spike does not
+  // flatten five minutes of traffic.
+  function chartTop(values) {
+    const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (!v.length) return { top: 1, clipped: false };
+    const max = v[v.length - 1], p95 = v[Math.min(v.length - 1, Math.floor(v.length * 0.95))];
+    const clipped = max > 1.5 * p95 && max > 1;
+    return { top: niceCeil(Math.max(1, clipped ? 1.5 * p95 : max)), clipped };
+  }
+  const CHART_Y0 = 139.5, CHART_H = 129.5; // the top of the scale is at y 10
   function renderChart(r) {
     const pts = r.points || [];
     const n = Math.max(pts.length - 1, 1);
-    const peak = Math.max(1, ...pts.map((p) => Math.max(p.input_rate, p.processing_rate)));
-    const line = (f) => pts.map((p, i) => (i * 600 / n).toFixed(1) + "," + (139 - f(p) / peak * 130).toFixed(1)).join(" ");
+    const vals = pts.flatMap((p) => [p.input_rate, p.processing_rate]);
+    const { top, clipped } = chartTop(vals);
+    const y = (v) => (CHART_Y0 - Math.min(v, top) / top * CHART_H).toFixed(1);
+    const line = (f) => pts.map((p, i) => (i * 600 / n).toFixed(1) + "," + y(f(p))).join(" ");
     setAttr($("line-input"), "points", line((p) => p.input_rate));
     setAttr($("line-process"), "points", line((p) => p.processing_rate));
-    setText($("chart-max"), num.format(peak) + "/s");
+    const marks = [];
+    pts.forEach((p, i) => {
+      for (const [k, v] of [["input", p.input_rate], ["process", p.processing_rate]]) {
+        if (v > top) marks.push({ k, x: (i * 600 / n).toFixed(1) });
+      }
+    });
+    const g = $("clips");
+    const key = marks.map((m) => m.k + m.x).join(" ");
+    if (g.dataset.key !== key) {
+      g.replaceChildren(...marks.map((m) => {
+        const l = document.createElementNS(g.namespaceURI, "line");
+        l.setAttribute("class", "clip " + m.k);
+        l.setAttribute("x1", m.x); l.setAttribute("x2", m.x); l.setAttribute("y1", "0"); l.setAttribute("y2", "10");
+        return l;
+      }));
+      g.dataset.key = key;
+    }
+    const labels = $("y-axis").children;
+    [top, top / 2, 0].forEach((v, i) => setText(labels[i], num.format(v)));
+    const last = pts[pts.length - 1];
+    setText($("legend-input"), last ? num.format(last.input_rate) + "/s" : "–");
+    setText($("legend-process"), last ? num.format(last.processing_rate) + "/s" : "–");
+    setText($("chart-max"), num.format(Math.max(0, ...vals)) + "/s");
+    setText($("chart-clip"), clipped ? ", clipped above " + num.format(top) + "/s (marked at the top)" : "");
     const span = pts.length > 1 ? (new Date(pts[pts.length - 1].at) - new Date(pts[0].at)) / 1000 : 0;
-    setText($("chart-span"), span >= 60 ? Math.round(span / 60) + " min" : Math.round(span) + " s");
+    const spanText = span >= 60 ? Math.round(span / 60) + " min" : Math.round(span) + " s";
+    setText($("chart-span"), spanText);
+    setText($("x-start"), span > 0 ? "−" + spanText : "–");
   }
 
   function renderAtRisk(a) {
@@ -180,6 +241,7 @@
     setText($("attainment-at"), "scanned " + fmtClock(bySLA.scanned_at));
   }
 
+  const feedSeen = {}; // events of each type received since the page loaded
   function addFeed(u, id) {
     const ol = $("feed");
     if (ol.querySelector('li[data-id="' + id + '"]')) return;
@@ -189,10 +251,40 @@
     li.dataset.order = u.order_id;
     li.append(el("span", "when", fmtClock(u.emitted_at)), el("span", "badge " + u.event_type, u.event_type), " ", orderButton(u.order_id), " ", el("span", "msg", u.message));
     ol.insertBefore(li, ol.firstChild);
-    while (ol.children.length > FEED_MAX) ol.lastChild.remove();
-    $("feed-empty").hidden = true;
+    const same = ol.querySelectorAll('li[data-type="' + u.event_type + '"]');
+    for (let i = same.length - 1; i >= FEED_MAX; i--) same[i].remove();
+    feedSeen[u.event_type] = (feedSeen[u.event_type] || 0) + 1;
+    const c = document.querySelector('#feed-filter [data-count="' + u.event_type + '"]');
+    if (c) setText(c, num.format(feedSeen[u.event_type]));
+    feedEmpty();
     if (u.order_id === shown) loadOrder(shown, false);
   }
+
+  // The feed's filter: a type unchecked is hidden (kept, and counted);
+  // breaches and retractions are shown, warnings hidden, until the user
+  // chooses otherwise (kept in this browser).
+  function shownTypes() {
+    return FEED_TYPES.filter((t) => document.querySelector('#feed-filter input[name="' + t + '"]').checked);
+  }
+  function applyFilter() {
+    const on = shownTypes();
+    for (const t of FEED_TYPES) $("feed").classList.toggle("hide-" + t, !on.includes(t));
+    try { localStorage.setItem(FILTER_KEY, JSON.stringify(on)); } catch (e) { /* storage off */ }
+    feedEmpty();
+  }
+  function feedEmpty() {
+    const on = shownTypes();
+    const all = $("feed").children.length;
+    const visible = on.length && $("feed").querySelector(on.map((t) => 'li[data-type="' + t + '"]').join(","));
+    $("feed-empty").hidden = !!visible;
+    setText($("feed-empty"), all ? all + " kept, none of the types shown: tick one above." : "Waiting for alerts…");
+  }
+  try {
+    const saved = JSON.parse(localStorage.getItem(FILTER_KEY) || "null");
+    if (Array.isArray(saved)) for (const t of FEED_TYPES) document.querySelector('#feed-filter input[name="' + t + '"]').checked = saved.includes(t);
+  } catch (e) { /* the defaults */ }
+  applyFilter();
+  $("feed-filter").addEventListener("change", applyFilter);
 
   // follow opens the live feed. With a token it first gets a ticket (good
   // for one connection, 30 s): the token never goes into a URL. On an
@@ -225,17 +317,25 @@
     };
   }
 
+  let rendered = ""; // order id whose story is on display
   async function loadOrder(id, focus) {
     shown = id;
     setText($("order-id"), id);
+    if (rendered !== id) { // never another order's story under this id
+      $("order-view").hidden = true;
+      setText($("order-msg"), "loading…");
+      $("order-msg").hidden = false;
+    }
     try {
       const v = await api("/api/orders/" + encodeURIComponent(id));
       if (shown !== id) return;
       renderOrder(v);
+      rendered = id;
       $("order-msg").hidden = true;
       $("order-view").hidden = false;
     } catch (e) {
-      if (e.message === "unauthorized") return;
+      if (e.message === "unauthorized" || shown !== id) return;
+      rendered = "";
       setText($("order-msg"), e.status === 404 ? "Order " + id + " not found." : "Could not read order " + id + ": " + e.message);
       $("order-msg").hidden = false;
       $("order-view").hidden = true;
@@ -285,25 +385,32 @@
     });
   }
 
+  // settle resolves to {v} or {e}: one API that is not ready yet (the
+  // first scan of the ORDERS bucket) does not hold the others back.
+  const settle = (p) => p.then((v) => ({ v }), (e) => ({ e }));
   let tick = 0;
+  let attained = false; // attainment shown once: then every third poll
   async function poll() {
-    try {
-      const [st, rates, risk] = await Promise.all([api("/api/status"), api("/api/rates"), api("/api/at-risk?limit=15")]);
-      renderStatus(st);
-      renderChart(rates);
-      renderAtRisk(risk);
-      if (tick % 3 === 0) {
-        const [a, b] = await Promise.all([api("/api/attainment?by=sla"), api("/api/attainment?by=tenant")]);
-        renderAttainment(a, b);
-      }
-      if (shown && tick % 2 === 1) loadOrder(shown, false);
-      tick++;
-    } catch (e) {
-      if (e.message === "unauthorized") return;
-      connState("down", e.status === 503 ? "starting…" : "offline");
+    const [st, rates, risk] = await Promise.all([api("/api/status"), api("/api/rates"), api("/api/at-risk?limit=15")].map(settle));
+    const got = [st, rates, risk];
+    if (!attained || tick % 3 === 0) {
+      const [a, b] = await Promise.all([api("/api/attainment?by=sla"), api("/api/attainment?by=tenant")].map(settle));
+      got.push(a, b);
+      if (a.v && b.v) { renderAttainment(a.v, b.v); attained = true; }
+      else if (!attained) setText($("attainment-at"), a.e && a.e.status === 503 ? "loading… (first read of the orders)" : "loading…");
     }
+    if (got.some((r) => r.e && r.e.message === "unauthorized")) return;
+    if (st.v) renderStatus(st.v);
+    if (rates.v) renderChart(rates.v);
+    if (risk.v) renderAtRisk(risk.v);
+    const err = got.find((r) => r.e && r.e.status !== 503) || st;
+    if (err.e) connState("down", err.e.status === 503 ? "starting…" : "offline");
+    if (shown && tick % 2 === 1) loadOrder(shown, false);
+    tick++;
     timer = setTimeout(poll, 2000);
   }
+  // For the browser test: draw the chart from given rates.
+  window.ordertrack = Object.freeze({ renderChart });
 
   function start() {
     $("login").hidden = true;
