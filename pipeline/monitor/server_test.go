@@ -247,7 +247,7 @@ func TestIdleConnectionClosed(t *testing.T) {
 	idleFrom := time.Now()
 	// The connection is now idle: the server closes it, which this read sees
 	// as EOF; the deadline is only the test's bound.
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = conn.SetReadDeadline(time.Now().Add(pipelinetest.WaitTimeout()))
 	n, err := br.Read(make([]byte, 1))
 	if n != 0 || !errors.Is(err, io.EOF) {
 		t.Fatalf("reading the idle connection: %d bytes, %v; want EOF (closed by the server after %s idle)", n, err, idle)
