@@ -107,7 +107,7 @@ func TestConsoleCells(t *testing.T) {
 		{"exactly 100", strings.Repeat("y", 100), "|" + strings.Repeat("y", 100) + "|"},
 		{"truncated", long, "|" + strings.Repeat("x", 97) + "...|"},
 		{"multibyte truncated", strings.Repeat("é", 101), "|" + strings.Repeat("é", 97) + "...|"},
-		// A breach row keeps its SLA value (issue 11.17: cut at 60 before).
+		// A breach row keeps its SLA value (not cut at 60 characters).
 		{"breach keeps its SLA", "SLA BREACH: Order ORD-20D0-000017-WEST-WAREHOUSE-REGION-12 not delivered within 7d - Item: Puffer Vest (qty 2)",
 			"|SLA BREACH: Order ORD-20D0-000017-WEST-WAREHOUSE-REGION-12 not delivered within 7d - Item: Puffer...|"},
 		{"newline kept on row", "a\nb\tc", "|a b c  |"},

@@ -20,8 +20,8 @@ import (
 // TestNoMutualFileDependencies: no two files of package pipeline use each
 // other's package-level identifiers (funcs, types, vars, consts, methods and
 // fields of the package's types), so each file can be read after the files
-// it depends on (issue 12: worker<->batch, worker<->pipeline, batch<->stats
-// were such pairs). A failure lists each pair with one identifier each way.
+// it depends on (such pairs were worker<->batch, worker<->pipeline,
+// batch<->stats). A failure lists each pair with one identifier each way.
 func TestNoMutualFileDependencies(t *testing.T) {
 	t.Parallel()
 	uses := fileUses(t, ".")

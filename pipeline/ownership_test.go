@@ -149,7 +149,7 @@ func (e *env) pins() map[string]string {
 	return out
 }
 
-// TestStandbyMovesNothing (issue 11.5): with more instances than
+// TestStandbyMovesNothing: with more instances than
 // partitions, starting and stopping a standby changes no owner and no pin.
 // Before, stopping a standby unpinned every partition.
 func TestStandbyMovesNothing(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
-// TestStopDuringBacklogLeavesNothingForAckWait (issue 11.6): a graceful
+// TestStopDuringBacklogLeavesNothingForAckWait: a graceful
 // stop in the middle of a 10,000-event backlog, then the server stops and
 // starts again (as the embedded one does with run): the next pipeline
 // takes the rest at once. Nothing delivered to the first may wait for
@@ -55,7 +55,7 @@ func TestStopDuringBacklogLeavesNothingForAckWait(t *testing.T) {
 	t.Logf("stopped after %d of %d events; the rest done %v after the restart", done, n, time.Since(restarted).Round(time.Millisecond))
 }
 
-// TestStopWhileStartingIsClean (issue 11.12): a stop at any moment of the
+// TestStopWhileStartingIsClean: a stop at any moment of the
 // start, provisioning just done, returns nil (exit 0), never "context
 // canceled".
 func TestStopWhileStartingIsClean(t *testing.T) {

@@ -25,6 +25,9 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 // (one quick phase; the phases are tested in pipeline/bench).
 func TestBenchCommand(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs a bench phase")
+	}
 	code, out, errs := runCommand(t, "bench", "--json", "--phases", "raw", "--events", "500", "--dir", t.TempDir())
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", code, errs)

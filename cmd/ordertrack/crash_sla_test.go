@@ -14,7 +14,7 @@ import (
 // the binary with SIGKILL before their deadlines, restarts it, kills it
 // again as the first breaches arrive, and restarts it once more: every
 // order gets its processing and delivery breach exactly once, never before
-// the deadline, with the deadline its placement implies (issue 3).
+// the deadline, with the deadline its placement implies.
 func TestBreachPendingAcrossKill(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {

@@ -403,7 +403,7 @@ func (r *crashRig) checkAcksMatchOutputs() {
 // while it works through a backlog, with the default ack_wait of 30s: after
 // a restart the rest of the backlog must be processed at once, not after
 // the ack wait of messages the stopped instance had received and left
-// unacknowledged (issue 4: "no redelivery needed after restart").
+// unacknowledged: no redelivery is needed after a restart.
 func TestGracefulStopLeavesNothingToRedeliver(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {

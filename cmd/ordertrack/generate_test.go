@@ -166,7 +166,7 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
 // TestGenerateWithRealSLAsBackfills generates at full speed against a
 // pipeline with the default 24h/3d/7d SLAs: the run is a backfill, so no
 // event time is after the moment it was stored and none is dead-lettered
-// (issue 11.7: most were dead-lettered as timestamp_in_future, 3-69 h ahead).
+// as timestamp_in_future.
 func TestGenerateWithRealSLAsBackfills(t *testing.T) {
 	t.Parallel()
 	realSLAs := []string{"--sla.processing", "24h", "--sla.shipping", "72h", "--sla.delivery", "168h"}

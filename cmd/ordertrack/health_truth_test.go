@@ -31,7 +31,7 @@ func provisionOnly(t *testing.T) (*pipelinetest.JetStream, config.Config, []stri
 }
 
 // TestHealthFailsWhenConsumerAheadOfStream: the state two servers on one
-// store left behind (issue 11.1): a consumer past its stream's last
+// store left behind: a consumer past its stream's last
 // sequence, nothing pending, which skips new events. health passed it.
 func TestHealthFailsWhenConsumerAheadOfStream(t *testing.T) {
 	t.Parallel()

@@ -11,7 +11,7 @@ import (
 )
 
 // TestPortClashReportedAtOnce: a taken nats.embedded.listen or
-// monitor.listen fails run within 3s (it took 15s, issue 11.13) with an
+// monitor.listen fails run within 3s (not after nats-server's 15s wait) with an
 // error naming the key and the address; a monitor clash is found before
 // the embedded server touches its store.
 func TestPortClashReportedAtOnce(t *testing.T) {

@@ -28,7 +28,7 @@ func TestRunResolvesDemoSLAs(t *testing.T) {
 }
 
 // TestBannerNamesConfigFile: the demo SLA note names the file in use, not
-// always config.yaml (issue 11.17).
+// always config.yaml.
 func TestBannerNamesConfigFile(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "prod.yaml")

@@ -23,7 +23,7 @@ func noSecret(t *testing.T, what, out string, secrets ...string) {
 // TestNoSecretInAnyOutput points every command that shows or logs a URL at
 // a server that needs a password given in nats.url: the banner, the debug
 // log, the connect error, health and status all show user:xxxxx@ and never
-// the password (issue 11.4). The run also logs which server it reached.
+// the password. The run also logs which server it reached.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	t.Parallel()
 	srv := pipelinetest.RunJetStream(t, pipelinetest.Auth("u", testPassword))

@@ -19,6 +19,9 @@ import (
 // _file key), and no output shows either secret.
 func TestSecretFilesOutOfProcessListing(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
 	const monitorToken, natsToken = "M0nitorFromFil3", "NatsFromFil3"
 	dir := t.TempDir()
 	monitorFile, natsFile := filepath.Join(dir, "monitor-token"), filepath.Join(dir, "nats-token")

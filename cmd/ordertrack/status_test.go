@@ -124,8 +124,8 @@ func TestStatusWatchRefreshes(t *testing.T) {
 }
 
 // TestConcurrentStatus runs several status commands at once, with dlq list
-// and get beside them: every one succeeds (issue 11.3: three at once
-// failed with "filtered consumer not unique on workqueue stream").
+// and get beside them: every one succeeds, none fails with "filtered
+// consumer not unique on workqueue stream".
 func TestConcurrentStatus(t *testing.T) {
 	t.Parallel()
 	tr := startTracked(t)

@@ -13,7 +13,7 @@ import (
 
 // TestSecondRunOnOneStoreFails: a second `run` on the store of a running
 // one, with another listen address, exits at once naming the directory
-// and the running one's PID; the first keeps running (issue 11.1).
+// and the running one's PID; the first keeps running.
 func TestSecondRunOnOneStoreFails(t *testing.T) {
 	t.Parallel()
 	store := t.TempDir()

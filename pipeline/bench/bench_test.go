@@ -16,6 +16,9 @@ import (
 // run with sla.warn_at [0.5, 0.75] and its ratio to the plain one.
 func TestBenchTinyRun(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs every bench phase (about 10 s)")
+	}
 	cfg := config.Default()
 	cfg.Streaming.Partitions = 4
 	var errs bytes.Buffer

@@ -6,7 +6,7 @@
 // Run executes the selected Phases in order. Each phase starts its own
 // embedded nats-server in a fresh store under Options.Dir, provisions the
 // pipeline's objects, drives load through in-process connections and
-// records Metrics (with a target where the issues set one) in a Report.
+// records Metrics (with a target where the project sets one) in a Report.
 // A failing phase is recorded in Report.Errors and the next one runs.
 // The command line (ordertrack bench) parses the flags into Options and
 // prints the Report as a table or JSON.

@@ -10,7 +10,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
 
-// replayTarget is issue 16's replay speed on this machine.
+// replayTarget is the replay speed whatif aims at on this machine.
 const replayTarget = 200_000
 
 // benchReplay measures what `ordertrack whatif` replays per second: the

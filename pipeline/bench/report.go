@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Metric is one measured value, with its target when the issue sets one.
+// Metric is one measured value, with its target when the project sets one.
 type Metric struct {
 	Phase  string  `json:"phase"`
 	Metric string  `json:"metric"`

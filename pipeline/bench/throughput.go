@@ -13,8 +13,8 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 )
 
-// benchWarnAt are the thresholds of the spread run with warnings: issue
-// 15's target is that they cost at most 15 % of the plain throughput.
+// benchWarnAt are the thresholds of the spread run with warnings: the
+// target is that they cost at most 15 % of the plain throughput.
 var benchWarnAt = []float64{0.5, 0.75}
 
 // benchThroughput measures the pipeline on two orderings of the same

@@ -30,7 +30,7 @@ func embeddedConfig(dir, listen string) config.NATS {
 // TestSecondEmbeddedOnOneStoreFails starts two embedded servers on one
 // store directory, the second on another address (the README's port-clash
 // advice): it must fail at once naming the directory and the holder's PID,
-// never listen, and leave the first working (issue 11.1).
+// never listen, and leave the first working.
 func TestSecondEmbeddedOnOneStoreFails(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -97,8 +97,8 @@ func TestStoreLockReleasedOnShutdown(t *testing.T) {
 }
 
 // TestEmbeddedPortInUseFailsAtOnce: a taken nats.embedded.listen fails the
-// start at once naming the key and the address (nats-server alone left
-// ReadyForConnections waiting 15s, issue 11.13), and releases the store.
+// start at once naming the key and the address (nats-server alone leaves
+// ReadyForConnections waiting 15s), and releases the store.
 func TestEmbeddedPortInUseFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	dir, addr := t.TempDir(), pipelinetest.Occupy(t)

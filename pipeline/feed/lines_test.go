@@ -11,7 +11,7 @@ import (
 // TestPublishMatchesFieldNamesExactly routes lines by the member named
 // exactly order_id (SPEC 3): {"Order_Id":...} is no order id, so the line is
 // skipped instead of being published to orders.events.NC-0007 and
-// dead-lettered as missing_order_id (issue 11 item 8).
+// dead-lettered as missing_order_id.
 func TestPublishMatchesFieldNamesExactly(t *testing.T) {
 	lines := strings.Join([]string{
 		`{"Order_Id":"NC-0007","event_type":"ORDER_PLACED"}`,

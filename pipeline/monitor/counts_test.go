@@ -13,7 +13,7 @@ import (
 // TestCountsConcurrently: any number of readers count timers, breaches
 // and dead letters at once (status, the monitor's scrapes, the dashboard),
 // with exact counts; counting consumers on the work-queue ORDER_SLA
-// refused all but one ("filtered consumer not unique", issue 11.3).
+// would refuse all but one ("filtered consumer not unique").
 func TestCountsConcurrently(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()

@@ -48,7 +48,7 @@ func readyCfg() config.Config {
 
 // TestReadyzFailsWhenConsumerAheadOfStream: a consumer that believes it
 // delivered sequence 99 of a stream that ends at 1 skips every new event;
-// /readyz must say so, with the fix (issue 11.2).
+// /readyz must say so, with the fix.
 func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
@@ -67,7 +67,7 @@ func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
 // TestReadyzFailsWhenPartitionStuck: an instance holds partition 0's
 // events (it is pinned, so the partition counts as served) and never acks;
 // once that lasts longer than ack_wait /readyz must fail naming the
-// partition (issue 11.2).
+// partition.
 func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
@@ -105,7 +105,7 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 // TestReadyzFailsWhenJetStreamDoesNotAnswer: requests to JetStream time
 // out (here a server without JetStream whose API subjects a client
 // swallows, as a stream without a leader would): /readyz fails within its
-// timeout saying so, with the fix (issue 11.2).
+// timeout saying so, with the fix.
 func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 	t.Parallel()
 	srv := pipelinetest.RunJetStream(t, pipelinetest.WithoutJetStream())

@@ -7,7 +7,7 @@ import (
 
 // TestLateEventMessageKeepsCase pins the exact message of a late event: the
 // step's wording starts lower-case after "Late event: ", the item name and
-// the stage keep their case (SPEC 4; issue 11 item 9).
+// the stage keep their case (SPEC 4).
 func TestLateEventMessageKeepsCase(t *testing.T) {
 	placed := placedEvent(t0)
 	placed.ItemName, placed.Quantity = "Oxford Button-Down", 3
@@ -41,7 +41,7 @@ func TestLateEventMessageKeepsCase(t *testing.T) {
 // TestStageAtTheCancellationIsRejected checks the boundary of SPEC 4: a
 // stage applied after the cancellation is a late fact only when its time is
 // strictly before the cancellation's; at the same instant (to the
-// nanosecond) or later it is rejected (issue 11 item 10).
+// nanosecond) or later it is rejected.
 func TestStageAtTheCancellationIsRejected(t *testing.T) {
 	cancelAt := hours(20).Add(123456789)
 	tests := []struct {

@@ -11,7 +11,7 @@ import (
 // ConsumerAhead replaces the durable consumer cfg.Durable of stream with
 // one of the same configuration whose delivered sequence is start-1, past
 // the stream's last sequence if start is beyond it: the state a store
-// shared by two servers was left in (issue 11.1).
+// shared by two servers was left in.
 func ConsumerAhead(t testing.TB, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig, start uint64) {
 	t.Helper()
 	ctx := context.Background()
