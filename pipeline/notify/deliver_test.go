@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -218,21 +219,39 @@ func waitDeadLetters(t *testing.T, k *kit, n int) []jetstream.Msg {
 	return got
 }
 
-// waitAcked waits until the webhook's consumer has nothing pending or
-// unacknowledged.
+// waitAcked waits until the webhook's consumer has acknowledged every
+// alert and warning stored so far: its ack floor has reached the last of
+// them and nothing is unacknowledged. (Nothing pending alone is not
+// enough: right after a publish the consumer may not count it yet.)
 func waitAcked(t *testing.T, k *kit, name string) {
 	t.Helper()
+	ctx := context.Background()
+	s, err := k.srv.JS.Stream(ctx, pipeline.UpdatesStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last uint64
+	for _, w := range []string{k.prov.Topology.AlertsWildcard(), k.prov.Topology.WarningsWildcard()} {
+		m, err := s.GetLastMsgForSubject(ctx, w)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = max(last, m.Sequence)
+	}
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
-		c, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
+		c, err := k.srv.JS.Consumer(ctx, pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
 		if err != nil {
 			return err
 		}
-		info, err := c.Info(context.Background())
+		info, err := c.Info(ctx)
 		if err != nil {
 			return err
 		}
-		if info.NumPending+uint64(info.NumAckPending) > 0 {
-			return fmt.Errorf("webhook %s: %d pending, %d unacked", name, info.NumPending, info.NumAckPending)
+		if info.AckFloor.Stream < last || info.NumAckPending > 0 {
+			return fmt.Errorf("webhook %s: acknowledged up to %d of %d, %d unacked", name, info.AckFloor.Stream, last, info.NumAckPending)
 		}
 		return nil
 	})
