@@ -235,7 +235,7 @@ func (b *batch) apply(g *group) {
 	}
 	g.after, g.updates, g.write = s, all, nil
 	g.due = b.newTimers(g)
-	if len(all) == 0 && s.SLARule == g.base.state.SLARule {
+	if len(all) == 0 && s.SLARule == g.base.state.SLARule && s.Deadlines.Equal(g.base.state.Deadlines) {
 		g.rev = g.base.rev
 		return
 	}

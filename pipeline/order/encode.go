@@ -69,6 +69,10 @@ func (s State) AppendJSON(b []byte) []byte {
 		b = appendWarnings(b, s.Warnings)
 	}
 	b = appendOptString(b, "sla_rule", s.SLARule)
+	if !s.Deadlines.IsZero() {
+		b = appendKey(b, ',', "deadlines")
+		b = s.Deadlines.appendJSON(b)
+	}
 	b = appendOptString(b, "customer_id", s.CustomerID)
 	b = appendOptString(b, "item_name", s.ItemName)
 	b = appendOptString(b, "item_category", s.ItemCategory)

@@ -32,12 +32,13 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 	next.chooseRule(r, stage)
 	next.setAt(stage, e.Timestamp)
 	next.Arrived.set(stage, e.Arrived)
+	r.storeDeadlines(&next, &s)
 	u := advance(&next, s, stage, e, now)
 	out := append([]Update{u}, r.retract(&next, stage, now)...)
 	if next.Status == StageCancelled {
 		return next, out
 	}
-	for _, d := range r.lateMet(&next) {
+	for _, d := range r.lateMet(&next, stage) {
 		next.Breaches = append(next.Breaches, d.SLA)
 		out = append(out, breach(next, d, r, now))
 	}
@@ -52,7 +53,12 @@ func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
 // Check also emits the SLA_AT_RISK warnings whose time has come (SPEC
 // section 11): before the deadline, on an open order whose SLA is unmet. A
 // warning whose time came only after the deadline is recorded as missed.
+//
+// A state stored before deadlines were kept gets its pending SLAs'
+// deadlines stored under r, and is returned with them even when nothing
+// else changed.
 func Check(s State, r Rules, now time.Time) (State, []Update) {
+	r.storeDeadlines(&s, &s) // s is a copy; Deadlines is an array
 	due := r.overdue(&s, now)
 	if len(due) == 0 && !r.warningDue(&s, now) {
 		return s, nil
@@ -151,13 +157,15 @@ func rejection(s State, e Event, stage Stage, reason string, now time.Time) Upda
 	return u
 }
 
+// breach is the SLA_BREACH update of a deadline; its message names the
+// time the deadline allowed (the rule's duration when it was stored).
 func breach(s State, d Deadline, r Rules, now time.Time) Update {
 	u := newUpdate(s, UpdateBreach, d.At, now)
 	at := d.At
 	t := r.Terms(s)
 	u.Key, u.SLA, u.Deadline, u.SLABreach, u.Rule = string(d.SLA), d.SLA, &at, true, t.Rule
 	u.Message = "SLA BREACH: Order " + s.OrderID + " not " + breachVerb[d.SLA] + " within " +
-		HumanDuration(t.Duration(d.SLA)) + " - Item: " + item(s)
+		HumanDuration(t.span(r, &s, d.SLA, d.At)) + " - Item: " + item(s)
 	return u
 }
 

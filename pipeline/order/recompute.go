@@ -1,17 +1,26 @@
 package order
 
-// Rechoose chooses an open order's rule again under r (sla.recompute:
-// open): its deadlines and warnings then follow the new rule's terms. An
-// order whose rule was never chosen, or that is closed, is returned as it
-// is. Breaches, retractions and warnings already recorded stay: a recompute
-// never un-breaches an SLA nor sends a warning twice.
+// Rechoose chooses an open order's rule again under r and recomputes the
+// deadlines of its pending SLAs under the rule's terms (sla.recompute:
+// open); its warning times follow them. An order whose rule was never
+// chosen, or that is closed, is returned as it is. A met, breached or
+// retracted SLA keeps its stored deadline, and breaches, retractions and
+// warnings already recorded stay: a recompute never un-breaches an SLA,
+// judges a met one again nor sends a warning twice. The input state is not
+// modified.
 func Rechoose(s State, r Rules) State {
 	if s.SLARule == "" || s.Closed() {
 		return s
 	}
-	if rule := r.Choose(s); rule != s.SLARule {
-		s = s.Clone()
-		s.SLARule = rule
+	s.SLARule = r.Choose(s) // s is a copy: a string and an array change, no slice
+	t := r.Terms(s)
+	for _, sla := range SLAs {
+		if s.decided(sla) || s.Met(sla) {
+			continue
+		}
+		if at, ok := t.deadline(r, &s, sla); ok {
+			s.Deadlines.set(sla, at)
+		}
 	}
 	return s
 }

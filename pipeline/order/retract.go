@@ -20,7 +20,7 @@ func (r Rules) retract(s *State, stage Stage, now time.Time) []Update {
 		if !s.Breached(sla) || !slices.Contains(metBy(sla), stage) {
 			continue
 		}
-		deadline, ok := t.deadline(r, s, sla)
+		deadline, ok := r.deadlineOf(s, t, sla)
 		met, _ := r.reached(s, stage)
 		if !ok || met.After(deadline) {
 			continue

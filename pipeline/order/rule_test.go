@@ -97,10 +97,10 @@ func TestWarnings(t *testing.T) {
 			"SLA AT RISK: Order ORD-1 has 6h left to be processed (50% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.5")}},
 		{name: "at 75% after 50% was sent", events: []Event{placed}, checks: []time.Time{h(6)}, now: h(9.5),
 			want: []wantUpd{msgID(atRiskUpd(SLAProcessing, 0.75, StageOrder, h(9), h(12), h(9.5), 9000,
-				"SLA AT RISK: Order ORD-1 has 2h30m left to be processed (75% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.75")}},
+				"SLA AT RISK: Order ORD-1 has 2h30m left to be processed (79% of 12h used) - Item: Blue Jeans"), "ORD-1:SLA_AT_RISK:processing:0.75")}},
 		{name: "first seen past both: both at once", events: []Event{placed}, now: h(10), want: []wantUpd{
-			atRiskUpd(SLAProcessing, 0.5, StageOrder, h(6), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (50% of 12h used) - Item: Blue Jeans"),
-			atRiskUpd(SLAProcessing, 0.75, StageOrder, h(9), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (75% of 12h used) - Item: Blue Jeans"),
+			atRiskUpd(SLAProcessing, 0.5, StageOrder, h(6), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (83% of 12h used) - Item: Blue Jeans"),
+			atRiskUpd(SLAProcessing, 0.75, StageOrder, h(9), h(12), h(10), 7200, "SLA AT RISK: Order ORD-1 has 2h left to be processed (83% of 12h used) - Item: Blue Jeans"),
 		}},
 		{name: "not after the SLA is met", events: []Event{placed, bare(ProcessingStarted, h(7))}, checks: []time.Time{h(6)}, now: h(9)},
 		{name: "not after the breach", events: []Event{placed}, checks: []time.Time{h(12)}, now: h(12.5)},

@@ -135,11 +135,13 @@ func (r Rules) reached(s *State, st Stage) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Deadline returns when an SLA of the order falls due under the order's
-// terms (its rule's duration, counted in its calendar's open hours), and
-// false while its start is unknown.
+// Deadline returns when an SLA of the order falls due: the deadline stored
+// when its start became known (its rule's duration then, counted in its
+// calendar's open hours), and false while its start is unknown. A state
+// stored before deadlines were kept gets, for a pending SLA, the deadline
+// of the order's terms under r, and none for a met one.
 func (r Rules) Deadline(s State, sla SLA) (time.Time, bool) {
-	return r.Terms(s).deadline(r, &s, sla)
+	return r.deadlineOf(&s, r.Terms(s), sla)
 }
 
 func (t Terms) deadline(r Rules, s *State, sla SLA) (time.Time, bool) {
@@ -183,26 +185,30 @@ func (r Rules) Pending(s State) []Deadline {
 	var out []Deadline
 	t := r.Terms(s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, &s, sla)
+		at, ok := r.deadlineOf(&s, t, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
 		if _, met := r.metAt(&s, sla); met {
 			continue
 		}
-		out = t.appendWarnings(out, r, &s, sla)
+		out = t.appendWarnings(out, r, &s, sla, at)
 		out = append(out, Deadline{SLA: sla, At: at.Add(r.grace())})
 	}
 	return out
 }
 
-// lateMet returns the SLAs that were met only after their deadline and are
-// not yet recorded as breached: a late transition is a breach too.
-func (r Rules) lateMet(s *State) []Deadline {
+// lateMet returns the SLAs that the stage just applied starts or meets and
+// that were met only after their stored deadline, not yet recorded as
+// breached: a late transition is a breach too. An SLA the stage does not
+// touch was judged when its start or its meeting stage was applied.
+func (r Rules) lateMet(s *State, stage Stage) []Deadline {
 	var out []Deadline
-	t := r.Terms(*s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		if startStage(sla) != stage && !slices.Contains(metBy(sla), stage) {
+			continue
+		}
+		at, ok := s.Deadlines.Get(sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
@@ -213,9 +219,11 @@ func (r Rules) lateMet(s *State) []Deadline {
 	return out
 }
 
-// overdue returns the SLAs whose deadline plus grace is at or before now,
-// unmet by the deadline and neither breached nor retracted; cancelled orders
-// have none. At is the deadline itself.
+// overdue returns the SLAs whose stored deadline plus grace is at or before
+// now, unmet, and neither breached nor retracted; cancelled orders have
+// none. A met SLA is never overdue: it was judged when it was met, against
+// its deadline then (lateMet), whatever the terms in force now. At is the
+// deadline itself.
 func (r Rules) overdue(s *State, now time.Time) []Deadline {
 	if s.Status == StageCancelled {
 		return nil
@@ -223,11 +231,11 @@ func (r Rules) overdue(s *State, now time.Time) []Deadline {
 	var out []Deadline
 	t := r.Terms(*s)
 	for _, sla := range SLAs {
-		at, ok := t.deadline(r, s, sla)
+		at, ok := r.deadlineOf(s, t, sla)
 		if !ok || s.decided(sla) || now.Before(at.Add(r.grace())) {
 			continue
 		}
-		if met, ok := r.metAt(s, sla); ok && !met.After(at) {
+		if _, met := r.metAt(s, sla); met {
 			continue
 		}
 		out = append(out, Deadline{SLA: sla, At: at})

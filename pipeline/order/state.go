@@ -27,15 +27,18 @@ type State struct {
 	Warnings []Warning `json:"warnings,omitempty"`
 	// SLARule names the rule of sla.rules chosen for the order, DefaultRule
 	// when none matched, "" until chosen.
-	SLARule      string    `json:"sla_rule,omitempty"`
-	CustomerID   string    `json:"customer_id,omitempty"`
-	ItemName     string    `json:"item_name,omitempty"`
-	ItemCategory string    `json:"item_category,omitempty"`
-	Quantity     int       `json:"quantity,omitempty"`
-	Price        float64   `json:"price,omitempty"`
-	TenantID     string    `json:"tenant_id,omitempty"`
-	ServiceLevel string    `json:"service_level,omitempty"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	SLARule string `json:"sla_rule,omitempty"`
+	// Deadlines are each SLA's deadline as computed when its start became
+	// known, under the terms then in force (SPEC section 4).
+	Deadlines    SLADeadlines `json:"deadlines,omitzero"`
+	CustomerID   string       `json:"customer_id,omitempty"`
+	ItemName     string       `json:"item_name,omitempty"`
+	ItemCategory string       `json:"item_category,omitempty"`
+	Quantity     int          `json:"quantity,omitempty"`
+	Price        float64      `json:"price,omitempty"`
+	TenantID     string       `json:"tenant_id,omitempty"`
+	ServiceLevel string       `json:"service_level,omitempty"`
+	UpdatedAt    time.Time    `json:"updated_at"`
 
 	// Arrived holds when each stage's event was stored by JetStream; with
 	// sla.clock "processing" deadlines are computed from these.
