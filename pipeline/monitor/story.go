@@ -52,9 +52,11 @@ type SLAStatus struct {
 	Warnings []order.WarningTime `json:"warnings,omitempty"`
 }
 
-// Stories reads order stories. Rules are the SLAs in force (deadlines are
-// computed with them); Retention is retention.completed_orders, named in
-// the not-found error.
+// Stories reads order stories. Deadlines are the ones the order's state
+// stored; Rules are the reader's SLA terms, which name the order's calendar
+// and warn_at (and a deadline for a state stored before deadlines were
+// kept); Retention is retention.completed_orders, named in the not-found
+// error.
 type Stories struct {
 	JS        jetstream.JetStream
 	Topology  pipeline.Topology
@@ -98,7 +100,8 @@ func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory
 	return v, nil
 }
 
-// SLAStatuses returns where each SLA of an order stands at now.
+// SLAStatuses returns where each SLA of an order stands at now, with its
+// stored deadline (order.Rules.Deadline).
 func SLAStatuses(s order.State, r order.Rules, now time.Time) map[order.SLA]*SLAStatus {
 	out := map[order.SLA]*SLAStatus{}
 	cal := r.Terms(s).Calendar
