@@ -45,7 +45,7 @@ func TestReloadNeverBreachesAMetSLA(t *testing.T) {
 	rules.Store(&after) // the live reload
 
 	e.waitAlerts("RL-OPEN", 2)
-	pipelinetest.WaitFor(t, 20*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if n := e.pendingTimers(); n != 0 {
 			return fmt.Errorf("%d SLA schedules still pending", n)
 		}

@@ -40,7 +40,7 @@ func TestStoryShowsStoredDeadlines(t *testing.T) {
 		return nil
 	}
 	var v monitor.OrderStory
-	pipelinetest.WaitFor(t, 15*time.Second, func() error {
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		v = monitor.OrderStory{}
 		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/D", "", &v); code != http.StatusOK {
 			return fmt.Errorf("/api/orders/D: %d", code)
