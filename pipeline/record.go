@@ -53,7 +53,7 @@ func encodeRecord(s order.State, updates []order.Update, now time.Time) ([]byte,
 	if now.Year() > 9999 || now.Year() < 0 {
 		return nil, fmt.Errorf("outbox time %v out of range", now)
 	}
-	b := make([]byte, 0, 512+384*len(updates))
+	b := make([]byte, 0, 768+384*len(updates))
 	b = s.AppendJSON(b)
 	b = append(b[:len(b)-1], `,"outbox":{"at":"`...)
 	b = now.AppendFormat(b, time.RFC3339Nano)

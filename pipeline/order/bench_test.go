@@ -122,7 +122,7 @@ func BenchmarkEncodeState(b *testing.B) {
 	s := twoStages()
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = s.AppendJSON(make([]byte, 0, 512))
+		_ = s.AppendJSON(make([]byte, 0, 768))
 	}
 }
 

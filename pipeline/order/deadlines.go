@@ -1,36 +1,37 @@
 package order
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // SLADeadlines holds each SLA's deadline as it was computed when the SLA's
 // start became known, under the terms then in force (SPEC sections 4 and
 // 12); a zero time is none yet. Every judgement of the SLA (breach,
 // late transition, warnings, the instants Rules.Pending lists) uses it, so
 // a reload never moves it; only sla.recompute: open rewrites it, for a
-// pending SLA (Rechoose). A fixed array in the order of SLAs, like
-// Arrivals: no allocation of its own in a cached state.
-type SLADeadlines [3]time.Time
+// pending SLA (Rechoose). Plain fields rather than a map: no allocation of
+// its own in a cached state, and encoding/json reads it without a detour.
+type SLADeadlines struct {
+	Processing time.Time `json:"processing,omitzero"`
+	Shipping   time.Time `json:"shipping,omitzero"`
+	Delivery   time.Time `json:"delivery,omitzero"`
+}
 
-func slaIndex(sla SLA) int {
+func (d *SLADeadlines) field(sla SLA) *time.Time {
 	switch sla {
 	case SLAProcessing:
-		return 0
+		return &d.Processing
 	case SLAShipping:
-		return 1
+		return &d.Shipping
 	}
-	return 2
+	return &d.Delivery
 }
 
 // Get returns the stored deadline of an SLA, and false if none is stored.
 func (d SLADeadlines) Get(sla SLA) (time.Time, bool) {
-	at := d[slaIndex(sla)]
+	at := *d.field(sla)
 	return at, !at.IsZero()
 }
 
-func (d *SLADeadlines) set(sla SLA, at time.Time) { d[slaIndex(sla)] = at }
+func (d *SLADeadlines) set(sla SLA, at time.Time) { *d.field(sla) = at }
 
 // IsZero reports whether no deadline is stored (the JSON then omits it).
 func (d SLADeadlines) IsZero() bool { return d == SLADeadlines{} }
@@ -38,33 +39,11 @@ func (d SLADeadlines) IsZero() bool { return d == SLADeadlines{} }
 // Equal reports whether both hold the same instants (whatever their
 // locations).
 func (d SLADeadlines) Equal(o SLADeadlines) bool {
-	for i := range d {
-		if !d[i].Equal(o[i]) {
-			return false
-		}
-	}
-	return true
+	return d.Processing.Equal(o.Processing) && d.Shipping.Equal(o.Shipping) && d.Delivery.Equal(o.Delivery)
 }
 
-// MarshalJSON writes the stored deadlines as an object keyed by SLA, in the
-// order of SLAs: {"processing": "2024-01-02T10:00:00Z", ...}.
-func (d SLADeadlines) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
-
-// UnmarshalJSON reads an object keyed by SLA; unknown keys are ignored.
-func (d *SLADeadlines) UnmarshalJSON(data []byte) error {
-	var m map[SLA]time.Time
-	if err := json.Unmarshal(data, &m); err != nil {
-		return err
-	}
-	*d = SLADeadlines{}
-	for _, sla := range SLAs {
-		if at, ok := m[sla]; ok {
-			d.set(sla, at)
-		}
-	}
-	return nil
-}
-
+// appendJSON appends the object encoding/json writes: the stored
+// deadlines keyed by SLA, in the order of SLAs.
 func (d SLADeadlines) appendJSON(b []byte) []byte {
 	sep := byte('{')
 	for _, sla := range SLAs {
