@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -78,6 +79,57 @@ func TestReloadNeverBreachesAMetSLA(t *testing.T) {
 			if got, ok := st.Deadlines.Get(sla); !ok || !got.Equal(want) {
 				t.Errorf("%s: stored %s deadline %v, want %v", id, sla, got, want)
 			}
+		}
+	}
+}
+
+// TestRecomputeKeepsMetSLAs reloads with sla.recompute: open to a rule
+// whose processing (3s) the order met only under the old terms (1h; it was
+// processed 5 s after it was placed): the recompute rewrites the pending
+// shipping deadline (4s from processing, already past: breached at once)
+// and leaves the met processing SLA, its stored deadline included, alone.
+func TestRecomputeKeepsMetSLAs(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig() // processing 1h, shipping 2h, delivery 4h
+	cfg.SLA.Recompute = config.RecomputeOpen
+	live := config.NewLive(cfg, time.Now())
+	e := setup(t, cfg)
+	e.start(pipeline.Options{
+		LiveRules: func() order.Rules { return pipeline.RulesFrom(live.Config()) },
+		Instance:  pipeline.InstanceInfo{Live: live},
+	})
+	placed := time.Now().UTC().Add(-10 * time.Second).Truncate(time.Millisecond)
+	processed := placed.Add(5 * time.Second)
+	e.publishRaw(testTopo.EventSubject("RM-MET"), fmt.Appendf(nil, `{"order_id":"RM-MET","event_type":"ORDER_PLACED","tenant_id":"acme","item_name":"Blue Jeans","timestamp":%q}`,
+		placed.Format(time.RFC3339Nano)))
+	e.publish(ev{id: "RM-MET", typ: "PROCESSING_STARTED", ts: processed.Format(time.RFC3339Nano)})
+	e.waitIdle()
+
+	next := cfg
+	next.SLA.Rules = []config.Rule{{Name: "acme-fast", Match: config.Match{TenantID: "acme"}, Processing: 3 * time.Second, Shipping: 4 * time.Second}}
+	live.Set(next, time.Now())
+	got := e.waitAlerts("RM-MET", 1)
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		for part := range cfg.Streaming.Partitions {
+			if v, err := e.instancesKey(testTopo.RecomputeKey(part)); err != nil || v == "" {
+				return fmt.Errorf("partition %d: no recompute recorded (%v)", part, err)
+			}
+		}
+		return e.idle()
+	})
+	outs := forOrder(e.outputs(), "RM-MET")
+	if got, want := types(outs), []string{"ORDER_CONFIRMED/ORDER", "PROCESSING_STARTED/PROCESSING", "SLA_BREACH/PROCESSING"}; !slices.Equal(got, want) {
+		t.Fatalf("RM-MET outputs %v, want %v", got, want)
+	}
+	checkBreach(t, got[0], "RM-MET", order.SLAShipping, processed.Add(4*time.Second), 0)
+	if got[0].Rule != "acme-fast" || got[0].Message != "SLA BREACH: Order RM-MET not shipped within 4s - Item: Blue Jeans" {
+		t.Errorf("breach rule %q message %q", got[0].Rule, got[0].Message)
+	}
+	s, _ := e.state("RM-MET")
+	for sla, want := range map[order.SLA]time.Time{order.SLAProcessing: placed.Add(time.Hour),
+		order.SLAShipping: processed.Add(4 * time.Second), order.SLADelivery: placed.Add(4 * time.Hour)} {
+		if at, ok := s.Deadlines.Get(sla); !ok || !at.Equal(want) {
+			t.Errorf("stored %s deadline %v, want %v", sla, at, want)
 		}
 	}
 }
