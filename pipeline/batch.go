@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -115,7 +116,7 @@ func (b *batch) add(d delivery) {
 		b.addSlot(input{d.msg, md})
 		return
 	}
-	e, err := order.Decode(d.msg.Data(), OrderFromSubject(d.msg.Subject()), md.Timestamp, b.pt.maxClockSkew)
+	e, err := order.Decode(d.msg.Data(), contract.OrderFromSubject(d.msg.Subject()), md.Timestamp, b.pt.maxClockSkew)
 	var inv *order.InvalidError
 	if errors.As(err, &inv) {
 		b.deadLetter(d.msg, inv.Reason, inv.Detail)
@@ -240,7 +241,7 @@ func (b *batch) apply(g *group) {
 		return
 	}
 	outbox := append(append([]order.Update(nil), g.base.unsent...), all...)
-	data, err := encodeRecord(s, outbox, b.now)
+	data, err := contract.EncodeRecord(s, outbox, b.now)
 	if err == nil {
 		g.write, err = b.pt.orders.WriteAsync(g.id, data, g.base.rev, b.pt.ttl(s))
 	}
@@ -337,7 +338,7 @@ func (b *batch) await(ctx context.Context) {
 		}
 		ids, ok := b.scheduled[subj]
 		if !ok {
-			ids = []string{OrderFromSubject(subj)}
+			ids = []string{contract.OrderFromSubject(subj)}
 		}
 		for _, id := range ids {
 			if g := b.byID[id]; g != nil && g.err == nil {
@@ -356,7 +357,7 @@ func (b *batch) finish() {
 		case b.deadErr == nil:
 			_ = d.msg.Ack()
 		case transient(b.deadErr):
-			b.faultOf(OrderFromSubject(d.msg.Subject()), b.deadErr)
+			b.faultOf(contract.OrderFromSubject(d.msg.Subject()), b.deadErr)
 			b.pt.held.add(d)
 		default:
 			_ = d.msg.NakWithDelay(backoff(1))
@@ -405,7 +406,7 @@ func (b *batch) settleSlots() {
 			err = cmp.Or(err, g.err)
 		}
 		if sc.acked = err == nil; !sc.acked {
-			b.retry(sc.in, OrderFromSubject(sc.in.msg.Subject()), err)
+			b.retry(sc.in, contract.OrderFromSubject(sc.in.msg.Subject()), err)
 		}
 	}
 }
@@ -423,7 +424,7 @@ func (b *batch) fail(g *group) {
 // fault (no delivery used up); otherwise NAKed with backoff, and on its
 // last allowed delivery held to be dead-lettered.
 func (b *batch) retry(in input, orderID string, err error) {
-	d := delivery{msg: in.msg, timer: in.md.Stream == SLAStream}
+	d := delivery{msg: in.msg, timer: in.md.Stream == contract.SLAStream}
 	if transient(err) {
 		b.faultOf(orderID, err)
 		b.pt.held.add(d)

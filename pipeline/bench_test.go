@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -24,7 +25,7 @@ func BenchmarkPipeline(b *testing.B) {
 	cfg := config.Default()
 	cfg.Output.Console = false
 	js := benchJetStream(b)
-	prov, err := pipeline.Provision(context.Background(), js, cfg, testLog())
+	prov, err := contract.Provision(context.Background(), js, cfg, testLog())
 	if err != nil {
 		b.Fatal(err)
 	}

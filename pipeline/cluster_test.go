@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -57,8 +58,8 @@ func TestClusterNodeLoss(t *testing.T) {
 		}
 		return nil
 	})
-	streams := []string{pipeline.EventsStream, testTopo.KVStream(pipeline.OrdersBucket), pipeline.SLAStream}
-	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
+	streams := []string{contract.EventsStream, testTopo.KVStream(contract.OrdersBucket), contract.SLAStream}
+	c.WaitStreamsCurrent(append(streams, contract.UpdatesStream, contract.DLQStream)...)
 	for k, stream := range streams {
 		pipelinetest.WaitFor(t, 20*time.Second, func() error {
 			if n := sent.Load(); n <= int64(600*(k+1)) {
@@ -103,7 +104,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	}); err != nil {
 		t.Error(err)
 	}
-	c.WaitStreamsCurrent(append(streams, pipeline.UpdatesStream, pipeline.DLQStream)...)
+	c.WaitStreamsCurrent(append(streams, contract.UpdatesStream, contract.DLQStream)...)
 	states := e.allStates()
 	// An ordered consumer on a cluster sometimes counts its pending
 	// messages on a replica that lags: read again until all are there (the
@@ -116,7 +117,7 @@ func TestClusterNodeLoss(t *testing.T) {
 			return err
 		}
 		if int(info.State.Msgs) != len(outs) {
-			return fmt.Errorf("read %d outputs, %s holds %d", len(outs), pipeline.UpdatesStream, info.State.Msgs)
+			return fmt.Errorf("read %d outputs, %s holds %d", len(outs), contract.UpdatesStream, info.State.Msgs)
 		}
 		return nil
 	}); err != nil {
@@ -144,7 +145,7 @@ func TestClusterNodeLoss(t *testing.T) {
 	checkBreachesOnce(t, breaches, breachIDs)
 	if dl := e.deadLetters(); len(dl) != 0 {
 		t.Errorf("%d dead letters, first %s from %s: %s", len(dl), dl[0].Subject,
-			dl[0].Header.Get(pipeline.HeaderSourceSubject), dl[0].Header.Get(pipeline.HeaderError))
+			dl[0].Header.Get(contract.HeaderSourceSubject), dl[0].Header.Get(contract.HeaderError))
 	}
 }
 
@@ -183,7 +184,7 @@ func clusterEnv(t *testing.T, c *pipelinetest.Cluster, cfg config.Config) *env {
 		}
 	})
 	var err error
-	if e.prov, err = pipeline.Provision(context.Background(), js, cfg, testLog()); err != nil {
+	if e.prov, err = contract.Provision(context.Background(), js, cfg, testLog()); err != nil {
 		t.Fatal(err)
 	}
 	return e

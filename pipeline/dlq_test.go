@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -32,7 +33,7 @@ type letter struct {
 func (e *env) deadLetters() []letter {
 	e.t.Helper()
 	var out []letter
-	for _, m := range pipelinetest.ReadStream(e.t, e.js, pipeline.DLQStream, jetstream.OrderedConsumerConfig{}) {
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, contract.DLQStream, jetstream.OrderedConsumerConfig{}) {
 		md, err := m.Metadata()
 		if err != nil {
 			e.t.Fatal(err)
@@ -54,26 +55,26 @@ func (e *env) publishSeq(subject string, data []byte) uint64 {
 
 // checkLetter asserts the subject, headers and untouched body of the dead
 // letter of the input stored at seq on subject (the producer's subject).
-func checkLetter(t *testing.T, topo pipeline.Topology, l letter, reason order.Reason, subject string, seq uint64, body []byte) {
+func checkLetter(t *testing.T, topo contract.Topology, l letter, reason order.Reason, subject string, seq uint64, body []byte) {
 	t.Helper()
-	id := pipeline.OrderFromSubject(subject)
+	id := contract.OrderFromSubject(subject)
 	stored := topo.StoredEventSubject(id)
 	if l.Subject != "orders.dlq."+string(reason) {
 		t.Errorf("%s: subject %s", reason, l.Subject)
 	}
-	if got := l.Header.Get(pipeline.HeaderReason); got != string(reason) {
+	if got := l.Header.Get(contract.HeaderReason); got != string(reason) {
 		t.Errorf("%s: Ordertrack-Reason %q", reason, got)
 	}
-	if got := l.Header.Get(pipeline.HeaderError); strings.TrimSpace(got) == "" {
+	if got := l.Header.Get(contract.HeaderError); strings.TrimSpace(got) == "" {
 		t.Errorf("%s: empty Ordertrack-Error", reason)
 	}
-	if got := l.Header.Get(pipeline.HeaderSourceSubject); got != stored {
+	if got := l.Header.Get(contract.HeaderSourceSubject); got != stored {
 		t.Errorf("%s: Ordertrack-Source-Subject %q, want %q", reason, got, stored)
 	}
-	if got := l.Header.Get(pipeline.HeaderSourceSeq); got != strconv.FormatUint(seq, 10) {
+	if got := l.Header.Get(contract.HeaderSourceSeq); got != strconv.FormatUint(seq, 10) {
 		t.Errorf("%s: Ordertrack-Source-Seq %q, want %d", reason, got, seq)
 	}
-	if got := l.Header.Get(jetstream.MsgIDHeader); got != fmt.Sprintf("dlq:%s:%d", pipeline.EventsStream, seq) {
+	if got := l.Header.Get(jetstream.MsgIDHeader); got != fmt.Sprintf("dlq:%s:%d", contract.EventsStream, seq) {
 		t.Errorf("%s: Nats-Msg-Id %q", reason, got)
 	}
 	if !bytes.Equal(l.Data, body) {
@@ -132,7 +133,7 @@ func TestDeadLetterEveryReason(t *testing.T) {
 	}
 	bySeq := map[string]letter{}
 	for _, l := range letters {
-		bySeq[l.Header.Get(pipeline.HeaderSourceSeq)] = l
+		bySeq[l.Header.Get(contract.HeaderSourceSeq)] = l
 	}
 	for i, b := range bad {
 		l, ok := bySeq[strconv.FormatUint(seqs[i], 10)]
@@ -157,7 +158,7 @@ func TestDeadLetterEveryReason(t *testing.T) {
 }
 
 // samePartition returns n order ids with prefix on the partition of id.
-func samePartition(topo pipeline.Topology, id, prefix string, n int) []string {
+func samePartition(topo contract.Topology, id, prefix string, n int) []string {
 	var out []string
 	for i := 0; len(out) < n; i++ {
 		c := fmt.Sprintf("%s-%d", prefix, i)
@@ -216,7 +217,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 		t.Fatalf("%d dead letters, want 1", len(letters))
 	}
 	checkLetter(t, e.prov.Topology, letters[0], order.ReasonMaxDeliveries, testTopo.EventSubject(bad), seq, body)
-	if msg := letters[0].Header.Get(pipeline.HeaderError); !strings.Contains(msg, "2") {
+	if msg := letters[0].Header.Get(contract.HeaderError); !strings.Contains(msg, "2") {
 		t.Errorf("Ordertrack-Error %q does not say how many deliveries failed", msg)
 	}
 	outs := e.outputs()
@@ -249,7 +250,7 @@ func TestPoisonMessageDeadLetteredAfterMaxDeliver(t *testing.T) {
 func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 	t.Parallel()
 	e := setup(t, testConfig())
-	if err := e.js.DeleteStream(context.Background(), pipeline.DLQStream); err != nil {
+	if err := e.js.DeleteStream(context.Background(), contract.DLQStream); err != nil {
 		t.Fatal(err)
 	}
 	e.start(pipeline.Options{})
@@ -263,7 +264,7 @@ func TestDeadLetterNotLostWhileDLQUnavailable(t *testing.T) {
 		return nil
 	})
 	// The stream is back (an operator or the next provisioning run).
-	if _, err := pipeline.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
+	if _, err := contract.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
 		t.Fatal(err)
 	}
 	var letters []letter

@@ -11,22 +11,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
-)
-
-// Dead-letter headers (SPEC section 7).
-const (
-	HeaderReason        = "Ordertrack-Reason"
-	HeaderError         = "Ordertrack-Error"
-	HeaderSourceSubject = "Ordertrack-Source-Subject"
-	HeaderSourceSeq     = "Ordertrack-Source-Seq"
 )
 
 // emitter publishes outputs, timer schedules and dead letters asynchronously and
 // collects the futures so a batch can wait for all of them at once.
 type emitter struct {
 	js      jetstream.JetStream
-	topo    Topology
+	topo    contract.Topology
 	futures []jetstream.PubAckFuture
 	err     error
 	// failed holds, by subject, the error of each publish that failed or
@@ -65,12 +58,12 @@ func (e *emitter) deadLetter(msg jetstream.Msg, reason order.Reason, detail stri
 	md, _ := msg.Metadata()
 	m := nats.NewMsg(e.topo.DLQSubject(reason))
 	m.Data = msg.Data()
-	m.Header.Set(HeaderReason, string(reason))
-	m.Header.Set(HeaderError, detail)
-	m.Header.Set(HeaderSourceSubject, msg.Subject())
+	m.Header.Set(contract.HeaderReason, string(reason))
+	m.Header.Set(contract.HeaderError, detail)
+	m.Header.Set(contract.HeaderSourceSubject, msg.Subject())
 	if md != nil {
 		seq := strconv.FormatUint(md.Sequence.Stream, 10)
-		m.Header.Set(HeaderSourceSeq, seq)
+		m.Header.Set(contract.HeaderSourceSeq, seq)
 		m.Header.Set(jetstream.MsgIDHeader, "dlq:"+md.Stream+":"+seq)
 	}
 	e.publish(m)

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // held are the deliveries a worker keeps to run again itself: those of
@@ -34,7 +36,7 @@ func (h *held) add(d delivery) {
 	if h.orders == nil {
 		h.orders, h.seqs = map[string]bool{}, map[heldKey]int{}
 	}
-	h.orders[OrderFromSubject(d.msg.Subject())] = true
+	h.orders[contract.OrderFromSubject(d.msg.Subject())] = true
 	if md, err := d.msg.Metadata(); err == nil {
 		k := heldKey{md.Stream, md.Sequence.Stream}
 		if i, ok := h.seqs[k]; ok {
@@ -93,7 +95,7 @@ func (h *held) take(ds []delivery, n int) []delivery {
 	}
 	var out []delivery
 	for _, d := range ds {
-		if h.orders[OrderFromSubject(d.msg.Subject())] {
+		if h.orders[contract.OrderFromSubject(d.msg.Subject())] {
 			h.add(d)
 		} else {
 			out = append(out, d)
@@ -128,5 +130,5 @@ func (h *held) nakAll() {
 // isTimer reports whether m is a fired SLA check (from ORDER_SLA).
 func isTimer(m jetstream.Msg) bool {
 	md, err := m.Metadata()
-	return err == nil && md.Stream == SLAStream
+	return err == nil && md.Stream == contract.SLAStream
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Instance is the heartbeat value of a running instance (status' and
@@ -36,22 +38,22 @@ func (i Instance) Owns(p int) bool { return slices.Contains(i.Partitions, p) }
 // so a restarted instance takes its partitions at once instead of waiting
 // for the heartbeat of its previous process to expire.
 func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
-	kv, err := js.KeyValue(ctx, InstancesBucket)
+	kv, err := js.KeyValue(ctx, contract.InstancesBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: InstancesBucket, Description: "ordertrack instance heartbeats (key = prefix.instance)",
+			Bucket: contract.InstancesBucket, Description: "ordertrack instance heartbeats (key = prefix.instance)",
 			History: 1, Storage: jetstream.MemoryStorage, Replicas: max(replicas, 1), LimitMarkerTTL: time.Second,
 		})
 		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, InstancesBucket)
+			kv, err = js.KeyValue(ctx, contract.InstancesBucket)
 		}
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
+		return nil, nil, fmt.Errorf("open bucket %s: %w", contract.InstancesBucket, err)
 	}
-	s, err := js.Stream(ctx, Topology{}.KVStream(InstancesBucket))
+	s, err := js.Stream(ctx, contract.Topology{}.KVStream(contract.InstancesBucket))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
+		return nil, nil, fmt.Errorf("open bucket %s: %w", contract.InstancesBucket, err)
 	}
 	return kv, s, nil
 }
@@ -63,7 +65,7 @@ func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in In
 	if err != nil {
 		return err
 	}
-	subj := Topology{Prefix: prefix}.HeartbeatSubject(in.Name)
+	subj := contract.Topology{Prefix: prefix}.HeartbeatSubject(in.Name)
 	if _, err := js.Publish(ctx, subj, data, jetstream.WithMsgTTL(ttl)); err != nil {
 		return fmt.Errorf("heartbeat of instance %s: %w", in.Name, err)
 	}
@@ -73,12 +75,12 @@ func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in In
 // ReadInstances returns the live instances of prefix, by name. A missing
 // bucket means no instance ever ran: no error.
 func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) ([]Instance, error) {
-	s, err := js.Stream(ctx, Topology{}.KVStream(InstancesBucket))
+	s, err := js.Stream(ctx, contract.Topology{}.KVStream(contract.InstancesBucket))
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %s: %w", InstancesBucket, err)
+		return nil, fmt.Errorf("open bucket %s: %w", contract.InstancesBucket, err)
 	}
 	return readInstances(ctx, s, prefix)
 }
@@ -88,10 +90,10 @@ func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) (
 // prefix, then the last message of each; deletes and expiry markers are
 // instances gone.
 func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]Instance, error) {
-	filter := Topology{Prefix: prefix}.HeartbeatsFilter()
+	filter := contract.Topology{Prefix: prefix}.HeartbeatsFilter()
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
-		return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, err)
+		return nil, fmt.Errorf("read bucket %s: %w", contract.InstancesBucket, err)
 	}
 	var out []Instance
 	for subj := range info.State.Subjects {
@@ -100,7 +102,7 @@ func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]In
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read bucket %s: %w", InstancesBucket, err)
+			return nil, fmt.Errorf("read bucket %s: %w", contract.InstancesBucket, err)
 		}
 		if m.Header.Get("KV-Operation") != "" || m.Header.Get(jetstream.MarkerReasonHeader) != "" {
 			continue

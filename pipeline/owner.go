@@ -209,7 +209,7 @@ func (o *owner) stop() {
 	parts := o.owned()
 	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := o.kv.Delete(dctx, instanceKey(o.p.topo.Prefix, o.self.Name)); err != nil {
+	if err := o.kv.Delete(dctx, o.p.topo.InstanceKey(o.self.Name)); err != nil {
 		o.p.log.Debug("remove heartbeat", "err", err)
 	}
 	o.stopWorkers(parts)

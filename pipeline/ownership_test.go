@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -34,7 +35,7 @@ func (e *env) run(name string) *instance {
 
 func (e *env) runOn(name string, nc *nats.Conn, js jetstream.JetStream) *instance {
 	e.t.Helper()
-	prov, err := pipeline.Provision(context.Background(), js, e.cfg, testLog())
+	prov, err := contract.Provision(context.Background(), js, e.cfg, testLog())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestStandbyMovesNothing(t *testing.T) {
 }
 
 // orderIn returns an order id with prefix that falls in partition part.
-func orderIn(topo pipeline.Topology, part int, prefix string) string {
+func orderIn(topo contract.Topology, part int, prefix string) string {
 	for i := 0; ; i++ {
 		if id := fmt.Sprintf("%s-%d", prefix, i); topo.Partition(id) == part {
 			return id

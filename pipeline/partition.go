@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -16,7 +17,7 @@ import (
 type partition struct {
 	index   int
 	js      jetstream.JetStream
-	topo    Topology
+	topo    contract.Topology
 	orders  *kv.Store
 	updates jetstream.Stream   // ORDER_UPDATES, read back by recovery
 	rules   func() order.Rules // the SLAs in force, read once per batch

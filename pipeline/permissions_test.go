@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -21,13 +21,13 @@ func TestPermissionProbesLeaveNothing(t *testing.T) {
 	j := pipelinetest.RunJetStream(t)
 	cfg := testConfig()
 	core := make(chan *nats.Msg, 100)
-	sub, err := j.Conn.ChanSubscribe(pipeline.TopologyOf(cfg).Wildcard(), core)
+	sub, err := j.Conn.ChanSubscribe(contract.TopologyOf(cfg).Wildcard(), core)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Unsubscribe()
 	ctx := context.Background()
-	if _, err := pipeline.Provision(ctx, j.JS, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if _, err := contract.Provision(ctx, j.JS, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Conn.Flush(); err != nil {
@@ -61,8 +61,8 @@ func TestPermissionProbesLeaveNothing(t *testing.T) {
 	}
 	for len(core) > 0 {
 		m := <-core
-		if m.Header.Get(pipeline.ProbeHeader) != "permissions" {
-			t.Errorf("core message on %s without %s: %q", m.Subject, pipeline.ProbeHeader, m.Data)
+		if m.Header.Get(contract.ProbeHeader) != "permissions" {
+			t.Errorf("core message on %s without %s: %q", m.Subject, contract.ProbeHeader, m.Data)
 		}
 	}
 }

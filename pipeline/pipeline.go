@@ -10,6 +10,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/kv"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -50,8 +51,8 @@ type InstanceInfo struct {
 // Pipeline processes order events: one worker per partition.
 type Pipeline struct {
 	js         jetstream.JetStream
-	prov       *Provisioned
-	topo       Topology
+	prov       *contract.Provisioned
+	topo       contract.Topology
 	orders     *kv.Store
 	cfg        config.Config
 	rules      func() order.Rules // read once per batch
@@ -66,7 +67,7 @@ type Pipeline struct {
 }
 
 // New returns a pipeline over provisioned objects.
-func New(js jetstream.JetStream, prov *Provisioned, opts Options) *Pipeline {
+func New(js jetstream.JetStream, prov *contract.Provisioned, opts Options) *Pipeline {
 	p := &Pipeline{
 		js: js, prov: prov, topo: prov.Topology, orders: prov.Orders, cfg: opts.Config,
 		rules: opts.LiveRules, log: opts.Log, now: opts.Now, onUpdates: opts.OnUpdates,

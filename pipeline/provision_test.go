@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -19,18 +19,18 @@ func TestProvisionIsIdempotentAndRefusesConflicts(t *testing.T) {
 	t.Parallel()
 	e := setup(t, testConfig())
 	ctx := context.Background()
-	if _, err := pipeline.Provision(ctx, e.js, e.cfg, testLog()); err != nil {
+	if _, err := contract.Provision(ctx, e.js, e.cfg, testLog()); err != nil {
 		t.Fatalf("second provisioning with the same config: %v", err)
 	}
 	other := e.cfg
 	other.Streaming.Partitions = 16
-	_, err := pipeline.Provision(ctx, e.js, other, testLog())
-	if !errors.Is(err, pipeline.ErrConflict) || !strings.Contains(err.Error(), "streaming.partitions") {
+	_, err := contract.Provision(ctx, e.js, other, testLog())
+	if !errors.Is(err, contract.ErrConflict) || !strings.Contains(err.Error(), "streaming.partitions") {
 		t.Fatalf("another partition count: %v, want ErrConflict naming streaming.partitions", err)
 	}
 	other = e.cfg
 	other.NATS.Replicas = 3
-	if _, err := pipeline.Provision(ctx, e.js, other, testLog()); err == nil {
+	if _, err := contract.Provision(ctx, e.js, other, testLog()); err == nil {
 		t.Fatal("other replicas accepted")
 	}
 	info, err := e.prov.Events.Info(ctx)
@@ -69,7 +69,7 @@ func TestProvisionAddsWarningsSubject(t *testing.T) {
 	js := pipelinetest.RunJetStream(t).JS
 	ctx := context.Background()
 	cfg := testConfig()
-	old := jetstream.StreamConfig{Name: pipeline.UpdatesStream, Subjects: []string{testTopo.UpdatesWildcard(), testTopo.AlertsWildcard()},
+	old := jetstream.StreamConfig{Name: contract.UpdatesStream, Subjects: []string{testTopo.UpdatesWildcard(), testTopo.AlertsWildcard()},
 		Storage: jetstream.FileStorage, MaxAge: cfg.Retention.Updates, Duplicates: cfg.Streaming.DuplicateWindow}
 	if _, err := js.CreateStream(ctx, old); err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestProvisionAddsWarningsSubject(t *testing.T) {
 	}
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	prov, err := pipeline.Provision(ctx, js, cfg, log)
+	prov, err := contract.Provision(ctx, js, cfg, log)
 	if err != nil {
 		t.Fatalf("provisioning over an older ORDER_UPDATES: %v", err)
 	}

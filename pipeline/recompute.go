@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -89,7 +90,7 @@ func (r *recomputer) pass(ctx context.Context, hash string) error {
 func (r *recomputer) recompute(ctx context.Context, parts []int, hash string) error {
 	start := time.Now()
 	byPart := map[int][]string{}
-	err := ScanOrders(ctx, r.p.js, func(s order.State, ok bool) {
+	err := contract.ScanOrders(ctx, r.p.js, func(s order.State, ok bool) {
 		if ok && s.Known() && !s.Closed() {
 			if part := r.p.topo.Partition(s.OrderID); slices.Contains(parts, part) {
 				byPart[part] = append(byPart[part], s.OrderID)

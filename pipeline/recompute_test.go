@@ -8,6 +8,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -82,7 +83,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 
 // instancesKey reads a key of the ORDERTRACK_INSTANCES bucket.
 func (e *env) instancesKey(key string) (string, error) {
-	kv, err := e.js.KeyValue(context.Background(), pipeline.InstancesBucket)
+	kv, err := e.js.KeyValue(context.Background(), contract.InstancesBucket)
 	if err != nil {
 		return "", err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -27,7 +28,7 @@ func (pt *partition) read(ctx context.Context, id string, now time.Time) (cached
 	if !e.Found {
 		return cached{state: order.NewState(id), rev: e.Revision}, nil
 	}
-	r, err := decodeRecord(e.Value)
+	r, err := contract.DecodeRecord(e.Value)
 	if err != nil {
 		return cached{}, fmt.Errorf("decode order %s (revision %d): %w", id, e.Revision, err)
 	}
@@ -42,8 +43,8 @@ func (pt *partition) read(ctx context.Context, id string, now time.Time) (cached
 // have been published. Within the duplicate window re-publishing is safe
 // (the server drops duplicates by Msg-Id), so all are returned. Past it,
 // each subject's last stored message tells what was published.
-func (pt *partition) unconfirmed(ctx context.Context, ob *outbox, now time.Time) ([]order.Update, error) {
-	us := fromKeyed(ob.Updates)
+func (pt *partition) unconfirmed(ctx context.Context, ob *contract.Outbox, now time.Time) ([]order.Update, error) {
+	us := ob.Unsent()
 	if len(us) == 0 || now.Sub(ob.At) < pt.duplicateWindow {
 		return us, nil
 	}

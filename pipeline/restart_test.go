@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -150,7 +151,7 @@ func TestServerRestartMidStream(t *testing.T) {
 	}
 	if dl := e.deadLetters(); len(dl) != 0 {
 		t.Errorf("%d dead letters, first %s from %s: %s", len(dl), dl[0].Subject,
-			dl[0].Header.Get(pipeline.HeaderSourceSubject), dl[0].Header.Get(pipeline.HeaderError))
+			dl[0].Header.Get(contract.HeaderSourceSubject), dl[0].Header.Get(contract.HeaderError))
 	}
 }
 
@@ -159,7 +160,7 @@ func TestServerRestartMidStream(t *testing.T) {
 func (e *env) allOutputs() []output {
 	e.t.Helper()
 	var out []output
-	for _, m := range pipelinetest.ReadStream(e.t, e.js, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, contract.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
 		var u order.Update
 		if err := json.Unmarshal(m.Data(), &u); err != nil {
 			e.t.Fatalf("output %s is not JSON: %v", m.Subject(), err)
@@ -173,16 +174,16 @@ func (e *env) allOutputs() []output {
 func (e *env) allStates() map[string]order.State {
 	e.t.Helper()
 	out := map[string]order.State{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
-	for _, m := range pipelinetest.ReadStream(e.t, e.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(contract.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(e.t, e.js, testTopo.KVStream(contract.OrdersBucket), cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}
-		s, err := pipeline.DecodeState(m.Data())
+		s, err := contract.DecodeState(m.Data())
 		if err != nil {
 			e.t.Fatalf("KV %s: %v", m.Subject(), err)
 		}
-		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(pipeline.OrdersBucket, ""))] = s
+		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(contract.OrdersBucket, ""))] = s
 	}
 	return out
 }

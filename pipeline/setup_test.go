@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -26,7 +27,7 @@ type env struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	cfg  config.Config
-	prov *pipeline.Provisioned
+	prov *contract.Provisioned
 	stop func() // stops the running pipeline, if any
 }
 
@@ -44,7 +45,7 @@ func testConfig() config.Config {
 
 // testTopo is testConfig's Topology: tests publish and filter with its
 // subjects, and assert the names SPEC gives them.
-var testTopo = pipeline.TopologyOf(testConfig())
+var testTopo = contract.TopologyOf(testConfig())
 
 func setup(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) *env {
 	t.Helper()
@@ -66,7 +67,7 @@ func (e *env) reopen(opts ...pipelinetest.Option) {
 	e.srv = pipelinetest.RunJetStream(e.t, opts...)
 	e.nc, e.js = e.srv.Conn, e.srv.JS
 	var err error
-	if e.prov, err = pipeline.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
+	if e.prov, err = contract.Provision(context.Background(), e.js, e.cfg, testLog()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -129,7 +130,7 @@ func (e *env) publishRaw(subject string, data []byte) {
 func (e *env) outputs() []output {
 	e.t.Helper()
 	ctx := context.Background()
-	s, err := e.js.Stream(ctx, pipeline.UpdatesStream)
+	s, err := e.js.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func (e *env) state(id string) (order.State, uint64) {
 	if !entry.Found {
 		return order.State{}, entry.Revision
 	}
-	s, err := pipeline.DecodeState(entry.Value)
+	s, err := contract.DecodeState(entry.Value)
 	if err != nil {
 		e.t.Fatal(err)
 	}

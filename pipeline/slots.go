@@ -9,6 +9,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
+
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // SlotWidth is the width of a time slot. The instants at which the orders of
@@ -75,7 +77,7 @@ func (s *slotSet) empty() bool { return len(s.lists) == 0 }
 
 // messages returns the schedules of the set, in slot order, each listing
 // at most slotMaxOrders orders.
-func (s *slotSet) messages(topo Topology, part int) []*nats.Msg {
+func (s *slotSet) messages(topo contract.Topology, part int) []*nats.Msg {
 	keys := make([]int64, 0, len(s.lists))
 	for k := range s.lists {
 		keys = append(keys, k)
@@ -96,7 +98,7 @@ func (s *slotSet) messages(topo Topology, part int) []*nats.Msg {
 // orders due in it. This is how a batch sets its orders' timers, and how a
 // recompute of many orders re-sets theirs at once (a few messages per slot,
 // not one per order).
-func SlotMessages(topo Topology, part int, due []Due) []*nats.Msg {
+func SlotMessages(topo contract.Topology, part int, due []Due) []*nats.Msg {
 	var s slotSet
 	for _, d := range due {
 		s.add(d.OrderID, d.At)
@@ -108,7 +110,7 @@ func SlotMessages(topo Topology, part int, due []Due) []*nats.Msg {
 // partition part at once (sla.recompute: open): slots firing at at, each
 // listing up to slotMaxOrders orders, whose check first chooses each
 // order's rule again.
-func RecomputeMessages(topo Topology, part int, orders []string, at time.Time) []*nats.Msg {
+func RecomputeMessages(topo contract.Topology, part int, orders []string, at time.Time) []*nats.Msg {
 	var out []*nats.Msg
 	for i := 0; i < len(orders); i += slotMaxOrders {
 		out = append(out, slotMsg(topo, part, slotOf(at), at, orders[i:min(i+slotMaxOrders, len(orders))], true))
@@ -129,7 +131,7 @@ type slotBody struct {
 // WithScheduleAt drops them and fires up to a second early, NATS-NOTES) on
 // the partition's fired subject. Its subject is unique (a nuid), so writing
 // it never replaces another batch's schedule.
-func slotMsg(topo Topology, part int, slot int64, fireAt time.Time, orders []string, recompute bool) *nats.Msg {
+func slotMsg(topo contract.Topology, part int, slot int64, fireAt time.Time, orders []string, recompute bool) *nats.Msg {
 	at := fireAt.UTC().Format(time.RFC3339Nano)
 	m := nats.NewMsg(topo.SlotSchedule(part, slot, nuid.Next()))
 	b := make([]byte, 0, 48+len(orders)*24)
@@ -177,4 +179,10 @@ func parseSlot(data []byte) (slotBody, error) {
 		return slotBody{}, fmt.Errorf("fired SLA check lists no orders")
 	}
 	return b.slotBody, nil
+}
+
+// appendJSONString appends s quoted as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 func TestSlotOf(t *testing.T) {
@@ -35,7 +37,7 @@ func TestSlotOf(t *testing.T) {
 // listed once per slot, and that each schedule fires exactly at the latest
 // instant it lists, on its partition's fired subject.
 func TestSlotMessages(t *testing.T) {
-	topo := Topology{Prefix: "orders", Partitions: 8}
+	topo := contract.Topology{Prefix: "orders", Partitions: 8}
 	t0 := time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)
 	ms := t0.UnixMilli()
 	due := []Due{
@@ -89,7 +91,7 @@ func TestSlotMessagesSplitsLongLists(t *testing.T) {
 	for i := range 2*slotMaxOrders + 1 {
 		due = append(due, Due{fmt.Sprintf("ORD-%05d", i), at})
 	}
-	msgs := SlotMessages(Topology{Prefix: "orders", Partitions: 1}, 0, due)
+	msgs := SlotMessages(contract.Topology{Prefix: "orders", Partitions: 1}, 0, due)
 	var got []string
 	for _, m := range msgs {
 		b, err := parseSlot(m.Data)

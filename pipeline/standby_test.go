@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -21,7 +22,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	stopFirst := e.stop
 
 	_, js := pipelinetest.Connect(t, e.srv.URL(), nil)
-	prov, err := pipeline.Provision(context.Background(), js, e.cfg, testLog())
+	prov, err := contract.Provision(context.Background(), js, e.cfg, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

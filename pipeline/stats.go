@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -113,7 +114,7 @@ func (s *Stats) applied(c batchCounts) {
 			s.Redeliveries.Add(1)
 		}
 		src := SourceEvent
-		if md.Stream == SLAStream {
+		if md.Stream == contract.SLAStream {
 			src = SourceSLACheck
 		}
 		s.latency[src].Observe(now.Sub(md.Timestamp).Seconds())

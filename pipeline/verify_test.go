@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // TestVerifyAgreesWithProvision: what Provision created verifies; a
@@ -26,41 +26,41 @@ func TestVerifyAgreesWithProvision(t *testing.T) {
 		}
 		return c.CachedInfo()
 	}
-	for _, s := range pipeline.Streams(e.cfg) {
-		if _, err := pipeline.VerifyStream(ctx, e.js, s); err != nil {
+	for _, s := range contract.Streams(e.cfg) {
+		if _, err := contract.VerifyStream(ctx, e.js, s); err != nil {
 			t.Errorf("stream %s: %v", s.Name, err)
 		}
 	}
-	if _, err := pipeline.VerifyBucket(ctx, e.js, e.cfg); err != nil {
+	if _, err := contract.VerifyBucket(ctx, e.js, e.cfg); err != nil {
 		t.Errorf("bucket: %v", err)
 	}
-	if err := pipeline.VerifyConsumers(e.cfg, have); err != nil {
+	if err := contract.VerifyConsumers(e.cfg, have); err != nil {
 		t.Errorf("consumers: %v", err)
 	}
 
 	other := e.cfg
 	other.Streaming.AckWait = 7 * time.Second
-	var p *pipeline.Problem
-	if err := pipeline.VerifyConsumers(other, have); !errors.As(err, &p) || !strings.Contains(p.What, "ordertrack-p0 has ack_wait 5s") || p.Fix == "" {
+	var p *contract.Problem
+	if err := contract.VerifyConsumers(other, have); !errors.As(err, &p) || !strings.Contains(p.What, "ordertrack-p0 has ack_wait 5s") || p.Fix == "" {
 		t.Errorf("other ack_wait: %v", err)
 	}
 
 	// Someone gave ORDER_SLA a max age, which deletes pending timers.
-	sla := pipeline.Streams(e.cfg)[1]
+	sla := contract.Streams(e.cfg)[1]
 	info, _ := e.prov.Timers.Info(ctx)
 	edited := info.Config
 	edited.MaxAge = time.Hour
 	if _, err := e.js.UpdateStream(ctx, edited); err != nil {
 		t.Fatal(err)
 	}
-	_, err := pipeline.VerifyStream(ctx, e.js, sla)
-	if !errors.As(err, &p) || !errors.Is(err, pipeline.ErrConflict) || !strings.Contains(p.What, "stream ORDER_SLA has max age 1h0m0s") {
+	_, err := contract.VerifyStream(ctx, e.js, sla)
+	if !errors.As(err, &p) || !errors.Is(err, contract.ErrConflict) || !strings.Contains(p.What, "stream ORDER_SLA has max age 1h0m0s") {
 		t.Errorf("ORDER_SLA with a max age: %v", err)
 	}
-	if err := e.js.DeleteStream(ctx, pipeline.DLQStream); err != nil {
+	if err := e.js.DeleteStream(ctx, contract.DLQStream); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pipeline.VerifyStream(ctx, e.js, pipeline.Streams(e.cfg)[3]); !errors.Is(err, pipeline.ErrMissing) {
+	if _, err := contract.VerifyStream(ctx, e.js, contract.Streams(e.cfg)[3]); !errors.Is(err, contract.ErrMissing) {
 		t.Errorf("deleted ORDER_DLQ: %v, want ErrMissing", err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // batchTimeout bounds one batch, and so how long a graceful stop waits for
@@ -101,7 +103,7 @@ func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, p
 		}
 	}
 	cc, err := c.Consume(handler,
-		jetstream.PullPriorityGroup(PriorityGroup),
+		jetstream.PullPriorityGroup(contract.PriorityGroup),
 		jetstream.PullMaxMessages(w.p.cfg.Streaming.MaxBatch),
 		jetstream.PullExpiry(pinRenewal(w.p.cfg.Streaming.PinnedTTL)),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
@@ -125,7 +127,7 @@ func (w *worker) loop(ctx context.Context) {
 	for ctx.Err() == nil { // with a backlog there is always input: check the stop here
 		if interval > 0 {
 			w.settle()
-			if !SleepUntil(ctx, next) {
+			if !contract.SleepUntil(ctx, next) {
 				return
 			}
 		}
@@ -277,23 +279,6 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 	}
 }
 
-// SleepUntil waits until t and reports whether ctx is still live: the one
-// wait-for-an-instant of the pipeline, its bench, feed and health checks.
-func SleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // release stops consuming, processes what was delivered (finish), hands
 // back what is left for prompt redelivery and unpins the partition's
 // consumers where this worker holds the pin, so the next owner takes over
@@ -337,8 +322,8 @@ func (w *worker) unpin(ctx context.Context, s jetstream.Stream, name string, pin
 		return err
 	}
 	for _, g := range c.CachedInfo().PriorityGroups {
-		if g.Group == PriorityGroup && g.PinnedClientID == mine {
-			return s.UnpinConsumer(ctx, name, PriorityGroup)
+		if g.Group == contract.PriorityGroup && g.PinnedClientID == mine {
+			return s.UnpinConsumer(ctx, name, contract.PriorityGroup)
 		}
 	}
 	return nil
@@ -363,3 +348,6 @@ func (w *worker) nakBuffered() int {
 type handBack struct {
 	Finished, HandedBack int
 }
+
+// pinRenewal is how often an idle pinned client must pull to keep its pin.
+func pinRenewal(pinnedTTL time.Duration) time.Duration { return max(pinnedTTL/3, time.Second) }

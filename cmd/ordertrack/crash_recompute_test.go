@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -77,7 +77,7 @@ func TestKillDuringRecompute(t *testing.T) {
 			t.Errorf("%s: breach of %s, deadline %v, rule %q; want processing, %v, acme-fast", o.OrderID, o.SLA, o.Deadline, o.Rule, deadline)
 		}
 	}
-	kv, err := r.js.KeyValue(ctx, pipeline.OrdersBucket)
+	kv, err := r.js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestKillDuringRecompute(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
-		if s, err := pipeline.DecodeState(e.Value()); err != nil || s.SLARule != "acme-fast" {
+		if s, err := contract.DecodeState(e.Value()); err != nil || s.SLARule != "acme-fast" {
 			t.Errorf("%s: rule %q after the recompute (%v), want acme-fast", id, s.SLARule, err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -94,7 +94,7 @@ func (r *crashRig) breachCount() int {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := r.js.Stream(ctx, pipeline.UpdatesStream)
+	s, err := r.js.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -39,12 +39,12 @@ type crashRig struct {
 	proc  *binary
 	nc    *nats.Conn
 	js    jetstream.JetStream
-	topo  pipeline.Topology
+	topo  contract.Topology
 }
 
 func newCrashRig(t *testing.T) *crashRig {
 	t.Helper()
-	r := &crashRig{t: t, bin: ordertrackBinary(t), store: t.TempDir(), topo: pipeline.Topology{Prefix: "orders", Partitions: 4}}
+	r := &crashRig{t: t, bin: ordertrackBinary(t), store: t.TempDir(), topo: contract.Topology{Prefix: "orders", Partitions: 4}}
 	t.Cleanup(func() {
 		if r.nc != nil {
 			r.nc.Close()
@@ -168,7 +168,7 @@ func (r *crashRig) idle() error {
 	var parts []string
 	for p := range r.topo.Partitions {
 		for _, c := range []struct{ stream, name string }{
-			{pipeline.EventsStream, r.topo.EventsConsumer(p)}, {pipeline.SLAStream, r.topo.TimersConsumer(p)},
+			{contract.EventsStream, r.topo.EventsConsumer(p)}, {contract.SLAStream, r.topo.TimersConsumer(p)},
 		} {
 			cons, err := r.js.Consumer(ctx, c.stream, c.name)
 			if err != nil {
@@ -204,7 +204,7 @@ type crashOutput struct {
 func (r *crashRig) outputs() []crashOutput {
 	r.t.Helper()
 	var out []crashOutput
-	for _, m := range pipelinetest.ReadStream(r.t, r.js, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, contract.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
 		var u order.Update
 		if err := json.Unmarshal(m.Data(), &u); err != nil {
 			r.t.Fatalf("output %s is not JSON: %v", m.Subject(), err)
@@ -218,16 +218,16 @@ func (r *crashRig) outputs() []crashOutput {
 func (r *crashRig) states() map[string]order.Stage {
 	r.t.Helper()
 	out := map[string]order.Stage{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
-	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(contract.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(contract.OrdersBucket), cfg) {
 		if m.Headers().Get("KV-Operation") != "" {
 			continue
 		}
-		s, err := pipeline.DecodeState(m.Data())
+		s, err := contract.DecodeState(m.Data())
 		if err != nil {
 			r.t.Fatalf("KV %s: %v", m.Subject(), err)
 		}
-		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(pipeline.OrdersBucket, ""))] = s.Status
+		out[strings.TrimPrefix(m.Subject(), testTopo.KVSubject(contract.OrdersBucket, ""))] = s.Status
 	}
 	return out
 }
@@ -281,7 +281,7 @@ func (r *crashRig) checkExactlyOnce(runs map[string]int) {
 	if errs > 10 {
 		t.Errorf("... %d problems in all", errs)
 	}
-	info, err := r.js.Stream(context.Background(), pipeline.DLQStream)
+	info, err := r.js.Stream(context.Background(), contract.DLQStream)
 	if err == nil && info.CachedInfo().State.Msgs != 0 {
 		t.Errorf("%d dead letters, want none", info.CachedInfo().State.Msgs)
 	}
@@ -366,7 +366,7 @@ func (r *crashRig) checkAcksMatchOutputs() {
 		applied[r.topo.Partition(o.OrderID)]++
 	}
 	ctx := context.Background()
-	events, err := js.Stream(ctx, pipeline.EventsStream)
+	events, err := js.Stream(ctx, contract.EventsStream)
 	if err != nil {
 		t.Fatal(err)
 	}

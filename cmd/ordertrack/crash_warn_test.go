@@ -10,7 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -130,8 +130,8 @@ func missedInState(s order.State, sla order.SLA, th float64) bool {
 func (r *crashRig) fullStates() map[string]order.State {
 	r.t.Helper()
 	out := map[string]order.State{}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(pipeline.OrdersBucket)}}
-	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(pipeline.OrdersBucket), cfg) {
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy, FilterSubjects: []string{testTopo.KVWildcard(contract.OrdersBucket)}}
+	for _, m := range pipelinetest.ReadStream(r.t, r.js, testTopo.KVStream(contract.OrdersBucket), cfg) {
 		var s order.State
 		if err := json.Unmarshal(m.Data(), &s); err == nil {
 			out[s.OrderID] = s
@@ -147,7 +147,7 @@ func (r *crashRig) waitSubjects(filter string, n uint64, within time.Duration) {
 	pipelinetest.WaitFor(r.t, within, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		s, err := r.js.Stream(ctx, pipeline.UpdatesStream)
+		s, err := r.js.Stream(ctx, contract.UpdatesStream)
 		if err != nil {
 			return err
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/deadletter"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -44,7 +44,7 @@ func (m *Main) dlqSource(load configLoader, reason string) (*broker.Conn, config
 	if err != nil {
 		return nil, cfg, "", err
 	}
-	topo := pipeline.TopologyOf(cfg)
+	topo := contract.TopologyOf(cfg)
 	filter := topo.DLQWildcard()
 	if reason != "" {
 		if !order.ValidReason(reason) {

@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/deadletter"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -57,7 +57,7 @@ func waitLetters(t *testing.T, s *started, n int, extra ...string) []deadletter.
 // orderStatus reads an order's status from the ORDERS bucket ("" if absent).
 func orderStatus(t *testing.T, js jetstream.JetStream, id string) string {
 	t.Helper()
-	kv, err := js.KeyValue(context.Background(), pipeline.OrdersBucket)
+	kv, err := js.KeyValue(context.Background(), contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func orderStatus(t *testing.T, js jetstream.JetStream, id string) string {
 	if err != nil {
 		return ""
 	}
-	st, err := pipeline.DecodeState(e.Value())
+	st, err := contract.DecodeState(e.Value())
 	if err != nil {
 		return "undecodable"
 	}
@@ -87,7 +87,7 @@ func TestDLQListAndReplay(t *testing.T) {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	ctx := context.Background()
-	topo := pipeline.Topology{Prefix: "orders", Partitions: 4}
+	topo := contract.Topology{Prefix: "orders", Partitions: 4}
 
 	// An invalid event: listed with its reason, subject and body.
 	bad := `{"order_id":"DLQ-Q1","event_type":"ORDER_PLACED","quantity":-1}`
@@ -127,7 +127,7 @@ func TestDLQListAndReplay(t *testing.T) {
 
 	// An event of an order whose KV record is broken fails on every
 	// delivery and is dead-lettered as max_deliveries ...
-	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	kv, err := js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
@@ -114,7 +114,7 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 	bar := m.newProgress(o, g.EventsPerOrder(), t)
 	bar.start()
 	start := time.Now()
-	err = feed.PublishAll(ctx, c.NC, pipeline.TopologyOf(cfg), g, o.Load, t)
+	err = feed.PublishAll(ctx, c.NC, contract.TopologyOf(cfg), g, o.Load, t)
 	bar.stop(ctx.Err() == nil)
 	fmt.Fprintln(m.Stdout, t.Summary(time.Since(start), o.Seed, false))
 	fmt.Fprintln(m.Stdout, timeline(g, o, virtualStart))
@@ -122,4 +122,4 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 }
 
 // sleepUntil waits until t and reports whether ctx is still live.
-var sleepUntil = pipeline.SleepUntil
+var sleepUntil = contract.SleepUntil

@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -196,7 +196,7 @@ func TestGenerateWithRealSLAsBackfills(t *testing.T) {
 			t.Errorf("event %s at %v, stored at %v: in the future", m.Subject(), e.Timestamp, meta.Timestamp)
 		}
 	}
-	topo := pipeline.Topology{Prefix: "orders", Partitions: 4}
+	topo := contract.Topology{Prefix: "orders", Partitions: 4}
 	pipelinetest.WaitFor(t, 20*time.Second, func() error {
 		parts, err := monitor.Partitions(context.Background(), js, topo)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -53,7 +54,7 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, 4*health.Timeout)
 	defer cancel()
-	stories := monitor.Stories{JS: c.JS, Topology: pipeline.TopologyOf(cfg),
+	stories := monitor.Stories{JS: c.JS, Topology: contract.TopologyOf(cfg),
 		Rules: pipeline.RulesFrom(cfg), Retention: cfg.Retention.CompletedOrders}
 	v, err := stories.Story(ctx, id, history)
 	if err != nil {

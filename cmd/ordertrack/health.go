@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -70,7 +70,7 @@ func healthFailed(names []string) error {
 // report prints one check's line, and for a failure how to fix it.
 func report(w io.Writer, name, detail string, err error) {
 	var f *health.Failure
-	var p *pipeline.Problem
+	var p *contract.Problem
 	var warn *health.Warning
 	switch {
 	case errors.Is(err, health.ErrSkipped):

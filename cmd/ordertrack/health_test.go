@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -90,7 +90,7 @@ func TestHealthFailsWhenStalled(t *testing.T) {
 	cfg := config.Default()
 	cfg.Streaming.Partitions = 2
 	ctx := context.Background()
-	if _, err := pipeline.Provision(ctx, js, cfg, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := contract.Provision(ctx, js, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"health", "--nats.url", srv.URL(), "--streaming.partitions", "2"}

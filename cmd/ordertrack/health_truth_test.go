@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -24,7 +24,7 @@ func provisionOnly(t *testing.T) (*pipelinetest.JetStream, config.Config, []stri
 	cfg := config.Default()
 	cfg.Streaming.Partitions = 2
 	cfg.Streaming.AckWait = time.Second
-	if _, err := pipeline.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := contract.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	return srv, cfg, []string{"health", "--nats.url", srv.URL(), "--streaming.partitions", "2", "--streaming.ack_wait", "1s"}
@@ -36,7 +36,7 @@ func provisionOnly(t *testing.T) (*pipelinetest.JetStream, config.Config, []stri
 func TestHealthFailsWhenConsumerAheadOfStream(t *testing.T) {
 	t.Parallel()
 	srv, cfg, args := provisionOnly(t)
-	pipelinetest.ConsumerAhead(t, srv.JS, pipeline.EventsStream, pipeline.Consumers(cfg)[0].Config, 100)
+	pipelinetest.ConsumerAhead(t, srv.JS, contract.EventsStream, contract.Consumers(cfg)[0].Config, 100)
 	code, out, _ := runCommand(t, args...)
 	if code == 0 || !strings.Contains(out, "[FAIL] Consumer progress: consumer ordertrack-p0 has delivered up to sequence 99 but stream ORDER_EVENTS ends at 0") ||
 		!strings.Contains(out, "fix: stop every ordertrack") {
@@ -49,7 +49,7 @@ func TestHealthFailsWhenConsumerAheadOfStream(t *testing.T) {
 func TestHealthFailsWhenPartitionStuck(t *testing.T) {
 	t.Parallel()
 	srv, cfg, args := provisionOnly(t)
-	topo := pipeline.TopologyOf(cfg)
+	topo := contract.TopologyOf(cfg)
 	id := "STUCK-0"
 	for i := 0; topo.Partition(id) != 0; i++ {
 		id = fmt.Sprintf("STUCK-%d", i)
@@ -57,7 +57,7 @@ func TestHealthFailsWhenPartitionStuck(t *testing.T) {
 	if _, err := srv.JS.Publish(context.Background(), topo.EventSubject(id), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.HoldMessages(t, srv.JS, pipeline.EventsStream, topo.EventsConsumer(0), pipeline.PriorityGroup, 1)
+	pipelinetest.HoldMessages(t, srv.JS, contract.EventsStream, topo.EventsConsumer(0), contract.PriorityGroup, 1)
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		code, out, _ := runCommand(t, args...)
 		if code == 0 || !strings.Contains(out, "[FAIL] Consumer progress: partition 0: 1 messages wait on ordertrack-p0, and no batch was acknowledged for") ||

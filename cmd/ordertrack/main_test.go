@@ -12,13 +12,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
 // testTopo is the default configuration's Topology: tests publish and
 // filter with its subjects, and assert the names SPEC gives them.
-var testTopo = pipeline.TopologyOf(config.Default())
+var testTopo = contract.TopologyOf(config.Default())
 
 // started is a Main running in the background.
 type started struct {

@@ -17,7 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -71,7 +71,7 @@ func userArgs(s *server.Server) []string {
 func TestShippedPermissionsAreTheGrants(t *testing.T) {
 	p := userPermissions(t, shippedAccounts(t, nil), "ordertrack")
 	var pub, sub []string
-	for _, g := range pipeline.Grants(pipeline.Topology{Prefix: "orders", Partitions: 8}) {
+	for _, g := range contract.Grants(contract.Topology{Prefix: "orders", Partitions: 8}) {
 		if g.Subscribe {
 			sub = append(sub, g.Subject)
 		} else {
@@ -81,7 +81,7 @@ func TestShippedPermissionsAreTheGrants(t *testing.T) {
 	same := func(what string, file, code []string) {
 		file, code = slices.Sorted(slices.Values(file)), slices.Sorted(slices.Values(code))
 		if !slices.Equal(file, code) {
-			t.Errorf("%s allow of the ordertrack user in %s differs from pipeline.Grants:\n file %q\n code %q",
+			t.Errorf("%s allow of the ordertrack user in %s differs from contract.Grants:\n file %q\n code %q",
 				what, accountsConf, file, code)
 		}
 	}
@@ -168,7 +168,7 @@ func TestRunAsShippedUser(t *testing.T) {
 // ordertrack user: run fails at start, before its banner, naming what was
 // denied, within a second or so (not after a request timeout).
 func TestRunWithAPermissionMissing(t *testing.T) {
-	for _, g := range pipeline.Grants(pipeline.Topology{Prefix: "orders", Partitions: 2}) {
+	for _, g := range contract.Grants(contract.Topology{Prefix: "orders", Partitions: 2}) {
 		missing := struct{ subject, want string }{g.Subject, fmt.Sprintf("publish to %q", g.Subject)}
 		if g.Subscribe {
 			missing.want = fmt.Sprintf("subscribe to %q", g.Subject)

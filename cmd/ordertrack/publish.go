@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 )
 
@@ -41,7 +41,7 @@ func (m *Main) publishCmd(ctx context.Context, load configLoader, file *string) 
 		return err
 	}
 	defer c.Close()
-	topo := pipeline.TopologyOf(cfg)
+	topo := contract.TopologyOf(cfg)
 	n, bad, err := feed.PublishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
 		_, err := c.JS.PublishMsg(ctx, feed.EventMsg(topo.EventSubject(id), line, eventID, true))
 		return err

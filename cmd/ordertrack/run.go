@@ -12,6 +12,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/group"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
@@ -72,7 +73,7 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 		return err
 	}
 	defer c.Close()
-	prov, err := pipeline.Provision(ctx, c.JS, cfg, log)
+	prov, err := contract.Provision(ctx, c.JS, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -48,7 +49,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 		return err
 	}
 	defer c.Close()
-	st := monitor.StatusReader{JS: c.JS, Topology: pipeline.TopologyOf(cfg),
+	st := monitor.StatusReader{JS: c.JS, Topology: contract.TopologyOf(cfg),
 		Webhooks: cfg.Notify.Names}
 	if orders {
 		st = st.CountingOrders(pipeline.RulesFrom(cfg))

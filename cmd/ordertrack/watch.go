@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -49,17 +49,17 @@ func (m *Main) watchCmd(ctx context.Context, load configLoader, o watchOpts) err
 		return err
 	}
 	defer c.Close()
-	filters := pipeline.TopologyOf(cfg).WatchFilters(o.id, o.alerts)
-	cons, err := c.JS.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
+	filters := contract.TopologyOf(cfg).WatchFilters(o.id, o.alerts)
+	cons, err := c.JS.OrderedConsumer(ctx, contract.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 	})
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)
+		return fmt.Errorf("watch %s: %w", contract.UpdatesStream, err)
 	}
-	defer func() { _ = pipeline.RemoveConsumer(ctx, c.JS, pipeline.UpdatesStream, cons) }()
+	defer func() { _ = contract.RemoveConsumer(ctx, c.JS, contract.UpdatesStream, cons) }()
 	it, err := cons.Messages()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", pipeline.UpdatesStream, err)
+		return fmt.Errorf("watch %s: %w", contract.UpdatesStream, err)
 	}
 	defer it.Stop()
 	go func() { <-ctx.Done(); it.Stop() }()

@@ -13,6 +13,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
@@ -126,7 +127,7 @@ func (m *Main) whatifRead(ctx context.Context, cfg config.Config, o whatifOpts, 
 		return err
 	}
 	defer c.Close()
-	return whatif.ReadStream(ctx, c.JS, pipeline.EventsStream, o.from, r, m.replayProgress())
+	return whatif.ReadStream(ctx, c.JS, contract.EventsStream, o.from, r, m.replayProgress())
 }
 
 // replayProgress draws a progress bar on a terminal's stderr for replays

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
@@ -71,7 +72,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 		}
 	}
 	rules := pipeline.RulesFrom(s.info.Config)
-	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	kv, err := js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 			if err != nil {
 				return fmt.Errorf("order %s: %w", id, err)
 			}
-			st, err := pipeline.DecodeState(e.Value())
+			st, err := contract.DecodeState(e.Value())
 			if err != nil {
 				return err
 			}
@@ -112,7 +113,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 // pendingInputs fails while the pipeline has events left to process.
 func pendingInputs(ctx context.Context, js jetstream.JetStream) error {
 	for p := range 2 {
-		c, err := js.Consumer(ctx, pipeline.EventsStream, fmt.Sprintf("ordertrack-p%d", p))
+		c, err := js.Consumer(ctx, contract.EventsStream, fmt.Sprintf("ordertrack-p%d", p))
 		if err != nil {
 			return err
 		}

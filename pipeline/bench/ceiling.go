@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -46,7 +47,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 	parts := r.cfg.Streaming.Partitions
 	cons := make([]jetstream.Consumer, parts)
 	for p := range parts {
-		cons[p], err = e.pipeJS.CreateOrUpdateConsumer(ctx, pipeline.EventsStream, jetstream.ConsumerConfig{
+		cons[p], err = e.pipeJS.CreateOrUpdateConsumer(ctx, contract.EventsStream, jetstream.ConsumerConfig{
 			Durable: fmt.Sprintf("ceiling-p%d", p), FilterSubject: e.prov.Topology.PartitionFilter(p),
 			AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: max(4*r.cfg.Streaming.MaxBatch, 1000)})
 		if err != nil {
@@ -144,7 +145,7 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 // lifecycle; its timers go into the batch's slot schedules (SlotMessages).
 func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
 	topo := w.e.prov.Topology
-	id := pipeline.OrderFromSubject(m.Subject())
+	id := contract.OrderFromSubject(m.Subject())
 	stage := ceilingStage(m.Data())
 	w.writeState(id, stage, record)
 	out := nats.NewMsg(topo.UpdateSubject(id))

@@ -16,6 +16,7 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -27,7 +28,7 @@ type benchEnv struct {
 	log  *slog.Logger
 	srv  *broker.Embedded
 	dir  string
-	prov *pipeline.Provisioned
+	prov *contract.Provisioned
 
 	pipeNC *nats.Conn
 	pipeJS jetstream.JetStream
@@ -80,7 +81,7 @@ func (e *benchEnv) connect(ctx context.Context) error {
 	if e.obs, err = e.dial("ordertrack bench observer"); err != nil {
 		return err
 	}
-	e.prov, err = pipeline.Provision(ctx, e.pipeJS, e.cfg, e.log)
+	e.prov, err = contract.Provision(ctx, e.pipeJS, e.cfg, e.log)
 	return err
 }
 

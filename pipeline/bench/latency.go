@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -136,7 +137,7 @@ func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, t
 		if em.At.Before(begin) {
 			continue
 		}
-		if time.Until(em.At) > 500*time.Microsecond && !pipeline.SleepUntil(ctx, em.At) {
+		if time.Until(em.At) > 500*time.Microsecond && !contract.SleepUntil(ctx, em.At) {
 			break
 		}
 		ev := em.Event

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
 
@@ -44,7 +45,7 @@ func (r *benchRun) benchReplay(ctx context.Context) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(whatif.GCPercent))
 	rp := whatif.New(whatif.Options{Base: base, New: next, MaxSkew: r.cfg.SLA.MaxClockSkew})
 	begin := time.Now()
-	if err := whatif.ReadStream(ctx, e.pipeJS, pipeline.EventsStream, time.Time{}, rp, nil); err != nil {
+	if err := whatif.ReadStream(ctx, e.pipeJS, contract.EventsStream, time.Time{}, rp, nil); err != nil {
 		rp.Finish()
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // benchWarnAt are the thresholds of the spread run with warnings: the
@@ -181,7 +181,7 @@ func warnsAlready(cfg config.Config) bool {
 func (r *benchRun) writeAmplification(ctx context.Context, e *benchEnv, phase string, n int) error {
 	total := 0.0
 	var parts []string
-	for _, name := range []string{pipeline.EventsStream, pipeline.Topology{}.KVStream(pipeline.OrdersBucket), pipeline.UpdatesStream, pipeline.SLAStream, pipeline.DLQStream} {
+	for _, name := range []string{contract.EventsStream, contract.Topology{}.KVStream(contract.OrdersBucket), contract.UpdatesStream, contract.SLAStream, contract.DLQStream} {
 		s, err := e.pipeJS.Stream(ctx, name)
 		if err != nil {
 			return fmt.Errorf("stream %s: %w", name, err)

@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 )
 
@@ -48,10 +48,10 @@ func FromMsg(m jetstream.Msg) (Letter, error) {
 	h := m.Headers()
 	l := Letter{
 		Seq: md.Sequence.Stream, Stored: md.Timestamp.UTC(), Subject: m.Subject(),
-		Reason: h.Get(pipeline.HeaderReason), Error: h.Get(pipeline.HeaderError),
-		SourceSubject: h.Get(pipeline.HeaderSourceSubject), Size: len(m.Data()), Data: m.Data(),
+		Reason: h.Get(contract.HeaderReason), Error: h.Get(contract.HeaderError),
+		SourceSubject: h.Get(contract.HeaderSourceSubject), Size: len(m.Data()), Data: m.Data(),
 	}
-	l.SourceSeq, _ = strconv.ParseUint(h.Get(pipeline.HeaderSourceSeq), 10, 64)
+	l.SourceSeq, _ = strconv.ParseUint(h.Get(contract.HeaderSourceSeq), 10, 64)
 	l.Webhook, l.Delivery = h.Get(notify.HeaderWebhook), h.Get(notify.HeaderDelivery)
 	if utf8.Valid(l.Data) {
 		l.Body = string(l.Data)
@@ -65,20 +65,20 @@ func FromMsg(m jetstream.Msg) (Letter, error) {
 // up to stream sequence upTo (0: all present when called), and returns how
 // many it read.
 func Read(ctx context.Context, js jetstream.JetStream, filter string, upTo uint64, fn func(Letter) error) (int, error) {
-	c, err := js.OrderedConsumer(ctx, pipeline.DLQStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	c, err := js.OrderedConsumer(ctx, contract.DLQStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
+		return 0, fmt.Errorf("read %s: %w (is the pipeline provisioned?)", contract.DLQStream, err)
 	}
-	defer func() { _ = pipeline.RemoveConsumer(ctx, js, pipeline.DLQStream, c) }()
+	defer func() { _ = contract.RemoveConsumer(ctx, js, contract.DLQStream, c) }()
 	info, err := c.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", pipeline.DLQStream, err)
+		return 0, fmt.Errorf("read %s: %w", contract.DLQStream, err)
 	}
 	n := 0
 	for left := int(info.NumPending); left > 0; {
 		batch, err := c.Fetch(min(left, 256), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
-			return n, fmt.Errorf("read %s: %w", pipeline.DLQStream, err)
+			return n, fmt.Errorf("read %s: %w", contract.DLQStream, err)
 		}
 		got := 0
 		for msg := range batch.Messages() {
@@ -93,7 +93,7 @@ func Read(ctx context.Context, js jetstream.JetStream, filter string, upTo uint6
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return n, fmt.Errorf("read %s: %w", pipeline.DLQStream, err)
+			return n, fmt.Errorf("read %s: %w", contract.DLQStream, err)
 		}
 		if got == 0 {
 			break // removed meanwhile

@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -33,12 +33,12 @@ type Replayer struct {
 // sets DLQ.
 func (r *Replayer) ReplayStored(ctx context.Context, filter string) error {
 	var err error
-	if r.DLQ, err = r.JS.Stream(ctx, pipeline.DLQStream); err != nil {
-		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", pipeline.DLQStream, err)
+	if r.DLQ, err = r.JS.Stream(ctx, contract.DLQStream); err != nil {
+		return fmt.Errorf("stream %s: %w (is the pipeline provisioned?)", contract.DLQStream, err)
 	}
 	info, err := r.DLQ.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
+		return fmt.Errorf("stream %s: %w", contract.DLQStream, err)
 	}
 	_, err = Read(ctx, r.JS, filter, info.State.LastSeq, func(l Letter) error { return r.Replay(ctx, l) })
 	verb := "replayed"
@@ -54,14 +54,14 @@ func (r *Replayer) ReplayStored(ctx context.Context, filter string) error {
 // check.
 func (r *Replayer) target(l Letter) (string, bool) {
 	src := l.SourceSubject
-	topo := pipeline.Topology{Prefix: r.Prefix}
+	topo := contract.Topology{Prefix: r.Prefix}
 	if topo.IsFired(src) {
 		return src, true
 	}
 	if !topo.IsEvent(src) {
 		return "", false
 	}
-	id := pipeline.OrderFromSubject(src)
+	id := contract.OrderFromSubject(src)
 	return topo.EventSubject(id), id != ""
 }
 
@@ -85,7 +85,7 @@ func (r *Replayer) Replay(ctx context.Context, l Letter) error {
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = l.Data
-	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("replay:%s:%d", pipeline.DLQStream, l.Seq))
+	msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("replay:%s:%d", contract.DLQStream, l.Seq))
 	if _, err := r.JS.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("replay dead letter %d to %s: %w", l.Seq, subject, err)
 	}

@@ -11,11 +11,12 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
 
 // Demo publishes generated orders in real time until ctx is done.
-func Demo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, cfg config.Config, log *slog.Logger) error {
+func Demo(ctx context.Context, js jetstream.JetStream, topo contract.Topology, cfg config.Config, log *slog.Logger) error {
 	seed := cfg.Generator.Seed
 	if seed == 0 {
 		seed = time.Now().UnixNano()
@@ -34,7 +35,7 @@ func Demo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, c
 		if !ok {
 			return nil
 		}
-		if !pipeline.SleepUntil(ctx, em.At) {
+		if !contract.SleepUntil(ctx, em.At) {
 			return nil
 		}
 		if _, err := js.PublishMsg(ctx, Msg(topo, g, em)); err != nil {
@@ -45,7 +46,7 @@ func Demo(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, c
 
 // Msg is the input message of a generated event. A deliberate duplicate
 // carries no Nats-Msg-Id, so that it reaches the pipeline.
-func Msg(topo pipeline.Topology, g *generator.Generator, em generator.Emission) *nats.Msg {
+func Msg(topo contract.Topology, g *generator.Generator, em generator.Emission) *nats.Msg {
 	return EventMsg(topo.EventSubject(em.Event.OrderID), g.JSON(em.Event), em.Event.EventID, !em.Duplicate)
 }
 

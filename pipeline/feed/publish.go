@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
 
@@ -90,7 +91,7 @@ func NewGenerator(cfg config.Config, l Load, now time.Time) (*generator.Generato
 // Publish publishes emissions asynchronously, paced by their At unless the
 // rate is 0, until the generator ends, the duration passes (from start) or
 // ctx is done, counting each in t.
-func Publish(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, g *generator.Generator, l Load, start time.Time, t *Tally) error {
+func Publish(ctx context.Context, js jetstream.JetStream, topo contract.Topology, g *generator.Generator, l Load, start time.Time, t *Tally) error {
 	end := time.Time{}
 	if l.Duration > 0 {
 		end = start.Add(l.Duration)
@@ -104,7 +105,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology
 			if !end.IsZero() && em.At.After(end) {
 				return nil
 			}
-			if time.Until(em.At) > time.Millisecond && !pipeline.SleepUntil(ctx, em.At) {
+			if time.Until(em.At) > time.Millisecond && !contract.SleepUntil(ctx, em.At) {
 				return nil
 			}
 		} else if !end.IsZero() && time.Now().After(end) {
@@ -121,7 +122,7 @@ func Publish(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology
 // PublishAll is Publish on its own JetStream context of nc, then
 // WaitPublished (at most 30 s): an error counts the events the stream did
 // not store.
-func PublishAll(ctx context.Context, nc *nats.Conn, topo pipeline.Topology, g *generator.Generator, l Load, t *Tally) error {
+func PublishAll(ctx context.Context, nc *nats.Conn, topo contract.Topology, g *generator.Generator, l Load, t *Tally) error {
 	var failed atomic.Int64
 	var lastErr atomic.Value
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096),

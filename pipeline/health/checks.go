@@ -7,7 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 )
 
@@ -76,7 +76,7 @@ func atLeast(v string, major, minor int) bool {
 
 // stream verifies one stream as provisioning creates it.
 func (h *Checker) stream(ctx context.Context, want jetstream.StreamConfig) (string, error) {
-	info, err := pipeline.VerifyStream(ctx, h.js, want)
+	info, err := contract.VerifyStream(ctx, h.js, want)
 	if err != nil {
 		return "", err
 	}
@@ -84,7 +84,7 @@ func (h *Checker) stream(ctx context.Context, want jetstream.StreamConfig) (stri
 }
 
 func (h *Checker) bucket(ctx context.Context) (string, error) {
-	st, err := pipeline.VerifyBucket(ctx, h.js, h.cfg)
+	st, err := contract.VerifyBucket(ctx, h.js, h.cfg)
 	if err != nil {
 		return "", err
 	}
@@ -106,8 +106,8 @@ func (h *Checker) consumers(ctx context.Context) (string, error) {
 		}
 		return nil
 	}
-	if err := pipeline.VerifyConsumers(h.cfg, have); err != nil {
+	if err := contract.VerifyConsumers(h.cfg, have); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d of %d present (2 per partition, pinned priority group %q)", 2*len(parts), 2*len(parts), pipeline.PriorityGroup), nil
+	return fmt.Sprintf("%d of %d present (2 per partition, pinned priority group %q)", 2*len(parts), 2*len(parts), contract.PriorityGroup), nil
 }

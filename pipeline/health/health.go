@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 )
 
@@ -66,7 +66,7 @@ const (
 // Checker holds what the checks share: the configuration and the connection.
 type Checker struct {
 	cfg    config.Config
-	topo   pipeline.Topology
+	topo   contract.Topology
 	dial   Dial
 	nc     *nats.Conn
 	js     jetstream.JetStream
@@ -76,7 +76,7 @@ type Checker struct {
 
 // New returns the checks of cfg, connecting with dial.
 func New(cfg config.Config, dial Dial) *Checker {
-	return &Checker{cfg: cfg, topo: pipeline.TopologyOf(cfg), dial: dial}
+	return &Checker{cfg: cfg, topo: contract.TopologyOf(cfg), dial: dial}
 }
 
 // Close releases the connection the checks made.
@@ -138,11 +138,11 @@ func (h *Checker) checks() []check {
 		{name: "Server version", run: h.version},
 		{name: "Account limits", run: h.limits, needsJS: true},
 	}
-	for _, s := range pipeline.Streams(h.cfg) {
+	for _, s := range contract.Streams(h.cfg) {
 		cs = append(cs, check{name: "Stream " + s.Name, run: func(ctx context.Context) (string, error) { return h.stream(ctx, s) }, needsJS: true})
 	}
 	return append(cs,
-		check{name: "Bucket " + pipeline.OrdersBucket, run: h.bucket, needsJS: true},
+		check{name: "Bucket " + contract.OrdersBucket, run: h.bucket, needsJS: true},
 		check{name: "Consumers", run: h.consumers, needsJS: true},
 		check{name: "Consumer progress", run: h.progress, needsJS: true},
 	)

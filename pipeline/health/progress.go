@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 )
 
@@ -24,7 +24,7 @@ func (h *Checker) progress(ctx context.Context) (string, error) {
 	}
 	second := first
 	if busy(first) {
-		if !pipeline.SleepUntil(ctx, time.Now().Add(stallSample+h.cfg.Streaming.TriggerInterval)) {
+		if !contract.SleepUntil(ctx, time.Now().Add(stallSample+h.cfg.Streaming.TriggerInterval)) {
 			return "", ctx.Err()
 		}
 		if second, err = monitor.Partitions(ctx, h.js, h.topo); err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -413,7 +414,7 @@ func feedDemo(ctx context.Context, t *testing.T, e *env) {
 		t.Error(err)
 		return
 	}
-	topo := pipeline.Topology{Prefix: e.cfg.Subjects.Prefix, Partitions: e.cfg.Streaming.Partitions}
+	topo := contract.Topology{Prefix: e.cfg.Subjects.Prefix, Partitions: e.cfg.Streaming.Partitions}
 	for {
 		em, ok := g.Next()
 		if !ok {

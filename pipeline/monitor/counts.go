@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -18,7 +18,7 @@ import (
 // deadline, and a met or closed order may stay listed until its slot fires.
 func CountTimers(ctx context.Context, js jetstream.JetStream, rules order.Rules) (map[order.SLA]uint64, error) {
 	out := map[order.SLA]uint64{}
-	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
+	err := contract.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if ok {
 			CountPending(out, rules.Pending(s))
 		}
@@ -41,22 +41,22 @@ func CountPending(counts map[order.SLA]uint64, ds []order.Deadline) {
 
 // CountBreaches returns the SLA breaches stored in ORDER_UPDATES (within
 // retention.updates) by SLA: messages on <prefix>.alerts.<sla>.*.
-func CountBreaches(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
-	return countBySLA(ctx, js, pipeline.UpdatesStream, topo.AlertFilter)
+func CountBreaches(ctx context.Context, js jetstream.JetStream, topo contract.Topology) (map[order.SLA]uint64, error) {
+	return countBySLA(ctx, js, contract.UpdatesStream, topo.AlertFilter)
 }
 
 // CountWarnings returns the SLA_AT_RISK warnings stored in ORDER_UPDATES
 // (within retention.updates) by SLA: messages on <prefix>.warnings.<sla>.*.
 // A stream provisioned before warnings existed has none.
-func CountWarnings(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[order.SLA]uint64, error) {
-	s, err := js.Stream(ctx, pipeline.UpdatesStream)
+func CountWarnings(ctx context.Context, js jetstream.JetStream, topo contract.Topology) (map[order.SLA]uint64, error) {
+	s, err := js.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
+		return nil, fmt.Errorf("stream %s: %w", contract.UpdatesStream, err)
 	}
 	if !slices.Contains(s.CachedInfo().Config.Subjects, topo.WarningsWildcard()) {
 		return map[order.SLA]uint64{}, nil
 	}
-	return countBySLA(ctx, js, pipeline.UpdatesStream, topo.WarningFilter)
+	return countBySLA(ctx, js, contract.UpdatesStream, topo.WarningFilter)
 }
 
 func countBySLA(ctx context.Context, js jetstream.JetStream, stream string, filter func(order.SLA) string) (map[order.SLA]uint64, error) {
@@ -113,20 +113,20 @@ func countMessages(ctx context.Context, js jetstream.JetStream, s jetstream.Stre
 	if err != nil {
 		return 0, fmt.Errorf("count %s in %s: %w", filter, s.CachedInfo().Config.Name, err)
 	}
-	defer func() { _ = pipeline.RemoveConsumer(ctx, js, s.CachedInfo().Config.Name, c) }()
+	defer func() { _ = contract.RemoveConsumer(ctx, js, s.CachedInfo().Config.Name, c) }()
 	return c.CachedInfo().NumPending, nil
 }
 
 // CountDeadLetters returns the dead letters in ORDER_DLQ by reason, from
 // the stream's per-subject counts (one subject per reason).
-func CountDeadLetters(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (map[string]uint64, error) {
-	s, err := js.Stream(ctx, pipeline.DLQStream)
+func CountDeadLetters(ctx context.Context, js jetstream.JetStream, topo contract.Topology) (map[string]uint64, error) {
+	s, err := js.Stream(ctx, contract.DLQStream)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
+		return nil, fmt.Errorf("stream %s: %w", contract.DLQStream, err)
 	}
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(topo.DLQWildcard()))
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", pipeline.DLQStream, err)
+		return nil, fmt.Errorf("stream %s: %w", contract.DLQStream, err)
 	}
 	out := map[string]uint64{}
 	for subj, n := range info.State.Subjects {

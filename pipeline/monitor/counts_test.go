@@ -5,7 +5,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -18,7 +18,7 @@ func TestCountsConcurrently(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
 	srv, _ := provisioned(t, cfg)
-	topo := pipeline.TopologyOf(cfg)
+	topo := contract.TopologyOf(cfg)
 	ctx := context.Background()
 	// Pending deadlines come from the orders' states: T1 and T2 placed
 	// (processing and delivery pending), T3 processing (shipping and

@@ -6,7 +6,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -16,7 +16,7 @@ import (
 // the at-risk list.
 func (s *Server) startDashboard(ctx context.Context) error {
 	sub, err := s.opts.Conn.Subscribe(s.opts.Topology.UpdateSubject("*"), func(m *nats.Msg) {
-		s.atRisk.moved(pipeline.OrderFromSubject(m.Subject))
+		s.atRisk.moved(contract.OrderFromSubject(m.Subject))
 	})
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func (s *Server) followFeed(ctx context.Context) {
 // the order's next deadline, so it leaves the at-risk list.
 func (s *Server) output(subject string) {
 	if s.opts.Topology.IsAlert(subject) {
-		s.atRisk.moved(pipeline.OrderFromSubject(subject))
+		s.atRisk.moved(contract.OrderFromSubject(subject))
 	}
 }
 

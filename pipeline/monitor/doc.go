@@ -4,7 +4,7 @@
 // that it works from any machine: per-partition consumer state (pending,
 // ack-pending, redelivered, pinned owner) with Partitions, SLA timers,
 // breaches and dead letters with the Count* functions, open orders with
-// CountOrders (over pipeline.ScanOrders), and readiness with Ready. On top of them
+// CountOrders (over contract.ScanOrders), and readiness with Ready. On top of them
 // sit the views, each computed in one place and shown by the CLI, the JSON
 // API and the page alike: Status (StatusReader; status --json and
 // /api/status) and OrderStory (Stories; get --json and /api/orders/<id>).

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Feed sizes: how many recent alerts and warnings a new subscriber gets
@@ -48,25 +48,25 @@ func newFeed(log *slog.Logger, onOutput func(string)) *feed {
 
 // run reads from feedReplay outputs before the stream's end, then follows
 // new ones until ctx is done.
-func (f *feed) run(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) error {
+func (f *feed) run(ctx context.Context, js jetstream.JetStream, topo contract.Topology) error {
 	filters, err := outputFilters(ctx, js, topo, topo.AlertsWildcard(), topo.WarningsWildcard())
 	if err != nil {
 		return err
 	}
-	s, err := js.Stream(ctx, pipeline.UpdatesStream)
+	s, err := js.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
+		return fmt.Errorf("stream %s: %w", contract.UpdatesStream, err)
 	}
 	last := s.CachedInfo().State.LastSeq
 	start := uint64(1)
 	if last > feedReplay {
 		start = last - feedReplay + 1
 	}
-	c, err := js.OrderedConsumer(ctx, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{
+	c, err := js.OrderedConsumer(ctx, contract.UpdatesStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start,
 	})
 	if err != nil {
-		return fmt.Errorf("follow %v on %s: %w", filters, pipeline.UpdatesStream, err)
+		return fmt.Errorf("follow %v on %s: %w", filters, contract.UpdatesStream, err)
 	}
 	cc, err := c.Consume(func(m jetstream.Msg) {
 		md, err := m.Metadata()
@@ -76,11 +76,11 @@ func (f *feed) run(ctx context.Context, js jetstream.JetStream, topo pipeline.To
 		f.publish(FeedEvent{Seq: md.Sequence.Stream, Subject: m.Subject(), Data: m.Data()})
 	})
 	if err != nil {
-		return fmt.Errorf("follow %v on %s: %w", filters, pipeline.UpdatesStream, err)
+		return fmt.Errorf("follow %v on %s: %w", filters, contract.UpdatesStream, err)
 	}
 	<-ctx.Done()
 	cc.Stop()
-	_ = pipeline.RemoveConsumer(ctx, js, pipeline.UpdatesStream, c) // not left for 5 minutes on an external server
+	_ = contract.RemoveConsumer(ctx, js, contract.UpdatesStream, c) // not left for 5 minutes on an external server
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -15,7 +15,7 @@ import (
 // ScanOrders. Values that do not decode are counted under status "invalid".
 func CountOrders(ctx context.Context, js jetstream.JetStream, rules order.Rules) (map[order.Stage]uint64, map[order.SLA]uint64, error) {
 	byStatus, timers := map[order.Stage]uint64{}, map[order.SLA]uint64{}
-	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
+	err := contract.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if !ok {
 			byStatus["invalid"]++
 			return
@@ -48,7 +48,7 @@ func (s StatusReader) CountingOrders(rules order.Rules) StatusReader {
 // from its periodic scan for /api/attainment).
 func Attainment(ctx context.Context, js jetstream.JetStream, by order.Grouping, since time.Time) (order.Attainment, error) {
 	tally := order.NewTally(by, since)
-	err := pipeline.ScanOrders(ctx, js, func(s order.State, ok bool) {
+	err := contract.ScanOrders(ctx, js, func(s order.State, ok bool) {
 		if ok {
 			tally.Add(s)
 		}

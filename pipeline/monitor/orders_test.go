@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -63,7 +63,7 @@ func putFourOrders(t *testing.T, js jetstream.JetStream, prefix, bad string) {
 	t.Helper()
 	ctx := context.Background()
 	placed := time.Now().UTC().Format(time.RFC3339Nano)
-	kv, err := js.KeyValue(ctx, pipeline.OrdersBucket)
+	kv, err := js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}

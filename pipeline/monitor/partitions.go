@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Partition is what NATS says about one partition's two durable consumers
@@ -30,7 +31,7 @@ func (p Partition) Owner() (string, time.Time) {
 	}
 	if p.Events != nil {
 		for _, g := range p.Events.PriorityGroups {
-			if g.Group == pipeline.PriorityGroup && g.PinnedClientID != "" {
+			if g.Group == contract.PriorityGroup && g.PinnedClientID != "" {
 				return p.Instance, g.PinnedTS
 			}
 		}
@@ -44,7 +45,7 @@ func (p Partition) pinned() bool {
 		return false
 	}
 	for _, g := range p.Events.PriorityGroups {
-		if g.Group == pipeline.PriorityGroup && g.PinnedClientID != "" {
+		if g.Group == contract.PriorityGroup && g.PinnedClientID != "" {
 			return true
 		}
 	}
@@ -91,12 +92,12 @@ func (p Partition) sum(count func(*jetstream.ConsumerInfo) uint64) uint64 {
 
 // Partitions lists the consumers of every partition of topo, with one
 // paged listing per stream (not one request per consumer).
-func Partitions(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) ([]Partition, error) {
-	events, err := consumers(ctx, js, pipeline.EventsStream)
+func Partitions(ctx context.Context, js jetstream.JetStream, topo contract.Topology) ([]Partition, error) {
+	events, err := consumers(ctx, js, contract.EventsStream)
 	if err != nil {
 		return nil, err
 	}
-	timers, err := consumers(ctx, js, pipeline.SLAStream)
+	timers, err := consumers(ctx, js, contract.SLAStream)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Sample is the pipeline's input progress at one moment, read from NATS.
@@ -20,10 +20,10 @@ type Sample struct {
 
 // TakeSample reads the input stream's last sequence and every partition's
 // consumers.
-func TakeSample(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) (Sample, error) {
-	s, err := js.Stream(ctx, pipeline.EventsStream)
+func TakeSample(ctx context.Context, js jetstream.JetStream, topo contract.Topology) (Sample, error) {
+	s, err := js.Stream(ctx, contract.EventsStream)
 	if err != nil {
-		return Sample{}, fmt.Errorf("stream %s: %w", pipeline.EventsStream, err)
+		return Sample{}, fmt.Errorf("stream %s: %w", contract.EventsStream, err)
 	}
 	parts, err := Partitions(ctx, js, topo)
 	if err != nil {
@@ -61,11 +61,11 @@ func Rates(a, b Sample) (input, processed float64) {
 // Behind returns how long the oldest event of a partition not yet acked
 // has been waiting (0 when all are acked): one message read, by subject,
 // from just past the consumer's ack floor.
-func Behind(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, p Partition, now time.Time) (time.Duration, error) {
+func Behind(ctx context.Context, js jetstream.JetStream, topo contract.Topology, p Partition, now time.Time) (time.Duration, error) {
 	if p.Events == nil || p.Events.NumPending+uint64(p.Events.NumAckPending) == 0 {
 		return 0, nil
 	}
-	s, err := js.Stream(ctx, pipeline.EventsStream)
+	s, err := js.Stream(ctx, contract.EventsStream)
 	if err != nil {
 		return 0, err
 	}

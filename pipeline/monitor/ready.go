@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // ErrNotReady is wrapped by Ready's errors.
@@ -27,7 +27,7 @@ var ErrNotReady = errors.New("not ready")
 // on with the consumers it has, so that is no reason to take it out of
 // service (/readyz stays 200 and shows the warnings), but a new instance,
 // watch or a new webhook would be refused at the limit.
-func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipeline.Topology) (warnings []string, err error) {
+func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo contract.Topology) (warnings []string, err error) {
 	if st := nc.Status(); st != nats.CONNECTED {
 		return nil, fmt.Errorf("%w: NATS connection is %s", ErrNotReady, strings.ToLower(st.String()))
 	}
@@ -43,7 +43,7 @@ func Ready(ctx context.Context, nc *nats.Conn, js jetstream.JetStream, topo pipe
 	return warnings, ready(ctx, js, topo)
 }
 
-func ready(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology) error {
+func ready(ctx context.Context, js jetstream.JetStream, topo contract.Topology) error {
 	parts, err := Partitions(ctx, js, topo)
 	if timedOut(err) {
 		return fmt.Errorf("%w: JetStream did not answer: %v\nfix: %s", ErrNotReady, err, NoAnswerFix)

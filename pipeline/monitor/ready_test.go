@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -22,7 +22,7 @@ import (
 func provisioned(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) (*pipelinetest.JetStream, string) {
 	t.Helper()
 	srv := pipelinetest.RunJetStream(t, opts...)
-	if _, err := pipeline.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := contract.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	return srv, startMonitor(t, srv, cfg)
@@ -31,7 +31,7 @@ func provisioned(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) (
 func startMonitor(t *testing.T, srv *pipelinetest.JetStream, cfg config.Config) string {
 	t.Helper()
 	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
-		Topology: pipeline.TopologyOf(cfg), OrdersEvery: -1})
+		Topology: contract.TopologyOf(cfg), OrdersEvery: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
 	if _, err := srv.JS.Publish(context.Background(), testTopo.EventSubject("A1"), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	pipelinetest.ConsumerAhead(t, srv.JS, pipeline.EventsStream, pipeline.Consumers(cfg)[0].Config, 100)
+	pipelinetest.ConsumerAhead(t, srv.JS, contract.EventsStream, contract.Consumers(cfg)[0].Config, 100)
 	code, body := pipelinetest.Get(t, base+"/readyz")
 	want := "consumer ordertrack-p0 has delivered up to sequence 99 but stream ORDER_EVENTS ends at 1"
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, want) || !strings.Contains(body, "fix: stop every ordertrack") {
@@ -72,7 +72,7 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
 	srv, base := provisioned(t, cfg)
-	topo := pipeline.TopologyOf(cfg)
+	topo := contract.TopologyOf(cfg)
 	id := "STUCK-0"
 	for i := 0; topo.Partition(id) != 0; i++ {
 		id = fmt.Sprintf("STUCK-%d", i)
@@ -81,7 +81,7 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 		t.Fatal(err)
 	}
 	held := time.Now()
-	if n := pipelinetest.HoldMessages(t, srv.JS, pipeline.EventsStream, topo.EventsConsumer(0), pipeline.PriorityGroup, 1); n != 1 {
+	if n := pipelinetest.HoldMessages(t, srv.JS, contract.EventsStream, topo.EventsConsumer(0), contract.PriorityGroup, 1); n != 1 {
 		t.Fatalf("the stuck instance got %d messages, want 1", n)
 	}
 	want := "partition 0: 1 messages wait on ordertrack-p0, and no batch was acknowledged for"

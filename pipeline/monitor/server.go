@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/httpserver"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -33,7 +34,7 @@ type Options struct {
 	Conn *nats.Conn
 	JS   jetstream.JetStream
 	// Topology names the partitions' consumers.
-	Topology pipeline.Topology
+	Topology contract.Topology
 	// Stats are the counters of the pipeline in this process; nil exports
 	// only what NATS says.
 	Stats *pipeline.Stats
@@ -282,7 +283,7 @@ func (s *Server) scanOnce(ctx context.Context) time.Duration {
 	v := newScanVisit(rules)
 	timers := map[order.SLA]uint64{}
 	s.atRisk.begin()
-	err := pipeline.ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
+	err := contract.ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
 		v.visit(st, ok)
 		if ok {
 			CountPending(timers, rules.Pending(st))

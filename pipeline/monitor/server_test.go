@@ -19,6 +19,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/httpserver"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -48,7 +49,7 @@ func withMonitor(f func(*monitor.Options)) envOption { return envOption{mon: f} 
 
 // testTopo is the default configuration's Topology: tests publish and
 // filter with its subjects, and assert the names SPEC gives them.
-var testTopo = pipeline.TopologyOf(config.Default())
+var testTopo = contract.TopologyOf(config.Default())
 
 func setup(t *testing.T, opts ...envOption) *env {
 	t.Helper()
@@ -65,7 +66,7 @@ func setup(t *testing.T, opts ...envOption) *env {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	prov, err := pipeline.Provision(ctx, e.js, e.cfg, slog.New(slog.DiscardHandler))
+	prov, err := contract.Provision(ctx, e.js, e.cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -64,7 +65,7 @@ type Instance struct {
 // periodic scan); nil leaves orders_by_status out.
 type StatusReader struct {
 	JS       jetstream.JetStream
-	Topology pipeline.Topology
+	Topology contract.Topology
 	Orders   func(context.Context) (map[order.Stage]uint64, error)
 	// Webhooks, when set, names the configured webhooks (notify.webhooks)
 	// whose backlog Status reports.

@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/kv"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -59,7 +59,7 @@ type SLAStatus struct {
 // error.
 type Stories struct {
 	JS        jetstream.JetStream
-	Topology  pipeline.Topology
+	Topology  contract.Topology
 	Rules     order.Rules
 	Retention time.Duration
 	// Now is the clock; default time.Now.
@@ -69,19 +69,19 @@ type Stories struct {
 // Story reads one order's state and, with history, its outputs from
 // ORDER_UPDATES in the order they were stored.
 func (r Stories) Story(ctx context.Context, id string, history bool) (OrderStory, error) {
-	orders, err := kv.Lookup(ctx, r.JS, pipeline.OrdersBucket)
+	orders, err := kv.Lookup(ctx, r.JS, contract.OrdersBucket)
 	if err != nil {
 		return OrderStory{}, fmt.Errorf("%w (has the pipeline run? start it with 'ordertrack run')", err)
 	}
 	e, err := orders.Read(ctx, id)
 	if errors.Is(err, kv.ErrNotFound) {
 		return OrderStory{}, fmt.Errorf("%w: order %s not found in bucket %s: no event of it was processed, or it finished more than retention.completed_orders (%s) ago",
-			ErrOrderNotFound, id, pipeline.OrdersBucket, order.HumanDuration(r.Retention))
+			ErrOrderNotFound, id, contract.OrdersBucket, order.HumanDuration(r.Retention))
 	}
 	if err != nil {
 		return OrderStory{}, fmt.Errorf("get order %s: %w", id, err)
 	}
-	s, err := pipeline.DecodeState(e.Value)
+	s, err := contract.DecodeState(e.Value)
 	if err != nil {
 		return OrderStory{}, fmt.Errorf("order %s: stored value does not decode: %w", id, err)
 	}
@@ -145,9 +145,9 @@ const historyMax = 1000
 // subject to find the end): a read creates no consumer, so nothing of it
 // outlives it on the server, whatever the outcome.
 func (r Stories) History(ctx context.Context, id string) ([]order.Update, error) {
-	s, err := r.JS.Stream(ctx, pipeline.UpdatesStream)
+	s, err := r.JS.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
-		return nil, fmt.Errorf("read history of %s: stream %s: %w", id, pipeline.UpdatesStream, err)
+		return nil, fmt.Errorf("read history of %s: stream %s: %w", id, contract.UpdatesStream, err)
 	}
 	info := s.CachedInfo()
 	filters := storedFilters(info.Config.Subjects, r.Topology.UpdateSubject(id), r.Topology.OrderAlerts(id), r.Topology.OrderWarnings(id))
@@ -183,10 +183,10 @@ func (r Stories) History(ctx context.Context, id string) ([]order.Update, error)
 // outputFilters keeps the filters that ORDER_UPDATES stores: the warnings
 // subjects exist only once the stream was provisioned with them, and a
 // consumer filter outside the stream's subjects is refused.
-func outputFilters(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, filters ...string) ([]string, error) {
-	s, err := js.Stream(ctx, pipeline.UpdatesStream)
+func outputFilters(ctx context.Context, js jetstream.JetStream, topo contract.Topology, filters ...string) ([]string, error) {
+	s, err := js.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", pipeline.UpdatesStream, err)
+		return nil, fmt.Errorf("stream %s: %w", contract.UpdatesStream, err)
 	}
 	return storedFilters(s.CachedInfo().Config.Subjects, filters...), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -74,7 +75,7 @@ func TestMonitorStopRemovesItsFeed(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
 	srv := pipelinetest.RunJetStream(t)
-	if _, err := pipeline.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := contract.Provision(context.Background(), srv.JS, cfg, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	count := func() int {
@@ -86,7 +87,7 @@ func TestMonitorStopRemovesItsFeed(t *testing.T) {
 	}
 	before := count()
 	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
-		Topology: pipeline.TopologyOf(cfg), OrdersEvery: -1, StatusEvery: time.Hour})
+		Topology: contract.TopologyOf(cfg), OrdersEvery: -1, StatusEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

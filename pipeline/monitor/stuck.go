@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Problem is a reason the pipeline cannot make progress, and its fix.
@@ -28,15 +28,15 @@ func (p Problem) String() string { return p.What + "; fix: " + p.Fix }
 //
 // It asks for the oldest waiting message only of a consumer that acked
 // nothing within ack_wait, so a busy pipeline costs two stream infos.
-func Stuck(ctx context.Context, js jetstream.JetStream, topo pipeline.Topology, parts []Partition, now time.Time) ([]Problem, error) {
+func Stuck(ctx context.Context, js jetstream.JetStream, topo contract.Topology, parts []Partition, now time.Time) ([]Problem, error) {
 	var out []Problem
 	for _, side := range []struct {
 		stream string
 		ci     func(Partition) *jetstream.ConsumerInfo
 		filter func(int) string
 	}{
-		{pipeline.EventsStream, func(p Partition) *jetstream.ConsumerInfo { return p.Events }, topo.PartitionFilter},
-		{pipeline.SLAStream, func(p Partition) *jetstream.ConsumerInfo { return p.Timers }, topo.FiredFilter},
+		{contract.EventsStream, func(p Partition) *jetstream.ConsumerInfo { return p.Events }, topo.PartitionFilter},
+		{contract.SLAStream, func(p Partition) *jetstream.ConsumerInfo { return p.Timers }, topo.FiredFilter},
 	} {
 		s, err := js.Stream(ctx, side.stream)
 		if err != nil {

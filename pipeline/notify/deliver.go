@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -178,7 +178,7 @@ func alertOf(m jetstream.Msg) (Alert, error) {
 		a.Seq, a.Stored = md.Sequence.Stream, md.Timestamp
 	}
 	if a.ID == "" {
-		a.ID = pipeline.UpdatesStream + ":" + strconv.FormatUint(a.Seq, 10)
+		a.ID = contract.UpdatesStream + ":" + strconv.FormatUint(a.Seq, 10)
 	}
 	return a, nil
 }
@@ -209,15 +209,15 @@ func (r *runner) deadLetter(m jetstream.Msg, a Alert, w config.Webhook, attempts
 // DeadLetter is the ORDER_DLQ message of an alert a webhook refused: the
 // alert's bytes, reason notify_failed, the webhook and the error. Its
 // Nats-Msg-Id makes a repeat after a crash a duplicate.
-func DeadLetter(t pipeline.Topology, a Alert, webhook, reason string) *nats.Msg {
+func DeadLetter(t contract.Topology, a Alert, webhook, reason string) *nats.Msg {
 	m := nats.NewMsg(t.DLQSubject(order.ReasonNotifyFailed))
 	m.Data = a.Data
-	m.Header.Set(pipeline.HeaderReason, string(order.ReasonNotifyFailed))
-	m.Header.Set(pipeline.HeaderError, reason)
+	m.Header.Set(contract.HeaderReason, string(order.ReasonNotifyFailed))
+	m.Header.Set(contract.HeaderError, reason)
 	m.Header.Set(HeaderWebhook, webhook)
 	m.Header.Set(HeaderDelivery, a.ID)
-	m.Header.Set(pipeline.HeaderSourceSubject, a.Subject)
-	m.Header.Set(pipeline.HeaderSourceSeq, strconv.FormatUint(a.Seq, 10))
+	m.Header.Set(contract.HeaderSourceSubject, a.Subject)
+	m.Header.Set(contract.HeaderSourceSeq, strconv.FormatUint(a.Seq, 10))
 	m.Header.Set(jetstream.MsgIDHeader, "notify:"+webhook+":"+a.ID)
 	return m
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -102,21 +102,21 @@ func TestClientErrorDeadLettersAtOnce(t *testing.T) {
 	if n := len(rc.requests()); n != 1 {
 		t.Errorf("%d requests, want 1 (no retry of a 400)", n)
 	}
-	alert := pipelinetest.ReadStream(t, k.srv.JS, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{})[0]
+	alert := pipelinetest.ReadStream(t, k.srv.JS, contract.UpdatesStream, jetstream.OrderedConsumerConfig{})[0]
 	if string(dl.Data()) != string(alert.Data()) {
 		t.Errorf("dead letter body %s, want the alert's bytes %s", dl.Data(), alert.Data())
 	}
 	h := dl.Headers()
 	want := map[string]string{
-		pipeline.HeaderReason: "notify_failed", notify.HeaderWebhook: "strict", notify.HeaderDelivery: id,
-		pipeline.HeaderSourceSubject: "orders.alerts.processing.ORD-400", pipeline.HeaderSourceSeq: "1",
+		contract.HeaderReason: "notify_failed", notify.HeaderWebhook: "strict", notify.HeaderDelivery: id,
+		contract.HeaderSourceSubject: "orders.alerts.processing.ORD-400", contract.HeaderSourceSeq: "1",
 	}
 	for k, v := range want {
 		if h.Get(k) != v {
 			t.Errorf("header %s = %q, want %q", k, h.Get(k), v)
 		}
 	}
-	if e := h.Get(pipeline.HeaderError); !strings.Contains(e, "HTTP 400") || !strings.Contains(e, "after 1 attempt") {
+	if e := h.Get(contract.HeaderError); !strings.Contains(e, "HTTP 400") || !strings.Contains(e, "after 1 attempt") {
 		t.Errorf("Ordertrack-Error %q", e)
 	}
 	if dl.Subject() != "orders.dlq.notify_failed" {
@@ -144,7 +144,7 @@ func TestMaxAttemptsThenDeadLetter(t *testing.T) {
 	if n := len(rc.requests()); n != 3 {
 		t.Errorf("%d requests, want max_attempts 3", n)
 	}
-	if e := dl.Headers().Get(pipeline.HeaderError); !strings.Contains(e, "after 3 attempt(s)") || !strings.Contains(e, "HTTP 500") {
+	if e := dl.Headers().Get(contract.HeaderError); !strings.Contains(e, "after 3 attempt(s)") || !strings.Contains(e, "HTTP 500") {
 		t.Errorf("Ordertrack-Error %q", e)
 	}
 }
@@ -210,7 +210,7 @@ func waitDeadLetters(t *testing.T, k *kit, n int) []jetstream.Msg {
 	t.Helper()
 	var got []jetstream.Msg
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
-		got = pipelinetest.ReadStream(t, k.srv.JS, pipeline.DLQStream, jetstream.OrderedConsumerConfig{})
+		got = pipelinetest.ReadStream(t, k.srv.JS, contract.DLQStream, jetstream.OrderedConsumerConfig{})
 		if len(got) < n {
 			return fmt.Errorf("%d of %d dead letters", len(got), n)
 		}
@@ -226,7 +226,7 @@ func waitDeadLetters(t *testing.T, k *kit, n int) []jetstream.Msg {
 func waitAcked(t *testing.T, k *kit, name string) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := k.srv.JS.Stream(ctx, pipeline.UpdatesStream)
+	s, err := k.srv.JS.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func waitAcked(t *testing.T, k *kit, name string) {
 		last = max(last, m.Sequence)
 	}
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
-		c, err := k.srv.JS.Consumer(ctx, pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
+		c, err := k.srv.JS.Consumer(ctx, contract.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
@@ -44,7 +45,7 @@ func (k *kit) publish(ts time.Time, events ...[2]string) {
 // Nats-Msg-Id.
 func (k *kit) alertsStored() map[string][]byte {
 	out := map[string][]byte{}
-	for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.UpdatesStream,
+	for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, contract.UpdatesStream,
 		jetstream.OrderedConsumerConfig{FilterSubjects: []string{k.prov.Topology.AlertsWildcard(), k.prov.Topology.WarningsWildcard()}}) {
 		out[m.Headers().Get(jetstream.MsgIDHeader)] = m.Data()
 	}
@@ -199,7 +200,7 @@ func TestWebhookAddedAndRemovedLive(t *testing.T) {
 	cfg.Webhooks = cfg.Webhooks[1:]
 	run.n.Update(cfg)
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
-		_, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer("first"))
+		_, err := k.srv.JS.Consumer(context.Background(), contract.UpdatesStream, k.prov.Topology.NotifyConsumer("first"))
 		if err == nil {
 			return fmt.Errorf("consumer of the removed webhook still there")
 		}

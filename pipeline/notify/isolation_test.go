@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -80,13 +80,13 @@ func (k *kit) phase(name string, n int) [3]time.Duration {
 	var lat []time.Duration
 	pipelinetest.WaitFor(k.t, 20*time.Second, func() error {
 		stored := map[string]time.Time{}
-		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.EventsStream, jetstream.OrderedConsumerConfig{}) {
+		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, contract.EventsStream, jetstream.OrderedConsumerConfig{}) {
 			md, _ := m.Metadata()
-			stored[pipeline.OrderFromSubject(m.Subject())] = md.Timestamp
+			stored[contract.OrderFromSubject(m.Subject())] = md.Timestamp
 		}
 		lat = lat[:0]
-		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, pipeline.UpdatesStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{k.prov.Topology.UpdatesWildcard()}}) {
-			id := pipeline.OrderFromSubject(m.Subject())
+		for _, m := range pipelinetest.ReadStream(k.t, k.srv.JS, contract.UpdatesStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{k.prov.Topology.UpdatesWildcard()}}) {
+			id := contract.OrderFromSubject(m.Subject())
 			if in, ok := stored[id]; ok && len(id) > 6 && id[:6] == "ISO-"+name+"-" {
 				md, _ := m.Metadata()
 				lat = append(lat, md.Timestamp.Sub(in))

@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -30,7 +30,7 @@ type kit struct {
 	t    *testing.T
 	srv  *pipelinetest.JetStream
 	cfg  config.Config
-	prov *pipeline.Provisioned
+	prov *contract.Provisioned
 }
 
 func testConfig() config.Config {
@@ -54,7 +54,7 @@ func newKit(t *testing.T, cfg config.Config) *kit {
 	t.Helper()
 	k := &kit{t: t, cfg: cfg, srv: pipelinetest.RunJetStream(t)}
 	var err error
-	k.prov, err = pipeline.Provision(context.Background(), k.srv.JS, cfg, testLog())
+	k.prov, err = contract.Provision(context.Background(), k.srv.JS, cfg, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func (k *kit) notifier(hooks ...config.Webhook) *running {
 func (k *kit) waitConsumer(name string) {
 	k.t.Helper()
 	pipelinetest.WaitFor(k.t, pipelinetest.WaitTimeout(), func() error {
-		_, err := k.srv.JS.Consumer(context.Background(), pipeline.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
+		_, err := k.srv.JS.Consumer(context.Background(), contract.UpdatesStream, k.prov.Topology.NotifyConsumer(name))
 		return err
 	})
 }

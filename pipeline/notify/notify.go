@@ -15,7 +15,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/kv"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // Defaults of Options.
@@ -37,7 +37,7 @@ const (
 type Options struct {
 	// JS reaches the NATS server; Topology names subjects and consumers.
 	JS       jetstream.JetStream
-	Topology pipeline.Topology
+	Topology contract.Topology
 	// Orders, if set, is read for match fields an alert does not carry
 	// (item_category, service_level).
 	Orders *kv.Store
@@ -218,7 +218,7 @@ func (n *Notifier) stopAll() {
 // ConsumerConfig is the durable consumer of one webhook: the alert and
 // warning subjects the stream carries, new alerts only (a webhook added
 // later does not receive the stream's history), pinned to one instance.
-func ConsumerConfig(t pipeline.Topology, streamSubjects []string, name string, o Options) jetstream.ConsumerConfig {
+func ConsumerConfig(t contract.Topology, streamSubjects []string, name string, o Options) jetstream.ConsumerConfig {
 	filters := []string{t.AlertsWildcard()}
 	if slices.Contains(streamSubjects, t.WarningsWildcard()) {
 		filters = append(filters, t.WarningsWildcard())
@@ -228,16 +228,16 @@ func ConsumerConfig(t pipeline.Topology, streamSubjects []string, name string, o
 		FilterSubjects: filters, DeliverPolicy: jetstream.DeliverNewPolicy,
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: o.AckWait, MaxDeliver: -1,
 		MaxAckPending:  o.InFlight,
-		PriorityPolicy: jetstream.PriorityPolicyPinned, PriorityGroups: []string{pipeline.PriorityGroup},
+		PriorityPolicy: jetstream.PriorityPolicyPinned, PriorityGroups: []string{contract.PriorityGroup},
 		PinnedTTL: o.PinnedTTL,
 	}
 }
 
 // consumer creates or updates the webhook's consumer.
 func (n *Notifier) consumer(ctx context.Context, name string) (jetstream.Stream, jetstream.Consumer, error) {
-	s, err := n.opts.JS.Stream(ctx, pipeline.UpdatesStream)
+	s, err := n.opts.JS.Stream(ctx, contract.UpdatesStream)
 	if err != nil {
-		return nil, nil, fmt.Errorf("webhook %s: stream %s: %w", name, pipeline.UpdatesStream, err)
+		return nil, nil, fmt.Errorf("webhook %s: stream %s: %w", name, contract.UpdatesStream, err)
 	}
 	cc := ConsumerConfig(n.opts.Topology, s.CachedInfo().Config.Subjects, name, n.opts)
 	c, err := s.CreateOrUpdateConsumer(ctx, cc)
@@ -248,7 +248,7 @@ func (n *Notifier) consumer(ctx context.Context, name string) (jetstream.Stream,
 }
 
 func (n *Notifier) deleteConsumer(ctx context.Context, name string) {
-	s, err := n.opts.JS.Stream(ctx, pipeline.UpdatesStream)
+	s, err := n.opts.JS.Stream(ctx, contract.UpdatesStream)
 	if err == nil {
 		err = s.DeleteConsumer(ctx, n.opts.Topology.NotifyConsumer(name))
 	}
@@ -279,10 +279,10 @@ func (n *Notifier) Pending(ctx context.Context) []Pending {
 // PendingOf reads the backlog of the named webhooks from their consumers
 // (for status, from any process). A webhook whose consumer cannot be read
 // is left out.
-func PendingOf(ctx context.Context, js jetstream.JetStream, t pipeline.Topology, names []string) []Pending {
+func PendingOf(ctx context.Context, js jetstream.JetStream, t contract.Topology, names []string) []Pending {
 	var out []Pending
 	for _, name := range names {
-		c, err := js.Consumer(ctx, pipeline.UpdatesStream, t.NotifyConsumer(name))
+		c, err := js.Consumer(ctx, contract.UpdatesStream, t.NotifyConsumer(name))
 		if err != nil {
 			continue
 		}

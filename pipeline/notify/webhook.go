@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
 // runner delivers the alerts of one webhook. Messages of one order go
@@ -53,7 +53,7 @@ func (n *Notifier) start(ctx context.Context, w config.Webhook) (*runner, error)
 	r.sendCtx, r.sendCancel = context.WithCancel(context.Background())
 	r.set(w)
 	r.cc, err = c.Consume(r.receive,
-		jetstream.PullPriorityGroup(pipeline.PriorityGroup),
+		jetstream.PullPriorityGroup(contract.PriorityGroup),
 		jetstream.PullMaxMessages(min(n.opts.InFlight, 64)),
 		jetstream.PullExpiry(max(n.opts.PinnedTTL/3, time.Second)),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
@@ -74,7 +74,7 @@ func (r *runner) set(w config.Webhook) { r.hook.Store(&w) }
 
 // receive queues a message on its order's lane, starting the lane if idle.
 func (r *runner) receive(m jetstream.Msg) {
-	id := pipeline.OrderFromSubject(m.Subject())
+	id := contract.OrderFromSubject(m.Subject())
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	select {
@@ -154,7 +154,7 @@ func (r *runner) stop() {
 		<-r.tickerDone
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		if err := r.stream.UnpinConsumer(ctx, r.n.opts.Topology.NotifyConsumer(r.name), pipeline.PriorityGroup); err != nil &&
+		if err := r.stream.UnpinConsumer(ctx, r.n.opts.Topology.NotifyConsumer(r.name), contract.PriorityGroup); err != nil &&
 			!errors.Is(err, jetstream.ErrConsumerNotFound) {
 			r.log.Debug("unpin webhook consumer", "err", err)
 		}

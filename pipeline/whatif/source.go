@@ -12,7 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -28,7 +28,7 @@ func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, sinc
 	if err != nil {
 		return fmt.Errorf("read %s: %w (is the pipeline provisioned?)", stream, err)
 	}
-	defer func() { _ = pipeline.RemoveConsumer(ctx, js, stream, c) }()
+	defer func() { _ = contract.RemoveConsumer(ctx, js, stream, c) }()
 	info, err := c.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", stream, err)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -29,7 +30,7 @@ import (
 // reads from the environment.
 // testTopo is the default configuration's Topology: tests publish and
 // filter with its subjects, and assert the names SPEC gives them.
-var testTopo = pipeline.TopologyOf(config.Default())
+var testTopo = contract.TopologyOf(config.Default())
 
 var natsEnv = map[string]string{
 	"ORDERTRACK_PASSWORD": "test-ordertrack-pw", "PRODUCER_PASSWORD": "test-producer-pw",
@@ -185,7 +186,7 @@ func TestThreeNodeClusterRuns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	prov, err := pipeline.Provision(ctx, js, cfg, log)
+	prov, err := contract.Provision(ctx, js, cfg, log)
 	if err != nil {
 		t.Fatalf("provision with replicas 3 as the ordertrack user: %v", err)
 	}

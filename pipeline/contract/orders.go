@@ -1,24 +1,28 @@
-package pipeline
+package contract
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// record is the KV value of an order: its state plus the outbox of the
+// Record is the KV value of an order: its state plus the outbox of the
 // write that produced it. The state CAS is the commit point of a batch; the
 // outbox lets a restarted pipeline finish publishing what a crashed one
 // committed but may not have emitted (SPEC section 7).
-type record struct {
+type Record struct {
 	order.State
-	Outbox *outbox `json:"outbox,omitempty"`
+	Outbox *Outbox `json:"outbox,omitempty"`
 }
 
-// outbox is what a committed write still had to emit.
-type outbox struct {
+// Outbox is what a committed write still had to emit.
+type Outbox struct {
 	At      time.Time `json:"at"`
 	Updates []keyed   `json:"updates,omitempty"`
 }
@@ -37,6 +41,9 @@ func toKeyed(us []order.Update) []keyed {
 	return out
 }
 
+// Unsent returns the updates of the outbox, with their de-duplication keys.
+func (o *Outbox) Unsent() []order.Update { return fromKeyed(o.Updates) }
+
 func fromKeyed(ks []keyed) []order.Update {
 	out := make([]order.Update, len(ks))
 	for i, k := range ks {
@@ -46,10 +53,10 @@ func fromKeyed(ks []keyed) []order.Update {
 	return out
 }
 
-// encodeRecord writes the KV value: exactly what json.Marshal makes of
-// record{s, &outbox{now, updates}}, without reflection (the hot
+// EncodeRecord writes the KV value: exactly what json.Marshal makes of
+// Record{s, &Outbox{now, updates}}, without reflection (the hot
 // path of every write).
-func encodeRecord(s order.State, updates []order.Update, now time.Time) ([]byte, error) {
+func EncodeRecord(s order.State, updates []order.Update, now time.Time) ([]byte, error) {
 	if now.Year() > 9999 || now.Year() < 0 {
 		return nil, fmt.Errorf("outbox time %v out of range", now)
 	}
@@ -81,8 +88,10 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-func decodeRecord(data []byte) (record, error) {
-	var r record
+// DecodeRecord parses a KV value of the ORDERS bucket: the state and the
+// outbox of the write that stored it.
+func DecodeRecord(data []byte) (Record, error) {
+	var r Record
 	err := json.Unmarshal(data, &r)
 	if r.Breaches == nil {
 		r.Breaches = []order.SLA{}
@@ -92,6 +101,25 @@ func decodeRecord(data []byte) (record, error) {
 
 // DecodeState parses a KV value of the ORDERS bucket into the order's state.
 func DecodeState(data []byte) (order.State, error) {
-	r, err := decodeRecord(data)
+	r, err := DecodeRecord(data)
 	return r.State, err
+}
+
+// ScanOrders calls visit with every order stored in the ORDERS bucket (ok
+// false for a value that does not decode). It streams the bucket's current
+// values once (a KV watch that ignores deletes), so it costs one read of
+// every stored order: about a second per few hundred thousand orders, and no
+// memory beyond what visit keeps. It stops at the end of the initial values
+// or at the first value written after it started, whichever comes first:
+// under a steady stream of writes the watch's end-of-initial-values marker
+// may not come for a long time.
+func ScanOrders(ctx context.Context, js jetstream.JetStream, visit func(s order.State, ok bool)) error {
+	st, err := kv.Lookup(ctx, js, OrdersBucket)
+	if err != nil {
+		return err
+	}
+	return st.Scan(ctx, func(_ string, value []byte) {
+		s, err := DecodeState(value)
+		visit(s, err == nil)
+	})
 }

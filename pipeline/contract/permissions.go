@@ -1,4 +1,4 @@
-package pipeline
+package contract
 
 import (
 	"context"
@@ -97,10 +97,6 @@ func pub(subject, why, probe string) Grant {
 	}
 	return Grant{Subject: subject, Why: why, probe: probe}
 }
-
-// ErrPermissionDenied is returned when NATS denies a permission ordertrack
-// needs.
-var ErrPermissionDenied = errors.New("NATS denied a permission ordertrack needs")
 
 // CheckPermissions tries every grant once and fails naming each one the
 // server denied. NATS reports a denied publish or subscribe asynchronously

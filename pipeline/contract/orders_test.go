@@ -1,4 +1,4 @@
-package pipeline
+package contract
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 )
 
 // TestEncodeRecordMatchesEncodingJSON checks the hand-written KV value
-// encoding against json.Marshal of the record type that decodeRecord reads.
+// encoding against json.Marshal of the Record type that DecodeRecord reads.
 func TestEncodeRecordMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2024, 1, 15, 10, 30, 0, 5, time.UTC)
@@ -24,17 +24,17 @@ func TestEncodeRecordMatchesEncodingJSON(t *testing.T) {
 	for _, c := range []struct {
 		updates []order.Update
 	}{{nil}, {us[:1]}, {us}} {
-		got, err := encodeRecord(s, c.updates, at)
+		got, err := EncodeRecord(s, c.updates, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := json.Marshal(record{State: s, Outbox: &outbox{At: at, Updates: toKeyed(c.updates)}})
+		want, _ := json.Marshal(Record{State: s, Outbox: &Outbox{At: at, Updates: toKeyed(c.updates)}})
 		if !bytes.Equal(got, want) {
-			t.Errorf("encodeRecord\n got  %s\n want %s", got, want)
+			t.Errorf("EncodeRecord\n got  %s\n want %s", got, want)
 		}
-		r, err := decodeRecord(got)
+		r, err := DecodeRecord(got)
 		if err != nil || len(r.Outbox.Updates) != len(c.updates) {
-			t.Errorf("decodeRecord(%s) = %+v, %v", got, r, err)
+			t.Errorf("DecodeRecord(%s) = %+v, %v", got, r, err)
 		}
 	}
 }

@@ -1,10 +1,10 @@
-package pipeline_test
+package contract_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/ordertrack/ordertrack/pipeline"
+	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -12,7 +12,7 @@ import (
 // --alerts means breaches, retractions and warnings.
 func TestWatchFilters(t *testing.T) {
 	t.Parallel()
-	topo := pipeline.Topology{Prefix: "orders", Partitions: 8}
+	topo := contract.Topology{Prefix: "orders", Partitions: 8}
 	for _, tt := range []struct {
 		id     string
 		alerts bool
@@ -34,7 +34,7 @@ func TestWatchFilters(t *testing.T) {
 // 8 partitions. Everyone else reads them from Topology.
 func TestTopologySubjects(t *testing.T) {
 	t.Parallel()
-	topo := pipeline.Topology{Prefix: "orders", Partitions: 8}
+	topo := contract.Topology{Prefix: "orders", Partitions: 8}
 	for _, tt := range []struct{ name, got, want string }{
 		{"EventSubject", topo.EventSubject("ORD-1"), "orders.events.ORD-1"},
 		{"EventsWildcard", topo.EventsWildcard(), "orders.events.*"},
@@ -64,15 +64,15 @@ func TestTopologySubjects(t *testing.T) {
 		{"SlotFired", topo.SlotFired(3, 1700000000100), "orders.sla.fired.3.1700000000100"},
 		{"FiredFilter", topo.FiredFilter(3), "orders.sla.fired.3.>"},
 		{"Wildcard", topo.Wildcard(), "orders.>"},
-		{"KVStream", topo.KVStream(pipeline.OrdersBucket), "KV_ORDERS"},
-		{"KVSubject", topo.KVSubject(pipeline.OrdersBucket, "ORD-1"), "$KV.ORDERS.ORD-1"},
-		{"KVWildcard", topo.KVWildcard(pipeline.OrdersBucket), "$KV.ORDERS.>"},
+		{"KVStream", topo.KVStream(contract.OrdersBucket), "KV_ORDERS"},
+		{"KVSubject", topo.KVSubject(contract.OrdersBucket, "ORD-1"), "$KV.ORDERS.ORD-1"},
+		{"KVWildcard", topo.KVWildcard(contract.OrdersBucket), "$KV.ORDERS.>"},
 		{"HeartbeatSubject", topo.HeartbeatSubject("host a/1"), "$KV.ORDERTRACK_INSTANCES.orders.host_a_1"},
 		{"RecomputeKey", topo.RecomputeKey(3), "recompute.orders.p3"},
 		{"HeartbeatsFilter", topo.HeartbeatsFilter(), "$KV.ORDERTRACK_INSTANCES.orders.>"},
-		{"API", topo.API("STREAM", "INFO", pipeline.EventsStream), "$JS.API.STREAM.INFO.ORDER_EVENTS"},
+		{"API", topo.API("STREAM", "INFO", contract.EventsStream), "$JS.API.STREAM.INFO.ORDER_EVENTS"},
 		{"API wildcard", topo.API(">"), "$JS.API.>"},
-		{"Ack", topo.Ack(pipeline.SLAStream, ">"), "$JS.ACK.ORDER_SLA.>"},
+		{"Ack", topo.Ack(contract.SLAStream, ">"), "$JS.ACK.ORDER_SLA.>"},
 		{"FlowControl", topo.FlowControl("KV_ORDERS", ">"), "$JS.FC.KV_ORDERS.>"},
 		{"InboxWildcard", topo.InboxWildcard(), "_INBOX.>"},
 	} {

@@ -1,4 +1,4 @@
-package pipeline
+package contract
 
 import (
 	"fmt"
@@ -195,10 +195,10 @@ func (t Topology) NotifyConsumer(webhook string) string { return "ordertrack-not
 // an instance that stopped heartbeating (crashed, or cut off from NATS).
 const InstancesBucket = "ORDERTRACK_INSTANCES"
 
-// instanceKey is the KV key of an instance: the prefix and the name, with
-// characters a key cannot hold replaced by '_'.
-func instanceKey(prefix, name string) string {
-	return prefix + "." + strings.Map(func(r rune) rune {
+// InstanceKey is the KV key of an instance's heartbeat in InstancesBucket:
+// the prefix and the name, with characters a key cannot hold replaced by '_'.
+func (t Topology) InstanceKey(name string) string {
+	return t.Prefix + "." + strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '=':
 			return r
@@ -239,7 +239,7 @@ func (t Topology) KVWildcard(bucket string) string { return t.KVSubject(bucket, 
 // HeartbeatSubject is the subject of an instance's heartbeat in
 // InstancesBucket.
 func (t Topology) HeartbeatSubject(name string) string {
-	return t.KVSubject(InstancesBucket, instanceKey(t.Prefix, name))
+	return t.KVSubject(InstancesBucket, t.InstanceKey(name))
 }
 
 // HeartbeatsFilter matches the heartbeats of the prefix's instances.
