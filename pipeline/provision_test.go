@@ -25,8 +25,8 @@ func TestProvisionIsIdempotentAndRefusesConflicts(t *testing.T) {
 	other := e.cfg
 	other.Streaming.Partitions = 16
 	_, err := contract.Provision(ctx, e.js, other, testLog())
-	if !errors.Is(err, contract.ErrConflict) || !strings.Contains(err.Error(), "streaming.partitions") {
-		t.Fatalf("another partition count: %v, want ErrConflict naming streaming.partitions", err)
+	if !errors.Is(err, contract.ErrMismatch) || !strings.Contains(err.Error(), "streaming.partitions") {
+		t.Fatalf("another partition count: %v, want ErrMismatch naming streaming.partitions", err)
 	}
 	other = e.cfg
 	other.NATS.Replicas = 3

@@ -54,7 +54,7 @@ func TestVerifyAgreesWithProvision(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := contract.VerifyStream(ctx, e.js, sla)
-	if !errors.As(err, &p) || !errors.Is(err, contract.ErrConflict) || !strings.Contains(p.What, "stream ORDER_SLA has max age 1h0m0s") {
+	if !errors.As(err, &p) || !errors.Is(err, contract.ErrMismatch) || !strings.Contains(p.What, "stream ORDER_SLA has max age 1h0m0s") {
 		t.Errorf("ORDER_SLA with a max age: %v", err)
 	}
 	if err := e.js.DeleteStream(ctx, contract.DLQStream); err != nil {

@@ -69,7 +69,6 @@ func healthFailed(names []string) error {
 
 // report prints one check's line, and for a failure how to fix it.
 func report(w io.Writer, name, detail string, err error) {
-	var f *health.Failure
 	var p *contract.Problem
 	var warn *health.Warning
 	switch {
@@ -77,8 +76,6 @@ func report(w io.Writer, name, detail string, err error) {
 		fmt.Fprintf(w, "[skip] %s: %v\n", name, err)
 	case errors.As(err, &warn):
 		fmt.Fprintf(w, "[warn] %s: %s\n       fix: %s\n", name, warn.What, warn.Fix)
-	case errors.As(err, &f):
-		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, f.What, f.Fix)
 	case errors.As(err, &p):
 		fmt.Fprintf(w, "[FAIL] %s: %s\n       fix: %s\n", name, p.What, p.Fix)
 	case err != nil:

@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// ErrConflict is returned when an existing stream, bucket or consumer
-// conflicts with the configuration. The message says what differs and how
-// to fix it; ordertrack never changes such an object silently.
-var ErrConflict = errors.New("existing JetStream object conflicts with the configuration")
+// ErrMismatch is returned when an existing stream, bucket or consumer does
+// not match the configuration (not to be confused with kv.ErrConflict, a
+// lost compare-and-set). The message says what differs and how to fix it;
+// ordertrack never changes such an object silently.
+var ErrMismatch = errors.New("existing JetStream object conflicts with the configuration")
 
 // ErrMissing is returned by Verify for an object that does not exist.
 var ErrMissing = errors.New("JetStream object missing")
@@ -17,15 +18,21 @@ var ErrMissing = errors.New("JetStream object missing")
 // needs.
 var ErrPermissionDenied = errors.New("NATS denied a permission ordertrack needs")
 
-// Problem is what Verify found wrong with one object, and how to fix it.
-// It wraps ErrConflict (the object differs from the configuration) or
-// ErrMissing.
+// Problem is what a check found wrong, and how to fix it: the one type of
+// a finding, for Verify and for the checks of package health. A Problem of
+// Verify wraps ErrMismatch (the object differs from the configuration) or
+// ErrMissing; one built as a literal (Problem{What, Fix}) wraps nothing.
 type Problem struct {
 	What, Fix string
 	kind      error
 }
 
-func (p *Problem) Error() string { return fmt.Sprintf("%v: %s; %s", p.kind, p.What, p.Fix) }
+func (p *Problem) Error() string {
+	if p.kind == nil {
+		return p.What + "; " + p.Fix
+	}
+	return fmt.Sprintf("%v: %s; %s", p.kind, p.What, p.Fix)
+}
 
-// Unwrap returns ErrConflict or ErrMissing.
+// Unwrap returns ErrMismatch, ErrMissing or nil.
 func (p *Problem) Unwrap() error { return p.kind }

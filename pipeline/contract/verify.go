@@ -30,14 +30,14 @@ func VerifyStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 	}
 	info := s.CachedInfo()
 	if missing := addable(info.Config, want); len(missing) > 0 {
-		return nil, conflict("run 'ordertrack run', which adds them in place (no message is lost)",
+		return nil, mismatch("run 'ordertrack run', which adds them in place (no message is lost)",
 			"stream %s lacks subjects %v", want.Name, missing)
 	}
 	if err := compareStream(info.Config, want); err != nil {
 		return nil, err
 	}
 	if limitsDiffer(info.Config, want) {
-		return nil, conflict("run 'ordertrack run', which updates them to the configuration's",
+		return nil, mismatch("run 'ordertrack run', which updates them to the configuration's",
 			"stream %s has max age %s and duplicate window %s, the configuration needs %s and %s",
 			want.Name, info.Config.MaxAge, info.Config.Duplicates, want.MaxAge, want.Duplicates)
 	}
@@ -52,7 +52,7 @@ func VerifyBucket(ctx context.Context, js jetstream.JetStream, cfg config.Config
 	case errors.Is(err, kv.ErrBucketNotFound):
 		return st, missing("bucket %s does not exist", OrdersBucket)
 	case errors.Is(err, kv.ErrBucketConflict):
-		return st, conflict("recreate it (nats kv rm "+OrdersBucket+") or change the configuration, then run 'ordertrack run'", "%v", err)
+		return st, mismatch("recreate it (nats kv rm "+OrdersBucket+") or change the configuration, then run 'ordertrack run'", "%v", err)
 	}
 	return st, err
 }
@@ -72,7 +72,7 @@ func VerifyConsumers(cfg config.Config, have func(stream, name string) *jetstrea
 		case compareConsumer(c.Stream, ci.Config, c.Config) != nil:
 			errors.As(compareConsumer(c.Stream, ci.Config, c.Config), &p)
 		case consumerLimitsDiffer(ci.Config, c.Config):
-			p = conflict("run 'ordertrack run', which updates them to the configuration's",
+			p = mismatch("run 'ordertrack run', which updates them to the configuration's",
 				"consumer %s has ack_wait %s, pinned_ttl %s, max_ack_pending %d, the configuration needs %s, %s, %d", c.Config.Durable,
 				ci.Config.AckWait, ci.Config.PinnedTTL, ci.Config.MaxAckPending, c.Config.AckWait, c.Config.PinnedTTL, c.Config.MaxAckPending)
 		default:
@@ -92,8 +92,8 @@ func VerifyConsumers(cfg config.Config, have func(stream, name string) *jetstrea
 	return &Problem{What: strings.Join(problems, "; "), Fix: strings.Join(fixes, "; "), kind: kind}
 }
 
-func conflict(fix, format string, args ...any) *Problem {
-	return &Problem{What: fmt.Sprintf(format, args...), Fix: fix, kind: ErrConflict}
+func mismatch(fix, format string, args ...any) *Problem {
+	return &Problem{What: fmt.Sprintf(format, args...), Fix: fix, kind: ErrMismatch}
 }
 
 // limitsDiffer reports a difference Provision corrects by updating the
@@ -105,7 +105,7 @@ func limitsDiffer(have, want jetstream.StreamConfig) bool {
 // compareStream refuses differences that would change what the stream means.
 func compareStream(have, want jetstream.StreamConfig) error {
 	fail := func(what, h, w, fix string) error {
-		return conflict(fix, "stream %s has %s %s but the configuration needs %s", want.Name, what, h, w)
+		return mismatch(fix, "stream %s has %s %s but the configuration needs %s", want.Name, what, h, w)
 	}
 	recreate := "delete it (nats stream rm " + want.Name + ") or change the configuration"
 	switch {
@@ -140,7 +140,7 @@ func transformOf(c jetstream.StreamConfig) string {
 func compareConsumer(stream string, have, want jetstream.ConsumerConfig) error {
 	if have.FilterSubject != want.FilterSubject || have.PriorityPolicy != want.PriorityPolicy ||
 		!slices.Equal(have.PriorityGroups, want.PriorityGroups) {
-		return conflict(fmt.Sprintf("delete it (nats consumer rm %s %s) and run 'ordertrack run', which recreates it", stream, want.Durable),
+		return mismatch(fmt.Sprintf("delete it (nats consumer rm %s %s) and run 'ordertrack run', which recreates it", stream, want.Durable),
 			"consumer %s filters %q (policy %v, groups %v) but the configuration needs %q (pinned, group %q)",
 			want.Durable, have.FilterSubject, have.PriorityPolicy, have.PriorityGroups, want.FilterSubject, PriorityGroup)
 	}

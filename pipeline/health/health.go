@@ -21,29 +21,10 @@ const Timeout = 5 * time.Second
 // progress that tell a stalled consumer from a slow one.
 const stallSample = time.Second
 
-// Failure is a failed check: what went wrong and how to fix it.
-type Failure struct{ What, Fix string }
-
-func (f *Failure) Error() string { return f.What + "; " + f.Fix }
-
-func fail(fix, format string, args ...any) *Failure {
-	return &Failure{What: fmt.Sprintf(format, args...), Fix: fix}
+// fail is a failed check: what went wrong and how to fix it.
+func fail(fix, format string, args ...any) *contract.Problem {
+	return &contract.Problem{What: fmt.Sprintf(format, args...), Fix: fix}
 }
-
-// Warning is a check that passed with a caveat: what is close to going
-// wrong and how to avoid it. Run does not count it as failed.
-type Warning struct{ What, Fix string }
-
-func (w *Warning) Error() string { return w.What + "; " + w.Fix }
-
-// ErrSkipped is wrapped by the error of a check that did not run after an
-// earlier failure.
-var ErrSkipped = errors.New("skipped")
-
-var (
-	errNoNATS      = fmt.Errorf("%w: NATS is not reachable", ErrSkipped)
-	errNoJetStream = fmt.Errorf("%w: JetStream is not available", ErrSkipped)
-)
 
 // Dial connects to NATS as configured; close releases the connection.
 type Dial func() (nc *nats.Conn, js jetstream.JetStream, close func(), err error)
