@@ -27,7 +27,7 @@ const loadParallelism = 32
 // redelivered whole otherwise (orders already checked then emit nothing).
 type slotCheck struct {
 	in     input
-	groups []*group
+	groups []*orderWork
 	acked  bool
 }
 
@@ -42,8 +42,8 @@ type batch struct {
 	// rulesGen counts the changes of rules the partition has seen: timers
 	// set under other rules say nothing about the ones these rules need.
 	rulesGen uint64
-	groups   []*group
-	byID     map[string]*group
+	groups   []*orderWork
+	byID     map[string]*orderWork
 	slots    []slotCheck
 	// scheduled lists the orders of each slot schedule the batch publishes,
 	// by subject, so that a failed schedule fails its orders.
@@ -61,7 +61,7 @@ type batch struct {
 // it is confirmed.
 func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
 	b := &batch{pt: pt, ctx: ctx, cancel: cancel, size: len(ds), now: pt.now(),
-		byID: map[string]*group{}, em: emitter{js: pt.js, topo: pt.topo}}
+		byID: map[string]*orderWork{}, em: emitter{js: pt.js, topo: pt.topo}}
 	b.rules, b.rulesGen = pt.rulesNow()
 	for _, d := range ds {
 		b.add(d)
@@ -122,7 +122,7 @@ func (b *batch) add(d delivery) {
 		b.deadLetter(d.msg, inv.Reason, inv.Detail)
 		return
 	}
-	g := b.group(e.OrderID)
+	g := b.orderWork(e.OrderID)
 	g.events = append(g.events, e)
 	g.inputs = append(g.inputs, input{d.msg, md})
 }
@@ -134,9 +134,9 @@ func (b *batch) addSlot(in input) {
 		b.deadLetter(in.msg, order.ReasonInvalidJSON, err.Error())
 		return
 	}
-	sc := slotCheck{in: in, groups: make([]*group, 0, len(body.Orders))}
+	sc := slotCheck{in: in, groups: make([]*orderWork, 0, len(body.Orders))}
 	for _, id := range body.Orders {
-		g := b.group(id)
+		g := b.orderWork(id)
 		g.checks++
 		g.recompute = g.recompute || body.Recompute
 		if body.At.After(g.checkAt) {
@@ -147,10 +147,10 @@ func (b *batch) addSlot(in input) {
 	b.slots = append(b.slots, sc)
 }
 
-func (b *batch) group(id string) *group {
+func (b *batch) orderWork(id string) *orderWork {
 	g, ok := b.byID[id]
 	if !ok {
-		g = &group{id: id}
+		g = &orderWork{id: id}
 		b.byID[id] = g
 		b.groups = append(b.groups, g)
 	}
@@ -163,13 +163,13 @@ func (b *batch) deadLetter(msg jetstream.Msg, r order.Reason, detail string) {
 	b.pt.stats.deadLetter(r)
 }
 
-// load fills each group's base state from the cache or, concurrently, from
+// load fills each order's base state from the cache or, concurrently, from
 // KV. An order whose first event in the batch is ORDER_PLACED is most likely
 // new: it starts from an empty state without a read, and its create-only CAS
 // (revision 0) fails if the order exists after all, which leads to a read
 // and a re-apply (see commit). Nothing is published before the CAS succeeds.
 func (b *batch) load(ctx context.Context) {
-	var missing []*group
+	var missing []*orderWork
 	for _, g := range b.groups {
 		if c, ok := b.pt.cache.get(g.id); ok {
 			g.base = c
@@ -182,7 +182,7 @@ func (b *batch) load(ctx context.Context) {
 	b.fetch(ctx, missing)
 }
 
-func (b *batch) fetch(ctx context.Context, gs []*group) {
+func (b *batch) fetch(ctx context.Context, gs []*orderWork) {
 	sem := make(chan struct{}, loadParallelism)
 	var wg sync.WaitGroup
 	for _, g := range gs {
@@ -196,7 +196,7 @@ func (b *batch) fetch(ctx context.Context, gs []*group) {
 	wg.Wait()
 }
 
-// commit applies each group's events and writes the new states with CAS,
+// commit applies each order's events and writes the new states with CAS,
 // re-reading and re-applying orders that lost a race.
 func (b *batch) commit(ctx context.Context) {
 	pending := b.groups
@@ -214,8 +214,8 @@ func (b *batch) commit(ctx context.Context) {
 	}
 }
 
-// apply computes the group's new state and timers and starts its write.
-func (b *batch) apply(g *group) {
+// apply computes the order's new state and timers and starts its write.
+func (b *batch) apply(g *orderWork) {
 	if g.err != nil {
 		return
 	}
@@ -248,7 +248,7 @@ func (b *batch) apply(g *group) {
 	g.err = err
 }
 
-// newTimers returns the check instants of the group's new state that have
+// newTimers returns the check instants of the order's new state that have
 // no timer yet. Timers are never cancelled: an instant that is met, moved
 // or closed meanwhile fires and its check emits nothing. What has a timer
 // is known only for an order cached under the same rules: one read from
@@ -260,7 +260,7 @@ func (b *batch) apply(g *group) {
 // would be one Check did not act on, so it gets no new timer (no loop),
 // while one between now and the slot's time (a server clock ahead of
 // ours) does.
-func (b *batch) newTimers(g *group) []order.Deadline {
+func (b *batch) newTimers(g *orderWork) []order.Deadline {
 	var prev []order.Deadline
 	if g.base.timersGen == b.rulesGen && !g.recompute {
 		prev = b.rules.Pending(g.base.state)
@@ -274,8 +274,8 @@ func (b *batch) newTimers(g *group) []order.Deadline {
 }
 
 // waitWrites waits for the writes and returns the groups that lost a CAS.
-func (b *batch) waitWrites(ctx context.Context, gs []*group) []*group {
-	var lost []*group
+func (b *batch) waitWrites(ctx context.Context, gs []*orderWork) []*orderWork {
+	var lost []*orderWork
 	for _, g := range gs {
 		if g.write == nil || g.err != nil {
 			continue
@@ -324,7 +324,7 @@ func (b *batch) publish() {
 	}
 }
 
-// await waits for the publishes. A group fails only if one of its own
+// await waits for the publishes. An order's work fails only if one of its own
 // publishes failed (its error names that publish), or a slot schedule
 // listing it; dead letters fail apart.
 func (b *batch) await(ctx context.Context) {
@@ -411,9 +411,9 @@ func (b *batch) settleSlots() {
 	}
 }
 
-// fail forgets the group's cached state, which may no longer match KV, and
+// fail forgets the order's cached state, which may no longer match KV, and
 // leaves its inputs for another try (retry).
-func (b *batch) fail(g *group) {
+func (b *batch) fail(g *orderWork) {
 	b.pt.cache.drop(g.id)
 	for _, in := range g.inputs {
 		b.retry(in, g.id, g.err)
@@ -455,7 +455,7 @@ func backoff(n uint64) time.Duration {
 }
 
 // counts is what the batch's committed groups add to the statistics.
-func (b *batch) counts(done []*group) batchCounts {
+func (b *batch) counts(done []*orderWork) batchCounts {
 	var c batchCounts
 	for _, g := range done {
 		c.events += len(g.events) + g.checks

@@ -53,7 +53,7 @@ func TestNewTimers(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := &batch{rules: rules, rulesGen: 2, now: c.now}
-			g := &group{id: "A", base: c.base, after: c.after, checks: c.checks, checkAt: c.checkAt}
+			g := &orderWork{id: "A", base: c.base, after: c.after, checks: c.checks, checkAt: c.checkAt}
 			if got := b.newTimers(g); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("newTimers = %v, want %v", got, c.want)
 			}

@@ -63,7 +63,7 @@ func benchJetStream(b *testing.B) jetstream.JetStream {
 func sampleMsgs(b *testing.B, cfg config.Config, n int) []*nats.Msg {
 	b.Helper()
 	g, err := generator.New(generator.Config{Scenario: generator.Sample, Seed: 1, Orders: (n + 3) / 4,
-		Rules: pipeline.RulesFrom(cfg), Start: time.Now(), Rate: 50_000, IDPrefix: fmt.Sprintf("BP%d-", n)})
+		Rules: cfg.Rules(), Start: time.Now(), Rate: 50_000, IDPrefix: fmt.Sprintf("BP%d-", n)})
 	if err != nil {
 		b.Fatal(err)
 	}

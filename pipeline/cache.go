@@ -1,5 +1,7 @@
 package pipeline
 
+import "github.com/ordertrack/ordertrack/pipeline/order"
+
 // stateCache remembers the states and revisions a partition owner wrote, so
 // the next batch can compare-and-set without reading KV first. It is only a
 // hint: a stale entry makes the CAS fail, and the order is re-read.
@@ -46,3 +48,17 @@ func (c *stateCache) put(id string, e cached) {
 }
 
 func (c *stateCache) drop(id string) { delete(c.entries, id) }
+
+// cached is what a partition owner remembers of an order between batches,
+// so that it needs no KV read before a CAS write.
+type cached struct {
+	state order.State
+	rev   uint64
+	// unsent holds committed updates whose publication is not confirmed
+	// (nil once confirmed).
+	unsent []order.Update
+	// timersGen is the partition's rules generation under which every
+	// pending check instant of state got a timer; 0 when unknown (read
+	// from KV).
+	timersGen uint64
+}

@@ -4,11 +4,11 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// classify matches each input of a group to the update it produced. An
+// classify matches each input of an order's work to the update it produced. An
 // event's update carries its stage as key ("rejected-<stage>" when
 // rejected); each check of a fired slot counts
 // once: a breach or a warning if it found one.
-func classify(g *group) []EventKey {
+func classify(g *orderWork) []EventKey {
 	used := make([]bool, len(g.updates))
 	take := func(match func(order.Update) bool) (order.Update, bool) {
 		for i, u := range g.updates {

@@ -3,8 +3,6 @@ package pipeline
 import (
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 )
 
@@ -125,10 +123,4 @@ func (h *held) nakAll() {
 		_ = d.msg.Nak()
 	}
 	h.reset()
-}
-
-// isTimer reports whether m is a fired SLA check (from ORDER_SLA).
-func isTimer(m jetstream.Msg) bool {
-	md, err := m.Metadata()
-	return err == nil && md.Stream == contract.SLAStream
 }

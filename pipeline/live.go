@@ -33,7 +33,7 @@ func NewLive(cfg config.Config, console *Console, level *slog.LevelVar, n Notify
 func (l *Live) Rules() order.Rules { return *l.rules.Load() }
 
 func (l *Live) setRules(c config.Config) {
-	r := RulesFrom(c)
+	r := c.Rules()
 	l.rules.Store(&r)
 }
 

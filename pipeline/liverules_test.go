@@ -14,7 +14,7 @@ import (
 func TestLiveRulesApplyBetweenBatches(t *testing.T) {
 	e := setup(t, testConfig())
 	var rules atomic.Pointer[order.Rules]
-	long := pipeline.RulesFrom(e.cfg) // processing 1h
+	long := e.cfg.Rules() // processing 1h
 	rules.Store(&long)
 	e.start(pipeline.Options{LiveRules: func() order.Rules { return *rules.Load() }})
 	e.publish(ev{id: "LIVE-1", typ: "ORDER_PLACED"})

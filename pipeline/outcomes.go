@@ -33,9 +33,9 @@ type ended struct {
 	tenant string
 }
 
-// endings lists what a group's commit ended; an order without a tenant is
+// endings lists what an order's commit ended; an order without a tenant is
 // labelled "none", as attainment groups it.
-func endings(g *group) []ended {
+func endings(g *orderWork) []ended {
 	var out []ended
 	for _, e := range order.Endings(g.base.state, g.after) {
 		out = append(out, ended{e, order.ByTenant.Group(g.after)})

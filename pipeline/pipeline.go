@@ -50,20 +50,20 @@ type InstanceInfo struct {
 
 // Pipeline processes order events: one worker per partition.
 type Pipeline struct {
-	js         jetstream.JetStream
-	prov       *contract.Provisioned
-	topo       contract.Topology
-	orders     *kv.Store
-	cfg        config.Config
-	rules      func() order.Rules // read once per batch
-	log        *slog.Logger
-	now        func() time.Time
-	onUpdates  func([]order.Update)
-	cacheLimit int
-	metrics    *Stats
-	slots      chan struct{} // bounds batches processed at once
-	faults     *faultLog
-	instance   InstanceInfo
+	js          jetstream.JetStream
+	prov        *contract.Provisioned
+	topo        contract.Topology
+	orders      *kv.Store
+	cfg         config.Config
+	rules       func() order.Rules // read once per batch
+	log         *slog.Logger
+	now         func() time.Time
+	onUpdates   func([]order.Update)
+	cacheLimit  int
+	metrics     *Stats
+	batchTokens chan struct{} // CPU tokens: bounds the batches processed at once
+	faults      *faultLog
+	instance    InstanceInfo
 }
 
 // New returns a pipeline over provisioned objects.
@@ -74,7 +74,7 @@ func New(js jetstream.JetStream, prov *contract.Provisioned, opts Options) *Pipe
 		cacheLimit: opts.CacheLimit, metrics: &Stats{outcomes: slaOutcomes{limit: opts.Config.Monitor.TenantLabelLimit}},
 	}
 	if p.rules == nil {
-		fixed := RulesFrom(opts.Config)
+		fixed := opts.Config.Rules()
 		if opts.Rules != nil {
 			fixed = *opts.Rules
 		}
@@ -91,37 +91,11 @@ func New(js jetstream.JetStream, prov *contract.Provisioned, opts Options) *Pipe
 	if p.now == nil {
 		p.now = time.Now
 	}
-	p.slots = make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
+	p.batchTokens = make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
 	if p.cacheLimit == 0 {
 		p.cacheLimit = 200_000
 	}
 	return p
-}
-
-// RulesFrom returns the SLA rules of a validated configuration: the
-// defaults, grace, warn_at and calendar of sla.*, and sla.rules with their
-// calendars compiled from calendars.*. A calendar that does not compile
-// (impossible once Validate passed) counts round the clock.
-func RulesFrom(cfg config.Config) order.Rules {
-	s := cfg.SLA
-	cals := map[string]*order.Calendar{}
-	for name, c := range cfg.Calendars {
-		if cal, err := c.Compile(name); err == nil {
-			cals[name] = cal
-		}
-	}
-	r := order.Rules{
-		Processing: s.Processing, Shipping: s.Shipping, Delivery: s.Delivery,
-		Clock: order.Clock(s.Clock), Grace: s.Grace, WarnAt: s.WarnAt, Calendar: cals[s.Calendar],
-	}
-	for _, x := range s.Rules {
-		r.Segments = append(r.Segments, order.Rule{
-			Name: x.Name, Match: order.Match(x.Match),
-			Processing: x.Processing, Shipping: x.Shipping, Delivery: x.Delivery,
-			Calendar: cals[x.Calendar], WarnAt: x.WarnAt,
-		})
-	}
-	return r
 }
 
 // Stats returns the pipeline's running counters.

@@ -26,7 +26,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 	live := config.NewLive(cfg, time.Now())
 	e := setup(t, cfg)
 	e.start(pipeline.Options{
-		LiveRules: func() order.Rules { return pipeline.RulesFrom(live.Config()) },
+		LiveRules: func() order.Rules { return live.Config().Rules() },
 		Instance:  pipeline.InstanceInfo{Live: live},
 	})
 	placed := time.Now().UTC().Add(-10 * time.Second).Truncate(time.Millisecond)

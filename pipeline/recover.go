@@ -69,17 +69,3 @@ func (pt *partition) unconfirmed(ctx context.Context, ob *contract.Outbox, now t
 	}
 	return out, nil
 }
-
-// cached is what a partition owner remembers of an order between batches,
-// so that it needs no KV read before a CAS write.
-type cached struct {
-	state order.State
-	rev   uint64
-	// unsent holds committed updates whose publication is not confirmed
-	// (nil once confirmed).
-	unsent []order.Update
-	// timersGen is the partition's rules generation under which every
-	// pending check instant of state got a timer; 0 when unknown (read
-	// from KV).
-	timersGen uint64
-}

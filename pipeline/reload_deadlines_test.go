@@ -25,7 +25,7 @@ func TestReloadNeverBreachesAMetSLA(t *testing.T) {
 	cfg.SLA.Processing, cfg.SLA.Shipping, cfg.SLA.Delivery = 3*time.Second, 4*time.Second, 6*time.Second
 	e := setup(t, cfg)
 	var rules atomic.Pointer[order.Rules]
-	before := pipeline.RulesFrom(cfg)
+	before := cfg.Rules()
 	rules.Store(&before)
 	e.start(pipeline.Options{LiveRules: func() order.Rules { return *rules.Load() }})
 
@@ -95,7 +95,7 @@ func TestRecomputeKeepsMetSLAs(t *testing.T) {
 	live := config.NewLive(cfg, time.Now())
 	e := setup(t, cfg)
 	e.start(pipeline.Options{
-		LiveRules: func() order.Rules { return pipeline.RulesFrom(live.Config()) },
+		LiveRules: func() order.Rules { return live.Config().Rules() },
 		Instance:  pipeline.InstanceInfo{Live: live},
 	})
 	placed := time.Now().UTC().Add(-10 * time.Second).Truncate(time.Millisecond)

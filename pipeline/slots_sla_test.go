@@ -66,7 +66,7 @@ func TestSlotsCheckManyOrdersOnce(t *testing.T) {
 	for i := range n {
 		id := fmt.Sprintf("SLOT-%03d", i)
 		got := alerts(outs, id)
-		r := pipeline.RulesFrom(e.cfg)
+		r := e.cfg.Rules()
 		want := []order.Deadline{{SLA: order.SLAProcessing, At: placed.Add(r.Processing)}, {SLA: order.SLADelivery, At: placed.Add(r.Delivery)}}
 		if i%2 == 0 { // processed in time: shipping falls due instead
 			want[0] = order.Deadline{SLA: order.SLAShipping, At: placed.Add(time.Millisecond + r.Shipping)}

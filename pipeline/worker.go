@@ -163,8 +163,8 @@ func (w *worker) loop(ctx context.Context) {
 // touches an order of the previous one waits for its confirmation first:
 // the cache then holds the confirmed state, exactly as without pipelining.
 func (w *worker) process(ctx context.Context, ds []delivery) {
-	w.p.slots <- struct{}{}
-	defer func() { <-w.p.slots }()
+	w.p.batchTokens <- struct{}{}
+	defer func() { <-w.p.batchTokens }()
 	// Messages that arrived while waiting for a slot join the batch.
 	if more := w.p.cfg.Streaming.MaxBatch - len(ds); more > 0 {
 		ds = append(ds, w.collectUpTo(more)...)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/health"
@@ -55,7 +54,7 @@ func (m *Main) getCmd(ctx context.Context, load configLoader, id string, history
 	ctx, cancel := context.WithTimeout(ctx, 4*health.Timeout)
 	defer cancel()
 	stories := monitor.Stories{JS: c.JS, Topology: contract.TopologyOf(cfg),
-		Rules: pipeline.RulesFrom(cfg), Retention: cfg.Retention.CompletedOrders}
+		Rules: cfg.Rules(), Retention: cfg.Retention.CompletedOrders}
 	v, err := stories.Story(ctx, id, history)
 	if err != nil {
 		return err

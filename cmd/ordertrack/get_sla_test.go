@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
@@ -22,7 +21,7 @@ func TestGetPrintsRuleZoneAndWarnings(t *testing.T) {
 		Hours: map[string]string{"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}}}
 	cfg.SLA.Rules = []config.Rule{{Name: "acme-office", Match: config.Match{TenantID: "acme"}, Processing: 4 * time.Hour,
 		Calendar: "wh", WarnAt: []float64{0.5, 0.75}}}
-	rules := pipeline.RulesFrom(cfg)
+	rules := cfg.Rules()
 	placed := time.Date(2026, 11, 27, 16, 0, 0, 123_000_000, time.UTC) // Friday 17:00:00.123 Berlin
 	s, _ := order.Apply(order.NewState("ORD-7"), order.Event{OrderID: "ORD-7", Type: order.OrderPlaced, Timestamp: placed,
 		TenantID: "acme", ItemName: "Blue Jeans"}, rules, placed)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/health"
@@ -52,7 +51,7 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	st := monitor.StatusReader{JS: c.JS, Topology: contract.TopologyOf(cfg),
 		Webhooks: cfg.Notify.Names}
 	if orders {
-		st = st.CountingOrders(pipeline.RulesFrom(cfg))
+		st = st.CountingOrders(cfg.Rules())
 	}
 	if !watch {
 		fmt.Fprintf(m.Stderr, "Sampling for %s to average the rates (--interval)\n", interval)

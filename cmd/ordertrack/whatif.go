@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -95,7 +94,7 @@ func (o *whatifOpts) validate(cmd *cobra.Command) error {
 }
 
 func (m *Main) whatif(ctx context.Context, base, next config.Config, o whatifOpts) error {
-	opts := whatif.Options{Base: pipeline.RulesFrom(base), New: pipeline.RulesFrom(next),
+	opts := whatif.Options{Base: base.Rules(), New: next.Rules(),
 		Now: time.Now(), MaxSkew: base.SLA.MaxClockSkew}
 	defer debug.SetGCPercent(debug.SetGCPercent(whatif.GCPercent))
 	r := whatif.New(opts)

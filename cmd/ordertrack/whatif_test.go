@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -71,7 +70,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 			t.Fatal(err)
 		}
 	}
-	rules := pipeline.RulesFrom(s.info.Config)
+	rules := s.info.Config.Rules()
 	kv, err := js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)

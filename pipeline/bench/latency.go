@@ -11,7 +11,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -121,7 +120,7 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, time.Duration, error) {
 	begin := time.Now().Add(50 * time.Millisecond)
 	g, err := generator.New(generator.Config{
-		Scenario: generator.Sample, Seed: 2, Rules: pipeline.RulesFrom(e.cfg),
+		Scenario: generator.Sample, Seed: 2, Rules: e.cfg.Rules(),
 		Start: begin.Add(-latencyPreroll), Rate: r.opts.Rate, IDPrefix: "L",
 	})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
 
@@ -71,7 +70,7 @@ type prepared struct {
 // as if at virtualRate events/s.
 func sampleEvents(b *benchEnv, n int, start time.Time, virtualRate float64, seed int64) ([]prepared, error) {
 	g, err := generator.New(generator.Config{
-		Scenario: generator.Sample, Seed: seed, Orders: (n + 3) / 4, Rules: pipeline.RulesFrom(b.cfg),
+		Scenario: generator.Sample, Seed: seed, Orders: (n + 3) / 4, Rules: b.cfg.Rules(),
 		Start: start, Rate: virtualRate, IDPrefix: fmt.Sprintf("B%d-", seed),
 	})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/whatif"
 )
@@ -26,7 +25,7 @@ func (r *benchRun) benchReplay(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	base := pipeline.RulesFrom(r.cfg)
+	base := r.cfg.Rules()
 	// Event times well in the past, so that every event is valid on arrival.
 	evs, err := sampleEvents(e, r.opts.Events, time.Now().Add(-2*(base.Delivery+time.Hour)), 50_000, 1)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
@@ -23,7 +22,7 @@ func Demo(ctx context.Context, js jetstream.JetStream, topo contract.Topology, c
 	}
 	start := time.Now()
 	g, err := generator.New(generator.Config{
-		Scenario: cfg.Generator.Scenario, Seed: seed, Rules: pipeline.RulesFrom(cfg),
+		Scenario: cfg.Generator.Scenario, Seed: seed, Rules: cfg.Rules(),
 		Start: start, Rate: cfg.Generator.Rate, IDPrefix: fmt.Sprintf("ORD-%04X-", seed&0xffff),
 	})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 )
@@ -75,7 +74,7 @@ func (l Load) Expected(perOrder float64) int64 {
 // would use them). It returns the virtual start.
 func NewGenerator(cfg config.Config, l Load, now time.Time) (*generator.Generator, time.Time, error) {
 	gc := generator.Config{
-		Scenario: l.Scenario, Seed: l.Seed, Orders: l.Orders, Rules: pipeline.RulesFrom(cfg),
+		Scenario: l.Scenario, Seed: l.Seed, Orders: l.Orders, Rules: cfg.Rules(),
 		Start: now, Rate: l.Rate, IDPrefix: fmt.Sprintf("ORD-%04X-", uint64(l.Seed)&0xffff),
 	}
 	if l.Rate == 0 {

@@ -22,7 +22,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
@@ -408,7 +407,7 @@ const (
 // feedDemo publishes the realistic demo traffic in real time until ctx is
 // done, as run's demo generator does.
 func feedDemo(ctx context.Context, t *testing.T, e *env) {
-	g, err := generator.New(generator.Config{Scenario: generator.Realistic, Seed: 7, Rules: pipeline.RulesFrom(e.cfg),
+	g, err := generator.New(generator.Config{Scenario: generator.Realistic, Seed: 7, Rules: e.cfg.Rules(),
 		Start: time.Now(), Rate: 30, IDPrefix: "ORD-DEMO-"})
 	if err != nil {
 		t.Error(err)

@@ -80,7 +80,7 @@ func setup(t *testing.T, opts ...envOption) *env {
 		}
 	}
 	if o.Rules == nil {
-		rules := pipeline.RulesFrom(e.cfg)
+		rules := e.cfg.Rules()
 		o.Rules = func() order.Rules { return rules }
 	}
 	e.mon, err = monitor.Start(o)

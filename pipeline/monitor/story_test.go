@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -39,7 +38,7 @@ func TestLookupsLeaveNoConsumers(t *testing.T) {
 	})
 	ctx := context.Background()
 	before := consumers(t, e)
-	stories := monitor.Stories{JS: e.js, Topology: testTopo, Rules: pipeline.RulesFrom(e.cfg)}
+	stories := monitor.Stories{JS: e.js, Topology: testTopo, Rules: e.cfg.Rules()}
 	for i := range 35 {
 		var v monitor.OrderStory
 		if code := pipelinetest.GetJSON(t, e.base+"/api/orders/C", "", &v); code != http.StatusOK || len(v.History) != 2 {

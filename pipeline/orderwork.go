@@ -9,8 +9,8 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// group is the work of one batch for one order.
-type group struct {
+// orderWork is the work of one batch for one order.
+type orderWork struct {
 	id     string
 	events []order.Event
 	inputs []input
