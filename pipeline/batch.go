@@ -22,15 +22,6 @@ const casRounds = 3
 // loadParallelism bounds concurrent KV reads for orders not in the cache.
 const loadParallelism = 32
 
-// slotCheck is a fired slot: one message listing orders to check. It is
-// acked once every listed order's check is committed and emitted, and
-// redelivered whole otherwise (orders already checked then emit nothing).
-type slotCheck struct {
-	in     input
-	groups []*orderWork
-	acked  bool
-}
-
 // batch is one micro-batch of a partition.
 type batch struct {
 	pt     *partition
@@ -113,7 +104,12 @@ func (b *batch) add(d delivery) {
 		return
 	}
 	if d.timer {
-		b.addSlot(input{d.msg, md})
+		sc, err := firedSlot(input{d.msg, md}, b.orderWork)
+		if err != nil {
+			b.deadLetter(d.msg, order.ReasonInvalidJSON, err.Error())
+			return
+		}
+		b.slots = append(b.slots, sc)
 		return
 	}
 	e, err := order.Decode(d.msg.Data(), contract.OrderFromSubject(d.msg.Subject()), md.Timestamp, b.pt.maxClockSkew)
@@ -125,26 +121,6 @@ func (b *batch) add(d delivery) {
 	g := b.orderWork(e.OrderID)
 	g.events = append(g.events, e)
 	g.inputs = append(g.inputs, input{d.msg, md})
-}
-
-// addSlot adds a fired slot: every order it lists is checked.
-func (b *batch) addSlot(in input) {
-	body, err := parseSlot(in.msg.Data())
-	if err != nil {
-		b.deadLetter(in.msg, order.ReasonInvalidJSON, err.Error())
-		return
-	}
-	sc := slotCheck{in: in, groups: make([]*orderWork, 0, len(body.Orders))}
-	for _, id := range body.Orders {
-		g := b.orderWork(id)
-		g.checks++
-		g.recompute = g.recompute || body.Recompute
-		if body.At.After(g.checkAt) {
-			g.checkAt = body.At
-		}
-		sc.groups = append(sc.groups, g)
-	}
-	b.slots = append(b.slots, sc)
 }
 
 func (b *batch) orderWork(id string) *orderWork {
@@ -235,7 +211,7 @@ func (b *batch) apply(g *orderWork) {
 		all = append(all, us...)
 	}
 	g.after, g.updates, g.write = s, all, nil
-	g.due = b.newTimers(g)
+	g.due = newTimers(b.rules, b.rulesGen, b.now, g)
 	if len(all) == 0 && s.SLARule == g.base.state.SLARule && s.Deadlines.Equal(g.base.state.Deadlines) {
 		g.rev = g.base.rev
 		return
@@ -246,31 +222,6 @@ func (b *batch) apply(g *orderWork) {
 		g.write, err = b.pt.orders.WriteAsync(g.id, data, g.base.rev, b.pt.ttl(s))
 	}
 	g.err = err
-}
-
-// newTimers returns the check instants of the order's new state that have
-// no timer yet. Timers are never cancelled: an instant that is met, moved
-// or closed meanwhile fires and its check emits nothing. What has a timer
-// is known only for an order cached under the same rules: one read from
-// KV (after a restart, a takeover, an eviction or a crash between commit
-// and publish), cached under other rules (a reload) or recomputed has all
-// its instants listed again; a check of an instant listed twice finds nothing the
-// second time. A fired slot consumed the instants up to the time it was
-// set for; after its check, an instant at or before now still pending
-// would be one Check did not act on, so it gets no new timer (no loop),
-// while one between now and the slot's time (a server clock ahead of
-// ours) does.
-func (b *batch) newTimers(g *orderWork) []order.Deadline {
-	var prev []order.Deadline
-	if g.base.timersGen == b.rulesGen && !g.recompute {
-		prev = b.rules.Pending(g.base.state)
-	}
-	next := b.rules.Pending(g.after)
-	if g.checks > 0 {
-		prev = order.After(prev, g.checkAt)
-		next = order.After(next, b.now)
-	}
-	return order.Added(prev, next)
 }
 
 // waitWrites waits for the writes and returns the groups that lost a CAS.
@@ -401,10 +352,7 @@ func (b *batch) finish() {
 func (b *batch) settleSlots() {
 	for i := range b.slots {
 		sc := &b.slots[i]
-		var err error
-		for _, g := range sc.groups {
-			err = cmp.Or(err, g.err)
-		}
+		err := sc.failed()
 		if sc.acked = err == nil; !sc.acked {
 			b.retry(sc.in, contract.OrderFromSubject(sc.in.msg.Subject()), err)
 		}

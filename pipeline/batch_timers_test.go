@@ -52,9 +52,8 @@ func TestNewTimers(t *testing.T) {
 			checks: 1, checkAt: proc.At, now: proc.At.Add(time.Second)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b := &batch{rules: rules, rulesGen: 2, now: c.now}
 			g := &orderWork{id: "A", base: c.base, after: c.after, checks: c.checks, checkAt: c.checkAt}
-			if got := b.newTimers(g); !reflect.DeepEqual(got, c.want) {
+			if got := newTimers(rules, 2, c.now, g); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("newTimers = %v, want %v", got, c.want)
 			}
 		})

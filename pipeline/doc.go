@@ -18,7 +18,10 @@
 // twice changes nothing (package order), and the outbox committed with the
 // state is published again, de-duplicated by Msg-Id.
 //
-// SLA timers are JetStream message schedules on ORDER_SLA, one per pending
-// SLA of an order, set and cancelled as the state changes. When one fires,
-// its check lands on the order's partition, so the same worker applies it.
+// SLA timers (timers.go) are JetStream message schedules on ORDER_SLA, one
+// per partition and 100 ms time slot, listing the orders due in it. When
+// one fires, its check lands on the orders' partition, so the same worker
+// applies it. The JetStream objects themselves, their names and shapes, are
+// package contract's; which instance runs which partition is package
+// ownership's.
 package pipeline

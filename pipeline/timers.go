@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -11,7 +12,15 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/ordertrack/ordertrack/pipeline/contract"
+	"github.com/ordertrack/ordertrack/pipeline/order"
 )
+
+// The SLA timers of the engine. A batch lists the instants its orders
+// must be checked at (newTimers, from order.Rules.Pending) and sets them as
+// slot schedules on ORDER_SLA (SlotMessages: one message schedule per time
+// slot, listing the orders due in it); a fired slot comes back to the same
+// partition worker (firedSlot), which checks every order it lists. The
+// recomputer of sla.recompute: open lives in timers_recompute.go.
 
 // SlotWidth is the width of a time slot. The instants at which the orders of
 // a batch must be checked are grouped by slot; each group becomes one
@@ -185,4 +194,69 @@ func parseSlot(data []byte) (slotBody, error) {
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s)
 	return append(b, q...)
+}
+
+// slotCheck is a fired slot: one message listing orders to check. It is
+// acked once every listed order's check is committed and emitted, and
+// redelivered whole otherwise (orders already checked then emit nothing).
+type slotCheck struct {
+	in     input
+	groups []*orderWork
+	acked  bool
+}
+
+// firedSlot reads a fired slot: every order it lists is checked, in the
+// orderWork that work returns for it.
+func firedSlot(in input, work func(id string) *orderWork) (slotCheck, error) {
+	body, err := parseSlot(in.msg.Data())
+	if err != nil {
+		return slotCheck{}, err
+	}
+	sc := slotCheck{in: in, groups: make([]*orderWork, 0, len(body.Orders))}
+	for _, id := range body.Orders {
+		g := work(id)
+		g.checks++
+		g.recompute = g.recompute || body.Recompute
+		if body.At.After(g.checkAt) {
+			g.checkAt = body.At
+		}
+		sc.groups = append(sc.groups, g)
+	}
+	return sc, nil
+}
+
+// failed returns the error of the first order of the slot that failed, nil
+// if all succeeded: a fired slot is acked only once every order it lists
+// is committed, and handed back whole otherwise.
+func (sc *slotCheck) failed() error {
+	var err error
+	for _, g := range sc.groups {
+		err = cmp.Or(err, g.err)
+	}
+	return err
+}
+
+// newTimers returns the check instants of the order's new state that have
+// no timer yet. Timers are never cancelled: an instant that is met, moved
+// or closed meanwhile fires and its check emits nothing. What has a timer
+// is known only for an order cached under the same rules: one read from
+// KV (after a restart, a takeover, an eviction or a crash between commit
+// and publish), cached under other rules (a reload) or recomputed has all
+// its instants listed again; a check of an instant listed twice finds nothing the
+// second time. A fired slot consumed the instants up to the time it was
+// set for; after its check, an instant at or before now still pending
+// would be one Check did not act on, so it gets no new timer (no loop),
+// while one between now and the slot's time (a server clock ahead of
+// ours) does.
+func newTimers(rules order.Rules, rulesGen uint64, now time.Time, g *orderWork) []order.Deadline {
+	var prev []order.Deadline
+	if g.base.timersGen == rulesGen && !g.recompute {
+		prev = rules.Pending(g.base.state)
+	}
+	next := rules.Pending(g.after)
+	if g.checks > 0 {
+		prev = order.After(prev, g.checkAt)
+		next = order.After(next, now)
+	}
+	return order.Added(prev, next)
 }
