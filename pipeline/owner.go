@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // owner runs the workers of the partitions this instance owns. Every
@@ -21,8 +23,8 @@ import (
 type owner struct {
 	p        *Pipeline
 	kv       jetstream.KeyValue
-	stream   jetstream.Stream // the bucket's stream, read by readInstances
-	self     Instance
+	stream   jetstream.Stream // the bucket's stream, read by ownership.ReadFrom
+	self     ownership.Instance
 	ttl      time.Duration
 	running  map[int]*runningWorker
 	members  []string // live instances at the last assignment
@@ -40,7 +42,7 @@ type runningWorker struct {
 
 func (p *Pipeline) newOwner(kv jetstream.KeyValue, s jetstream.Stream) *owner {
 	now := time.Now()
-	self := Instance{Name: p.instance.Name, Version: p.instance.Version, Since: now,
+	self := ownership.Instance{Name: p.instance.Name, Version: p.instance.Version, Since: now,
 		ConfigHash: p.instance.ConfigHash, ConfigLoadedAt: now}
 	if p.instance.Live != nil {
 		self.ConfigHash, self.ConfigLoadedAt = p.instance.Live.Hash(), p.instance.Live.LoadedAt()
@@ -78,24 +80,24 @@ func (o *owner) rebalance(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, max(o.ttl/3, time.Second))
 	defer cancel()
 	o.beat(rctx)
-	live, err := readInstances(rctx, o.stream, o.p.topo.Prefix)
+	live, err := ownership.ReadFrom(rctx, o.stream, o.p.topo.Prefix)
 	if err != nil {
 		o.p.log.Debug("instances unreadable; keeping the partitions owned", "err", err)
 		return
 	}
-	claims := []Claim{{Name: o.self.Name, Partitions: o.owned()}}
+	claims := []ownership.Claim{{Name: o.self.Name, Partitions: o.owned()}}
 	var names []string
 	for _, in := range live {
 		names = append(names, in.Name)
 		if in.Name != o.self.Name {
-			claims = append(claims, Claim{Name: in.Name, Partitions: in.Partitions})
+			claims = append(claims, ownership.Claim{Name: in.Name, Partitions: in.Partitions})
 		}
 	}
 	if !slices.Contains(names, o.self.Name) {
 		names = append(names, o.self.Name)
 	}
 	slices.Sort(names)
-	want := Assign(o.p.topo.Partitions, claims)[o.self.Name]
+	want := ownership.Assign(o.p.topo.Partitions, claims)[o.self.Name]
 	reason := o.reason(names)
 	changed := o.apply(ctx, want, reason)
 	o.members = names
@@ -234,19 +236,19 @@ func (o *owner) beat(ctx context.Context) {
 	if rp := o.p.metrics.Recompute(); !rp.Started.IsZero() {
 		o.self.Recompute = &rp
 	}
-	if err := heartbeat(ctx, o.p.js, o.p.topo.Prefix, o.self, o.ttl); err != nil {
+	if err := ownership.Heartbeat(ctx, o.p.js, o.p.topo.Prefix, o.self, o.ttl); err != nil {
 		o.p.log.Debug("heartbeat failed", "err", err)
 	}
 }
 
 // Run processes until ctx is done, then stops gracefully. It heartbeats in
 // the ORDERTRACK_INSTANCES bucket and runs the workers of the partitions
-// Assign gives this instance among the live ones (see owner). On stop each
+// ownership.Assign gives this instance among the live ones (see owner). On stop each
 // worker finishes and acks its batch in flight, hands back what is left
 // and unpins its partition; a stop at any moment, even while starting,
 // returns nil.
 func (p *Pipeline) Run(ctx context.Context) error {
-	kv, s, err := openInstances(ctx, p.js, p.cfg.NATS.Replicas)
+	kv, s, err := ownership.Open(ctx, p.js, p.cfg.NATS.Replicas)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil

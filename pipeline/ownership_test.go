@@ -14,6 +14,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -103,10 +104,10 @@ func TestInstancesShareThePartitions(t *testing.T) {
 			t.Errorf("instance %s went from %v to %v: it should keep 3 of its own", name, before[name], kept)
 		}
 	}
-	var instances []pipeline.Instance
+	var instances []ownership.Instance
 	pipelinetest.WaitFor(t, 5*time.Second, func() error {
 		var err error
-		if instances, err = pipeline.ReadInstances(context.Background(), e.js, cfg.Subjects.Prefix); err != nil {
+		if instances, err = ownership.ReadInstances(context.Background(), e.js, cfg.Subjects.Prefix); err != nil {
 			return err
 		}
 		for i, in := range []*instance{a, b, c} {
@@ -168,7 +169,7 @@ func TestStandbyMovesNothing(t *testing.T) {
 	owners := [][]int{a.owned(), b.owned()}
 	standby := e.run("inst-c")
 	pipelinetest.WaitFor(t, 5*time.Second, func() error {
-		in, err := pipeline.ReadInstances(context.Background(), e.js, cfg.Subjects.Prefix)
+		in, err := ownership.ReadInstances(context.Background(), e.js, cfg.Subjects.Prefix)
 		if err != nil || len(in) != 3 {
 			return fmt.Errorf("instances %v (%v), want 3", in, err)
 		}

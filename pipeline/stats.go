@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // Outcomes of a processed input event or fired SLA check (EventKey.Outcome).
@@ -188,7 +189,7 @@ func (s *Stats) EventCounts() map[EventKey]uint64 {
 
 // Recompute returns the progress of this instance's last recompute
 // (sla.recompute: open); zero when none ran.
-func (s *Stats) Recompute() RecomputeProgress { return s.recompute.get() }
+func (s *Stats) Recompute() ownership.RecomputeProgress { return s.recompute.get() }
 
 // SLAOutcomes returns how many SLAs ended in each outcome, by SLA and
 // tenant (ordertrack_sla_outcomes_total).
@@ -274,24 +275,16 @@ func (h *Histogram) Snapshot() HistogramSnapshot {
 	return s
 }
 
-// RecomputeProgress is how far the last recompute got: orders listed for
-// checking out of the open orders it found (status shows it).
-type RecomputeProgress struct {
-	Listed  int       `json:"listed"`
-	Total   int       `json:"total"`
-	Started time.Time `json:"started"`
-}
-
-// recomputeProgress is the Stats' record of RecomputeProgress.
+// recomputeProgress is the Stats' record of ownership.RecomputeProgress.
 type recomputeProgress struct {
 	mu sync.Mutex
-	p  RecomputeProgress
+	p  ownership.RecomputeProgress
 }
 
 func (r *recomputeProgress) start(total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.p = RecomputeProgress{Total: total, Started: time.Now()}
+	r.p = ownership.RecomputeProgress{Total: total, Started: time.Now()}
 }
 
 func (r *recomputeProgress) listed(n int) {
@@ -300,7 +293,7 @@ func (r *recomputeProgress) listed(n int) {
 	r.p.Listed += n
 }
 
-func (r *recomputeProgress) get() RecomputeProgress {
+func (r *recomputeProgress) get() ownership.RecomputeProgress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.p

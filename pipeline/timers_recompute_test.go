@@ -10,6 +10,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -58,7 +59,7 @@ func TestRecomputeOpenOrders(t *testing.T) {
 		return nil
 	})
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
-		ins, err := pipeline.ReadInstances(context.Background(), e.js, "orders")
+		ins, err := ownership.ReadInstances(context.Background(), e.js, "orders")
 		if err != nil || len(ins) != 1 || ins[0].Recompute == nil {
 			return fmt.Errorf("no recompute progress in the heartbeat: %+v (%v)", ins, err)
 		}

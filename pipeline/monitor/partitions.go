@@ -7,8 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // Partition is what NATS says about one partition's two durable consumers
@@ -101,7 +101,7 @@ func Partitions(ctx context.Context, js jetstream.JetStream, topo contract.Topol
 	if err != nil {
 		return nil, err
 	}
-	instances, err := pipeline.ReadInstances(ctx, js, topo.Prefix)
+	instances, err := ownership.ReadInstances(ctx, js, topo.Prefix)
 	if err != nil {
 		return nil, err
 	}

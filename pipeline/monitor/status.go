@@ -6,10 +6,10 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // Status is the pipeline's progress, the original's lastProgress read from
@@ -57,7 +57,7 @@ type Instance struct {
 	ConfigHash     string    `json:"config_hash,omitempty"`
 	ConfigLoadedAt time.Time `json:"config_loaded_at,omitzero"`
 	// Recompute is the progress of its last sla.recompute: open, if any.
-	Recompute *pipeline.RecomputeProgress `json:"recompute,omitempty"`
+	Recompute *ownership.RecomputeProgress `json:"recompute,omitempty"`
 }
 
 // StatusReader computes Status from NATS. Orders, when set, counts the
@@ -89,7 +89,7 @@ func (s StatusReader) Report(ctx context.Context, prev Sample) (Status, Sample, 
 		return Status{}, prev, err
 	}
 	r := Status{At: cur.At, Interval: cur.At.Sub(prev.At).Seconds(), Stored: cur.Stored, Processed: cur.Processed(), Instances: []Instance{}}
-	instances, err := pipeline.ReadInstances(ctx, s.JS, s.Topology.Prefix)
+	instances, err := ownership.ReadInstances(ctx, s.JS, s.Topology.Prefix)
 	if err != nil {
 		return r, cur, err
 	}

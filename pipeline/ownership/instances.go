@@ -1,4 +1,4 @@
-package pipeline
+package ownership
 
 import (
 	"context"
@@ -31,13 +31,12 @@ type Instance struct {
 // Owns reports whether the instance claims partition p.
 func (i Instance) Owns(p int) bool { return slices.Contains(i.Partitions, p) }
 
-// openInstances opens the heartbeat bucket (and its stream, which
-// readInstances reads), creating it if missing. It is
+// Open opens the heartbeat bucket (and its stream, which ReadFrom reads), creating it if missing. It is
 // held in memory, like the pins of the consumers it stands beside: a
 // restart of the (embedded) server forgets the instances that ran before,
 // so a restarted instance takes its partitions at once instead of waiting
 // for the heartbeat of its previous process to expire.
-func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
+func Open(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.KeyValue, jetstream.Stream, error) {
 	kv, err := js.KeyValue(ctx, contract.InstancesBucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
@@ -58,9 +57,9 @@ func openInstances(ctx context.Context, js jetstream.JetStream, replicas int) (j
 	return kv, s, nil
 }
 
-// heartbeat writes the instance's value with a fresh TTL (KV Put would
+// Heartbeat writes the instance's value with a fresh TTL (KV Put would
 // drop it: NATS-NOTES).
-func heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in Instance, ttl time.Duration) error {
+func Heartbeat(ctx context.Context, js jetstream.JetStream, prefix string, in Instance, ttl time.Duration) error {
 	data, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -82,14 +81,14 @@ func ReadInstances(ctx context.Context, js jetstream.JetStream, prefix string) (
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", contract.InstancesBucket, err)
 	}
-	return readInstances(ctx, s, prefix)
+	return ReadFrom(ctx, s, prefix)
 }
 
-// readInstances reads the live heartbeats without creating a consumer (it
+// ReadFrom reads the live heartbeats from the bucket's stream s without creating a consumer (it
 // runs on every status sample and scrape): the stream's subjects under the
 // prefix, then the last message of each; deletes and expiry markers are
 // instances gone.
-func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]Instance, error) {
+func ReadFrom(ctx context.Context, s jetstream.Stream, prefix string) ([]Instance, error) {
 	filter := contract.Topology{Prefix: prefix}.HeartbeatsFilter()
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {
@@ -114,4 +113,12 @@ func readInstances(ctx context.Context, s jetstream.Stream, prefix string) ([]In
 	}
 	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// RecomputeProgress is how far the last recompute got: orders listed for
+// checking out of the open orders it found (status shows it).
+type RecomputeProgress struct {
+	Listed  int       `json:"listed"`
+	Total   int       `json:"total"`
+	Started time.Time `json:"started"`
 }
