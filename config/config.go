@@ -23,6 +23,9 @@ type Config struct {
 	Monitor   Monitor             `koanf:"monitor"`
 	Log       Log                 `koanf:"log"`
 	Instance  Instance            `koanf:"instance"`
+	// Ingest configures the Kafka and HTTP sources (SPEC section 16);
+	// default off.
+	Ingest Ingest `koanf:"ingest"`
 }
 
 // Instance names this running process among the instances sharing the
@@ -280,6 +283,7 @@ func Default() Config {
 		Notify:    DefaultNotify(),
 		Monitor:   Monitor{Listen: "127.0.0.1:9090", TenantLabelLimit: 100, MaxStreams: 100},
 		Log:       Log{Level: "info", Format: "text"},
+		Ingest:    DefaultIngest(),
 	}
 }
 

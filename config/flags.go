@@ -73,6 +73,8 @@ func typeName(t reflect.Type) string {
 	switch {
 	case t == reflect.TypeFor[time.Duration]():
 		return "duration"
+	case t == sizeType:
+		return "size"
 	case t.Kind() == reflect.Bool:
 		return "true|false" // not "bool": pflag would show no value
 	case t.Kind() == reflect.Float64:

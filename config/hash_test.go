@@ -44,6 +44,13 @@ func TestHashCoversAgreedTerms(t *testing.T) {
 			c.Notify.Webhooks[0].Secret, c.Notify.Webhooks[0].SecretFile = "s2", "/run/s"
 			c.Notify.Webhooks[0].Headers = map[string]string{"Authorization": "Bearer b"}
 		}},
+		{"ingest listen, brokers, SASL, TLS and secrets", func(c *Config) {
+			c.Ingest.HTTP.Listen, c.Ingest.HTTP.Token, c.Ingest.HTTP.TokenFile = "10.0.0.2:8080", "t", "/run/t"
+			c.Ingest.HTTP.Secret, c.Ingest.HTTP.SecretFile, c.Ingest.HTTP.Shopify.Secret = "whsec_AA==", "/run/s", "shp"
+			c.Ingest.Kafka.Brokers = []string{"k2:9092"}
+			c.Ingest.Kafka.SASL = SASL{Mechanism: SASLPlain, User: "node2", Password: "pw", PasswordFile: "/run/pw"}
+			c.Ingest.Kafka.TLS = KafkaTLS{Enabled: true, CA: "/b/ca.pem"}
+		}},
 		{"log and console", func(c *Config) {
 			c.Log.Level, c.Log.Format, c.Output.Console, c.Output.MaxRows = "debug", "json", false, 5
 		}},
@@ -78,6 +85,13 @@ func TestHashCoversAgreedTerms(t *testing.T) {
 			c.Notify.Webhooks[0].Headers = map[string]string{"X-Token": "Bearer a"}
 		}},
 		{"retention.completed_orders", func(c *Config) { c.Retention.CompletedOrders = time.Hour }},
+		{"ingest.kafka.topics", func(c *Config) { c.Ingest.Kafka.Topics = []string{"returns"} }},
+		{"ingest.kafka.group", func(c *Config) { c.Ingest.Kafka.Group = "other" }},
+		{"ingest.mapping.order_id", func(c *Config) { c.Ingest.Mapping.OrderID = "order.id" }},
+		{"ingest.mapping.event_types", func(c *Config) {
+			c.Ingest.Mapping.EventTypes = []EventTypeValue{{"created", "ORDER_PLACED"}}
+		}},
+		{"ingest.http.max_body", func(c *Config) { c.Ingest.HTTP.MaxBody = 1 << 10 }},
 	}
 	for _, tt := range differ {
 		c := base()

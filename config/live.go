@@ -51,11 +51,12 @@ func Merge(running, next Config) (Config, []string) {
 
 // hashLocal are the keys (or, ending in ".", sections) local to one
 // instance: where it listens, its name, its store, how it reaches and
-// authenticates to NATS (credential and TLS paths, another node's URL),
-// its logs and console. Hash leaves them out, and every secret
-// (SecretKeys and their _file).
+// authenticates to NATS and to Kafka (credential and TLS paths, another
+// node's URL or broker), its logs and console. Hash leaves them out, and
+// every secret (SecretKeys and their _file).
 var hashLocal = []string{"instance.name", "monitor.listen", "monitor.allow_insecure",
-	"nats.url", "nats.embedded.", "nats.credentials", "nats.user", "nats.tls.", "log.", "output."}
+	"nats.url", "nats.embedded.", "nats.credentials", "nats.user", "nats.tls.", "log.", "output.",
+	"ingest.http.listen", "ingest.kafka.brokers", "ingest.kafka.sasl.", "ingest.kafka.tls."}
 
 // inHash reports whether key counts in Hash.
 func inHash(key string) bool {

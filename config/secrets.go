@@ -20,12 +20,11 @@ const FileSuffix = "_file"
 // configuration file. A key and its _file set together is an error.
 // Each webhook's secret has its secret_file too (webhookSecretKey).
 //
-// A new secret key (SPEC section 16's ingest.http.token,
-// ingest.http.secret, ingest.http.shopify.secret,
-// ingest.kafka.sasl.password) gets the same by a field tagged
-// <key>_file beside it and a line here. Secret values are never shown:
-// Hash leaves out every key listed here and its _file.
-var SecretKeys = []string{"monitor.auth_token", "nats.password", "nats.token"}
+// A new secret key gets the same by a field tagged <key>_file beside it
+// and a line here. Secret values are never shown: Hash leaves out every
+// key listed here and its _file.
+var SecretKeys = []string{"ingest.http.secret", "ingest.http.shopify.secret", "ingest.http.token",
+	"ingest.kafka.sasl.password", "monitor.auth_token", "nats.password", "nats.token"}
 
 // webhookSecretKey is the secret of each notify.webhooks entry, with its
 // secret_file.

@@ -21,6 +21,7 @@ func (c Config) Validate() error {
 	c.validateCalendars(&p)
 	c.validateRest(&p)
 	c.validateNotify(&p)
+	c.validateIngest(&p)
 	return errors.Join(p...)
 }
 

@@ -15,6 +15,9 @@ func convert(t reflect.Type, raw any) (any, error) {
 	if t == durationType {
 		return durationHook(reflect.TypeOf(raw), t, raw)
 	}
+	if t == sizeType {
+		return toSize(raw)
+	}
 	switch t.Kind() {
 	case reflect.Slice, reflect.Map, reflect.Struct:
 		return convertNested(t, raw)
