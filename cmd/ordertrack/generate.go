@@ -11,14 +11,14 @@ import (
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
-	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
+	"github.com/ordertrack/ordertrack/pipeline/ingest"
 )
 
 // generateOpts are the generate command's own flags: the load, then how
 // to show it.
 type generateOpts struct {
-	feed.Load
+	ingest.Load
 	dryRun, json, progress bool
 }
 
@@ -52,7 +52,7 @@ func (m *Main) generateCmd(ctx context.Context, load configLoader, o generateOpt
 	if o.dryRun && o.Orders == 0 && o.Duration == 0 {
 		return errors.New("--dry-run needs --orders or --duration, or it would print forever")
 	}
-	g, start, err := feed.NewGenerator(cfg, o.Load, time.Now())
+	g, start, err := ingest.NewGenerator(cfg, o.Load, time.Now())
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (m *Main) generateCmd(ctx context.Context, load configLoader, o generateOpt
 // printEmissions writes the emissions to stdout without publishing: JSON
 // lines with --json, else one readable line each. --duration is virtual time.
 func (m *Main) printEmissions(ctx context.Context, g *generator.Generator, o generateOpts, start time.Time) error {
-	var t feed.Tally
+	var t ingest.Tally
 	for ctx.Err() == nil {
 		em, ok := g.Next()
 		if !ok || (o.Duration > 0 && em.At.Sub(start) > o.Duration) {
@@ -110,11 +110,11 @@ func (m *Main) publishEmissions(ctx context.Context, cfg config.Config, g *gener
 		return err
 	}
 	defer c.Close()
-	t := &feed.Tally{}
+	t := &ingest.Tally{}
 	bar := m.newProgress(o, g.EventsPerOrder(), t)
 	bar.start()
 	start := time.Now()
-	err = feed.PublishAll(ctx, c.NC, contract.TopologyOf(cfg), g, o.Load, t)
+	err = ingest.PublishAll(ctx, c.NC, contract.TopologyOf(cfg), g, o.Load, t)
 	bar.stop(ctx.Err() == nil)
 	fmt.Fprintln(m.Stdout, t.Summary(time.Since(start), o.Seed, false))
 	fmt.Fprintln(m.Stdout, timeline(g, o, virtualStart))

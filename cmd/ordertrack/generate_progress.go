@@ -11,23 +11,23 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/ordertrack/ordertrack/pipeline/feed"
+	"github.com/ordertrack/ordertrack/pipeline/ingest"
 )
 
 // progress is generate's progress bar on stderr: count, rate, elapsed time
-// and, when the end is known (feed.Load.Expected), a bar and the time left.
-// The publisher only counts (feed.Tally.Events); a ticker feeds the bar 4x/s.
+// and, when the end is known (ingest.Load.Expected), a bar and the time left.
+// The publisher only counts (ingest.Tally.Events); a ticker feeds the bar 4x/s.
 type progress struct {
 	bar   *progressbar.ProgressBar // nil when silent
 	w     io.Writer
 	total int64 // expected events; 0 = unknown
-	t     *feed.Tally
+	t     *ingest.Tally
 	halt  func() // stops the ticker; nil when not started
 }
 
 // newProgress returns the bar of a generate run; it stays silent unless
 // stderr is a terminal or --progress is set.
-func (m *Main) newProgress(o generateOpts, perOrder float64, t *feed.Tally) *progress {
+func (m *Main) newProgress(o generateOpts, perOrder float64, t *ingest.Tally) *progress {
 	p := &progress{w: m.Stderr, t: t, total: o.Expected(perOrder)}
 	if o.progress || isTerminal(m.Stderr) {
 		p.bar = eventsBar(m.Stderr, cmp.Or(p.total, -1), // -1: a spinner with count and rate

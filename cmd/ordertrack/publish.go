@@ -9,7 +9,7 @@ import (
 
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
-	"github.com/ordertrack/ordertrack/pipeline/feed"
+	"github.com/ordertrack/ordertrack/pipeline/ingest"
 )
 
 func (m *Main) publishCommand() *cobra.Command {
@@ -42,8 +42,8 @@ func (m *Main) publishCmd(ctx context.Context, load configLoader, file *string) 
 	}
 	defer c.Close()
 	topo := contract.TopologyOf(cfg)
-	n, bad, err := feed.PublishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
-		_, err := c.JS.PublishMsg(ctx, feed.EventMsg(topo.EventSubject(id), line, eventID, true))
+	n, bad, err := ingest.PublishLines(ctx, in, func(ctx context.Context, id, eventID string, line []byte) error {
+		_, err := c.JS.PublishMsg(ctx, ingest.EventMsg(topo.EventSubject(id), line, eventID, true))
 		return err
 	}, m.Stderr)
 	fmt.Fprintf(m.Stdout, "published %d events\n", n)

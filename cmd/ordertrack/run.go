@@ -13,8 +13,8 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
-	"github.com/ordertrack/ordertrack/pipeline/feed"
 	"github.com/ordertrack/ordertrack/pipeline/group"
+	"github.com/ordertrack/ordertrack/pipeline/ingest"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/notify"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -114,7 +114,7 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 		group.Actor{Name: "pipeline", Run: p.Run})
 	if cfg.GeneratorOn() {
 		actors = append(actors, group.Actor{Name: "demo generator", Run: func(ctx context.Context) error {
-			return feed.Demo(ctx, c.JS, prov.Topology, cfg, log)
+			return ingest.Demo(ctx, c.JS, prov.Topology, cfg, log)
 		}})
 	}
 	if m.Ready != nil {

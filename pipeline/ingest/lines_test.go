@@ -1,4 +1,4 @@
-package feed
+package ingest
 
 import (
 	"bytes"
