@@ -4,7 +4,7 @@ import "time"
 
 // Timer arithmetic: which of an order's check instants need a timer after a
 // change. The pipeline lists each instant returned by Rules.Pending in a
-// time slot (pipeline/slots.go) and never cancels one: a check that finds
+// time slot (pipeline/timers.go) and never cancels one: a check that finds
 // nothing due emits nothing. So after a change only the instants that are
 // new need a timer.
 
