@@ -47,9 +47,10 @@ func (m *Main) runCommand() *cobra.Command {
 
 // run runs the pipeline of loaded, resolved (the demo SLAs). Its parts are one group of
 // actors (group.Run): the monitor, the console, the notifier, the
-// reloader, the pipeline and the demo feed start in this order; when the
-// stop signal comes or any of them fails they stop one at a time in the
-// reverse order: the feed stops publishing, the pipeline finishes and hands
+// reloader, the pipeline, the demo feed and the ingest sources (Kafka)
+// start in this order; when the stop signal comes or any of them fails
+// they stop one at a time in the reverse order: the sources commit what
+// they stored and leave, the feed stops publishing, the pipeline finishes and hands
 // back its partitions, the reloader and the notifier stop, the console
 // prints the last outputs and the monitor answers until the end. Then the
 // connection is drained and the embedded server stops (the defers). It
@@ -92,13 +93,18 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 	if err := nt.Start(ctx); err != nil {
 		return err
 	}
+	srcs, err := m.newSources(cfg, c, prov.Topology, log)
+	if err != nil {
+		return err
+	}
 	var actors []group.Actor
 	if monLn != nil {
 		mon, err := monitor.Start(monitor.Options{Listen: cfg.Monitor.Listen, Listener: monLn, Conn: c.NC, JS: c.JS,
 			Topology: prov.Topology, Stats: p.Stats(), Log: log, AuthToken: cfg.Monitor.AuthToken, MaxStreams: cfg.Monitor.MaxStreams,
 			Rules: live.Rules, Retention: cfg.Retention.CompletedOrders,
 			Webhooks:   func() []string { return live.Config.Config().Notify.Names() },
-			Collectors: []prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}})
+			Collectors: append([]prometheus.Collector{notifyMetrics, monitor.ReloadCollector(reloader.Counts)}, srcs.collectors()...),
+			Stalled:    srcs.stalled(cfg)})
 		if err != nil {
 			return err
 		}
@@ -117,6 +123,7 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 			return ingest.Demo(ctx, c.JS, prov.Topology, cfg, log)
 		}})
 	}
+	actors = append(actors, srcs.actors()...)
 	if m.Ready != nil {
 		actors = append(actors, group.Actor{Name: "ready", Run: func(ctx context.Context) error {
 			select { // tests edit the file once Ready: it must be watched

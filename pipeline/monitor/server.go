@@ -66,6 +66,9 @@ type Options struct {
 	// (order stories, the at-risk list); called per request and per scan,
 	// so a reload is seen. Default: order.DefaultRules().
 	Rules func() order.Rules
+	// Stalled, if set, says why an ingest source run hosts cannot make
+	// progress ("" when it can); /readyz then fails with it.
+	Stalled func(context.Context) string
 	// Webhooks, if set, names the configured webhooks whose backlog
 	// /api/status reports (live: read at each sample).
 	Webhooks func() []string
@@ -243,6 +246,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout)
 	defer cancel()
 	warnings, err := Ready(ctx, s.opts.Conn, s.opts.JS, s.opts.Topology)
+	if err == nil && s.opts.Stalled != nil {
+		if why := s.opts.Stalled(ctx); why != "" {
+			err = fmt.Errorf("%w: %s", ErrNotReady, why)
+		}
+	}
 	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, err)

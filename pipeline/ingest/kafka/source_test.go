@@ -2,6 +2,10 @@ package kafka
 
 import (
 	"fmt"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"strconv"
 	"testing"
 
@@ -99,6 +103,22 @@ func TestGoodAndBadRecords(t *testing.T) {
 		}
 		return nil
 	})
+	want := fmt.Sprintf(`
+# HELP ordertrack_ingest_records_total Records (Kafka records, HTTP events) a source took in, by result: stored in ORDER_EVENTS, dead_lettered in ORDER_DLQ, ignored (e.g. a Shopify topic without an event).
+# TYPE ordertrack_ingest_records_total counter
+ordertrack_ingest_records_total{result="dead_lettered",source="kafka"} %d
+ordertrack_ingest_records_total{result="stored",source="kafka"} %d
+# HELP ordertrack_ingest_kafka_lag Records behind the end of a Kafka partition this instance owns, at its last fetch.
+# TYPE ordertrack_ingest_kafka_lag gauge
+ordertrack_ingest_kafka_lag{partition="0",topic="orders"} 0
+ordertrack_ingest_kafka_lag{partition="1",topic="orders"} 0
+ordertrack_ingest_kafka_lag{partition="2",topic="orders"} 0
+`, 3*badPer, 3*(perPartition-badPer))
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(k.metrics, src)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
 }
 
 // TestForeignShape: with ingest.mapping, a shop's own JSON is stored as
@@ -152,6 +172,9 @@ func TestNATSOutage(t *testing.T) {
 		}
 		return nil
 	})
+	if why := src.Stalled(0); !strings.Contains(why, "kafka source paused") || !strings.Contains(why, "NATS cannot store") {
+		t.Errorf("Stalled while NATS is down = %q", why)
+	}
 	if c := k.committed(); c[0]+c[1] != 1 {
 		t.Errorf("committed %v while NATS was down; want only the first record", c)
 	}
@@ -159,8 +182,8 @@ func TestNATSOutage(t *testing.T) {
 	events := k.stored(contract.EventsStream, 201)
 	checkOffsetOrder(t, events)
 	k.waitCommitted(map[int32]int64{0: 101, 1: 100})
-	if st := src.Status(); st.State != StateRunning || st.Stored != 201 {
-		t.Errorf("status after the outage %+v", st)
+	if st := src.Status(); st.State != StateRunning || st.Stored != 201 || src.Stalled(0) != "" {
+		t.Errorf("status after the outage %+v, stalled %q", st, src.Stalled(0))
 	}
 }
 

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
+)
+
+// kafkaEvent is step (0-3) of Lifecycle(prefix, i) as a shop would put it
+// on Kafka: no event_id (the source derives kafka:<topic>:<partition>:
+// <offset>), the order id as the record key.
+func kafkaEvent(prefix string, i, step int, ts time.Time) *kgo.Record {
+	id, types, _ := pipelinetest.Lifecycle(prefix, i)
+	return &kgo.Record{Key: []byte(id), Value: fmt.Appendf(nil, `{"order_id":%q,"event_type":%q,"timestamp":%q}`,
+		id, types[step], ts.Add(time.Duration(step)*time.Second).Format(time.RFC3339Nano))}
+}
+
+// produceLifecycles produces n lifecycles step by step to topic orders in
+// chunks, one chunk per tick, and returns each partition's end offset.
+func produceLifecycles(ctx context.Context, cl *kgo.Client, prefix string, n int, tick time.Duration) (map[int32]int64, error) {
+	const chunk = 250
+	ts := time.Now().UTC().Add(-time.Minute)
+	end := map[int32]int64{}
+	for step := range 4 {
+		for lo := 0; lo < n; lo += chunk {
+			var recs []*kgo.Record
+			for i := lo; i < min(lo+chunk, n); i++ {
+				recs = append(recs, kafkaEvent(prefix, i, step, ts))
+			}
+			results := cl.ProduceSync(ctx, recs...)
+			if err := results.FirstErr(); err != nil {
+				return nil, err
+			}
+			for _, r := range results {
+				end[r.Record.Partition] = max(end[r.Record.Partition], r.Record.Offset+1)
+			}
+			if tick > 0 && !sleepUntil(ctx, time.Now().Add(tick)) {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	return end, nil
+}
+
+// groupOffsets are the committed offsets of group on topic orders.
+func groupOffsets(t *testing.T, cl *kgo.Client, group string) map[int32]int64 {
+	t.Helper()
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = group
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int32]int64{}
+	for _, tp := range resp.Topics {
+		for _, p := range tp.Partitions {
+			if p.Offset >= 0 {
+				out[p.Partition] = p.Offset
+			}
+		}
+	}
+	return out
+}
+
+// TestKafkaCrashExactlyOnce: 1,000 lifecycles taken from 6 Kafka
+// partitions by the real binary, killed with SIGKILL twice mid-stream and
+// restarted under the same instance.name, then stopped with SIGTERM. Every
+// order ends with exactly one output per stage and the right state, no
+// dead letter, and the group's offsets are committed to the end of every
+// partition.
+func TestKafkaCrashExactlyOnce(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := strings.Join(cluster.ListenAddrs(), ",")
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+
+	args := []string{"--ingest.kafka.enabled", "true", "--ingest.kafka.brokers", brokers, "--instance.name", "kafka-1"}
+	r := newCrashRig(t)
+	r.start(args...)
+	r.connect()
+	const orders = 1000
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type result struct {
+		end map[int32]int64
+		err error
+	}
+	produced := make(chan result, 1)
+	go func() {
+		end, err := produceLifecycles(ctx, producer, "KAFKA", orders, 150*time.Millisecond)
+		produced <- result{end, err}
+	}()
+	for kill := range 2 {
+		d := time.Duration(300+rng.IntN(900)) * time.Millisecond
+		sleepUntil(ctx, time.Now().Add(d)) // a random moment of the run
+		r.signal(syscall.SIGKILL)
+		t.Logf("kill %d: SIGKILL after %v", kill+1, d)
+		r.start(args...)
+	}
+	res := <-produced
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	pipelinetest.WaitFor(t, 45*time.Second, func() error {
+		if got := groupOffsets(t, producer, "ordertrack"); fmt.Sprint(got) != fmt.Sprint(res.end) {
+			return fmt.Errorf("committed %v, want %v", got, res.end)
+		}
+		return nil
+	})
+	r.waitIdle(30 * time.Second)
+	r.checkExactlyOnce(map[string]int{"KAFKA": orders})
+	b := r.proc
+	if took := r.signal(syscall.SIGTERM); b.cmd.ProcessState.ExitCode() != 0 || took > 10*time.Second {
+		t.Errorf("SIGTERM: exit status %d after %v:\n%s", b.cmd.ProcessState.ExitCode(), took, tail(b.out.String(), 2000))
+	}
+}
