@@ -28,7 +28,7 @@ func whatifEvents(t0 time.Time) []string {
 		return t0.Add(time.Duration(d * float64(time.Second))).Format(time.RFC3339Nano)
 	}
 	var out []string
-	for _, id := range []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F"} {
+	for _, id := range whatifIDs {
 		out = append(out, fmt.Sprintf(`{"order_id":%q,"event_type":"ORDER_PLACED","item_name":"Blue Jeans","tenant_id":"acme","timestamp":%q}`, id, at(0)))
 	}
 	return append(out,
@@ -55,30 +55,59 @@ func writeSLAConfig(t *testing.T, processing string) string {
 // and tallies the SLA outcomes of the stored states, as whatif does.
 func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]whatif.Tally, string) {
 	t.Helper()
+	p := runPipeline(t, file)
+	for _, e := range events {
+		p.publish(t, e)
+	}
+	return p.tally(t, whatifIDs), p.url
+}
+
+// whatifIDs are the orders of whatifEvents.
+var whatifIDs = []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F"}
+
+// tallied is the real pipeline (run) under one config file.
+type tallied struct {
+	url   string
+	js    jetstream.JetStream
+	rules order.Rules
+}
+
+func runPipeline(t *testing.T, file string) *tallied {
+	t.Helper()
 	s := startMain(t, "run", "--config", file, "--nats.embedded.listen", "127.0.0.1:0",
 		"--nats.embedded.store_dir", t.TempDir(), "--generator.enabled", "false",
 		"--streaming.partitions", "2", "--monitor.listen", "", "--output.console", "false")
 	nc, js := pipelinetest.Connect(t, s.info.NATSURL, nil)
-	defer nc.Close()
-	ctx := context.Background()
-	for _, e := range events {
-		var head struct {
-			OrderID string `json:"order_id"`
-		}
-		_ = json.Unmarshal([]byte(e), &head)
-		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: testTopo.EventSubject(head.OrderID), Data: []byte(e)}); err != nil {
-			t.Fatal(err)
-		}
+	t.Cleanup(nc.Close)
+	return &tallied{url: s.info.NATSURL, js: js, rules: s.info.Config.Rules()}
+}
+
+// publish publishes one event (JSON) to its order's subject.
+func (p *tallied) publish(t *testing.T, e string) {
+	t.Helper()
+	var head struct {
+		OrderID string `json:"order_id"`
 	}
-	rules := s.info.Config.Rules()
-	kv, err := js.KeyValue(ctx, contract.OrdersBucket)
+	_ = json.Unmarshal([]byte(e), &head)
+	if _, err := p.js.PublishMsg(context.Background(), &nats.Msg{Subject: testTopo.EventSubject(head.OrderID), Data: []byte(e)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tally waits until the pipeline has processed every event and fired every
+// timer due of the orders ids, then tallies, as whatif does, the SLA
+// outcomes of their stored states and the SLA_AT_RISK warnings it emitted.
+func (p *tallied) tally(t *testing.T, ids []string) map[order.SLA]whatif.Tally {
+	t.Helper()
+	ctx := context.Background()
+	kv, err := p.js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tally map[order.SLA]whatif.Tally
-	pipelinetest.WaitFor(t, 20*time.Second, func() error {
+	pipelinetest.WaitFor(t, 30*time.Second, func() error {
 		tally = map[order.SLA]whatif.Tally{}
-		for _, id := range []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F"} {
+		for _, id := range ids {
 			e, err := kv.Get(ctx, id)
 			if err != nil {
 				return fmt.Errorf("order %s: %w", id, err)
@@ -87,7 +116,7 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 			if err != nil {
 				return err
 			}
-			for _, d := range rules.Pending(st) {
+			for _, d := range p.rules.Pending(st) {
 				if !d.At.After(time.Now()) {
 					return fmt.Errorf("order %s: the %s timer (due %s) has not fired yet", id, d.SLA, d.At)
 				}
@@ -104,9 +133,20 @@ func pipelineTally(t *testing.T, file string, events []string) (map[order.SLA]wh
 				tally[sla] = x
 			}
 		}
-		return pendingInputs(ctx, js)
+		return pendingInputs(ctx, p.js)
 	})
-	return tally, s.info.NATSURL
+	for _, m := range pipelinetest.ReadStream(t, p.js, contract.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
+		var u order.Update
+		if err := json.Unmarshal(m.Data(), &u); err != nil {
+			t.Fatal(err)
+		}
+		if u.Type == order.UpdateAtRisk {
+			x := tally[u.SLA]
+			x.Warnings++
+			tally[u.SLA] = x
+		}
+	}
+	return tally
 }
 
 // pendingInputs fails while the pipeline has events left to process.
@@ -127,17 +167,63 @@ func pendingInputs(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
-// TestWhatifMatchesThePipeline runs the pipeline on a known event set under
-// processing 10s and, on another store, under 3s, then asks whatif on the
-// first stream what 3s would have done: its counts equal both pipelines'.
+// liveEvent is an event of liveEvents, published when its time comes.
+type liveEvent struct {
+	at   time.Duration // after t0
+	json string
+}
+
+// liveEvents is a known event set lived in real time, whose outcomes and
+// warnings differ between processing 14s (warning at 7s) and 6s (warning at
+// 3s), warn_at [0.5]: A is processed after 4.5s, B after 1s, C never, D
+// cancelled after 1.5s, E shipped (skipping processing) after 9.5s, F
+// processed after 1s and cancelled after 2s, G processed after 16s. Each
+// event is 1.5s or more away from every warning and deadline, so the
+// pipeline's timers fire between the events as they fall.
+func liveEvents(t0 time.Time) []liveEvent {
+	ev := func(id, typ string, secs float64) liveEvent {
+		at := time.Duration(secs * float64(time.Second))
+		return liveEvent{at, fmt.Sprintf(`{"order_id":%q,"event_type":%q,"item_name":"Blue Jeans","tenant_id":"acme","timestamp":%q}`,
+			id, typ, t0.Add(at).Format(time.RFC3339Nano))}
+	}
+	var out []liveEvent
+	for _, id := range liveIDs {
+		out = append(out, ev(id, "ORDER_PLACED", 0))
+	}
+	return append(out,
+		ev("WI-B", "PROCESSING_STARTED", 1), ev("WI-F", "PROCESSING_STARTED", 1),
+		ev("WI-D", "ORDER_CANCELLED", 1.5), ev("WI-F", "ORDER_CANCELLED", 2),
+		ev("WI-A", "PROCESSING_STARTED", 4.5), ev("WI-E", "ITEM_SHIPPED", 9.5),
+		ev("WI-G", "PROCESSING_STARTED", 16),
+	)
+}
+
+// liveIDs are the orders of liveEvents.
+var liveIDs = []string{"WI-A", "WI-B", "WI-C", "WI-D", "WI-E", "WI-F", "WI-G"}
+
+// TestWhatifMatchesThePipeline runs the pipeline under processing 14s and,
+// on another store at the same time, under 6s, both warned at half the
+// time, on events published as they happen (spaced wider than the warning
+// gaps, so warnings fire between them), then asks whatif on the first
+// stream what 6s would have done: its outcomes and warning counts equal
+// both pipelines' exactly.
 func TestWhatifMatchesThePipeline(t *testing.T) {
 	t.Parallel()
-	events := whatifEvents(time.Now().Add(-3 * time.Hour).Truncate(time.Millisecond))
-	base, next := writeSLAConfig(t, "10s"), writeSLAConfig(t, "3s")
-	baseTally, url := pipelineTally(t, base, events)
-	newTally, _ := pipelineTally(t, next, events)
+	base, next := writeSLAConfig(t, "14s"), writeSLAConfig(t, "6s")
+	for _, f := range []string{base, next} {
+		appendFile(t, f, "  warn_at: [0.5]\n")
+	}
+	basePipe, newPipe := runPipeline(t, base), runPipeline(t, next)
+	t0 := time.Now().Add(500 * time.Millisecond).Truncate(time.Millisecond)
+	events := liveEvents(t0)
+	for _, e := range events {
+		contract.SleepUntil(context.Background(), t0.Add(e.at)) // a producer publishes an event when it happens
+		basePipe.publish(t, e.json)
+		newPipe.publish(t, e.json)
+	}
+	baseTally, newTally := basePipe.tally(t, liveIDs), newPipe.tally(t, liveIDs)
 
-	code, out, errs := runCommand(t, "whatif", "--config", next, "--base", base, "--nats.url", url, "--json")
+	code, out, errs := runCommand(t, "whatif", "--config", next, "--base", base, "--nats.url", basePipe.url, "--json")
 	if code != 0 {
 		t.Fatalf("whatif exit %d: %s%s", code, out, errs)
 	}
@@ -149,8 +235,8 @@ func TestWhatifMatchesThePipeline(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got.Events != len(events) || got.Orders != 6 {
-		t.Fatalf("events %d orders %d, want %d 6", got.Events, got.Orders, len(events))
+	if got.Events != len(events) || got.Orders != len(liveIDs) {
+		t.Fatalf("events %d orders %d, want %d %d", got.Events, got.Orders, len(events), len(liveIDs))
 	}
 	for _, r := range got.Rows {
 		b, n := baseTally[r.SLA], newTally[r.SLA]
@@ -159,13 +245,13 @@ func TestWhatifMatchesThePipeline(t *testing.T) {
 			t.Errorf("%s: whatif base %+v new %+v; pipeline base %+v new %+v", r.SLA, r.Base, r.New, b, n)
 		}
 	}
-	if p := baseTally[order.SLAProcessing]; p.Met != 4 || p.Breached != 1 {
-		t.Errorf("pipeline at 10s: processing %+v, want met 4 (A B E F) breached 1 (C)", p)
+	if p := baseTally[order.SLAProcessing]; p.Met != 4 || p.Breached != 2 || p.Warnings != 3 {
+		t.Errorf("pipeline at 14s: processing %+v, want met 4 (A B E F) breached 2 (C G) warnings 3 (C E G)", p)
 	}
-	if p := newTally[order.SLAProcessing]; p.Met != 2 || p.Breached != 3 {
-		t.Errorf("pipeline at 3s: processing %+v, want met 2 (B F) breached 3 (A C E)", p)
+	if p := newTally[order.SLAProcessing]; p.Met != 3 || p.Breached != 3 || p.Warnings != 4 {
+		t.Errorf("pipeline at 6s: processing %+v, want met 3 (A B F) breached 3 (C E G) warnings 4 (A C E G)", p)
 	}
-	want := "[{WI-A processing met breached} {WI-E processing met breached}]"
+	want := "[{WI-E processing met breached}]"
 	if fmt.Sprint(got.Changed) != want {
 		t.Errorf("changed %v, want %s", got.Changed, want)
 	}

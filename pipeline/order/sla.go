@@ -179,23 +179,28 @@ func (r Rules) metAt(s *State, sla SLA) (time.Time, bool) {
 // deadline plus sla.grace, Threshold 0). They are sorted by SLA in the order
 // of SLAs, warnings first by threshold.
 func (r Rules) Pending(s State) []Deadline {
-	if s.Closed() {
-		return nil
-	}
 	var out []Deadline
-	t := r.Terms(s)
+	r.eachPending(&s, func(d Deadline) { out = append(out, d) })
+	return out
+}
+
+// eachPending calls f with each instant of Pending, in its order.
+func (r Rules) eachPending(s *State, f func(Deadline)) {
+	if s.Closed() {
+		return
+	}
+	t := r.Terms(*s)
 	for _, sla := range SLAs {
-		at, ok := r.deadlineOf(&s, t, sla)
+		at, ok := r.deadlineOf(s, t, sla)
 		if !ok || s.decided(sla) {
 			continue
 		}
-		if _, met := r.metAt(&s, sla); met {
+		if _, met := r.metAt(s, sla); met {
 			continue
 		}
-		out = t.appendWarnings(out, r, &s, sla, at)
-		out = append(out, Deadline{SLA: sla, At: at.Add(r.grace())})
+		t.warnTimes(r, s, sla, at, func(th float64, w time.Time) { f(Deadline{SLA: sla, At: w, Threshold: th}) })
+		f(Deadline{SLA: sla, At: at.Add(r.grace())})
 	}
-	return out
 }
 
 // lateMet returns the SLAs that the stage just applied starts or meets and

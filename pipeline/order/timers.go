@@ -34,6 +34,21 @@ func After(ds []Deadline, t time.Time) []Deadline {
 	return out
 }
 
+// NextCheck returns the earliest instant of r.Pending(s) strictly after
+// after (the zero time: any) and strictly before before, without building
+// the list: the next timer that would fire on the order before that time.
+// A replay (whatif) judges each such instant with Check, in time order.
+func (r Rules) NextCheck(s State, after, before time.Time) (time.Time, bool) {
+	var next time.Time
+	found := false
+	r.eachPending(&s, func(d Deadline) {
+		if (after.IsZero() || d.At.After(after)) && d.At.Before(before) && (!found || d.At.Before(next)) {
+			next, found = d.At, true
+		}
+	})
+	return next, found
+}
+
 func contains(ds []Deadline, d Deadline) bool {
 	k := d.key()
 	for _, x := range ds {

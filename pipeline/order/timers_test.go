@@ -46,3 +46,33 @@ func TestAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestNextCheck: the earliest pending instant in (after, before), warnings
+// included, on an order placed at t0 with processing 12h warned at 0.5 and
+// 0.75 (6h, 9h), delivery 168h warned at 84h and 126h.
+func TestNextCheck(t *testing.T) {
+	r := testRules
+	r.WarnAt = []float64{0.5, 0.75}
+	placed := build(t, r, placedEvent(t0))
+	for _, c := range []struct {
+		name          string
+		s             State
+		after, before time.Time
+		want          time.Time // zero: none
+	}{
+		{"first warning", placed, time.Time{}, hours(100), hours(6)},
+		{"none before", placed, time.Time{}, hours(6), time.Time{}},
+		{"after the first", placed, hours(6), hours(100), hours(9)},
+		{"the breach check", placed, hours(9), hours(100), hours(12)},
+		{"delivery's warning", placed, hours(12), hours(100), hours(84)},
+		{"processing met", build(t, r, placedEvent(t0), bare(ProcessingStarted, hours(1))), time.Time{}, hours(100), hours(37)}, // shipping from 1h: 72h warned at 36h
+		{"delivered", build(t, r, placedEvent(t0), bare(ItemDelivered, hours(1))), time.Time{}, hours(1000), time.Time{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := r.NextCheck(c.s, c.after, c.before)
+			if ok != !c.want.IsZero() || !got.Equal(c.want) {
+				t.Errorf("NextCheck = %v %v, want %v", got, ok, c.want)
+			}
+		})
+	}
+}

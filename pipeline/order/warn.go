@@ -35,14 +35,6 @@ func (t Terms) warningAt(start time.Time, span time.Duration, th float64) time.T
 	return t.Calendar.Add(start, time.Duration(math.Round(th*float64(span))))
 }
 
-// appendWarnings appends the pending warning checks of an SLA.
-func (t Terms) appendWarnings(out []Deadline, r Rules, s *State, sla SLA, deadline time.Time) []Deadline {
-	t.warnTimes(r, s, sla, deadline, func(th float64, at time.Time) {
-		out = append(out, Deadline{SLA: sla, At: at, Threshold: th})
-	})
-	return out
-}
-
 // atRisk calls f with every SLA that can still be warned about: its start
 // known, neither met, breached nor retracted, on an open order, with its
 // stored deadline.

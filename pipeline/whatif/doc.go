@@ -7,9 +7,10 @@
 //
 //	Input (raw bytes, subject order id, stored time)
 //	  -> shard by order id (one goroutine per core)
-//	  -> order.Decode once -> for base and new: order.Check at the stored
-//	     time (the timers that would have fired first), then order.Apply
-//	  -> at the end, order.Check at the run's time, and order.OutcomeOf
+//	  -> order.Decode once -> for base and new: order.Check at each check
+//	     instant before the event (order.Rules.NextCheck, earliest first:
+//	     the timers that would have fired first), then order.Apply
+//	  -> at the end, the same up to the run's time, and order.OutcomeOf
 //	     per SLA -> rows per group and SLA, and the orders that changed.
 //
 // Only per-order state is kept, so memory grows with the number of orders

@@ -127,12 +127,18 @@ func (sh *shard) run() {
 		}
 	}
 	for _, t := range sh.orders {
-		var us []order.Update
-		t.base, us = order.Check(t.base, sh.opts.Base, sh.opts.Now)
-		t.baseWarns.count(us)
-		t.new, us = order.Check(t.new, sh.opts.New, sh.opts.Now)
-		t.newWarns.count(us)
+		t.base = finish(t.base, sh.opts.Base, sh.opts.Now, &t.baseWarns)
+		t.new = finish(t.new, sh.opts.New, sh.opts.Now, &t.newWarns)
 	}
+}
+
+// finish judges an order at the end of the data: the timers still pending
+// fire at their instants up to now, then the run's time judges the rest.
+func finish(s order.State, r order.Rules, now time.Time, warns *warnings) order.State {
+	s = fireTimers(s, r, now, warns)
+	s, us := order.Check(s, r, now)
+	warns.count(us)
+	return s
 }
 
 func (sh *shard) apply(in Input) {
@@ -163,6 +169,7 @@ func step(s order.State, e order.Event, r order.Rules, at time.Time, warns *warn
 		if r.Clock == order.ClockArrival {
 			checkAt = at
 		}
+		s = fireTimers(s, r, checkAt, warns)
 		s, us = order.Check(s, r, checkAt)
 		warns.count(us)
 	}
@@ -171,8 +178,25 @@ func step(s order.State, e order.Event, r order.Rules, at time.Time, warns *warn
 	return s
 }
 
-// atRisk is the output type of an at-risk warning (SPEC section 11).
-const atRisk order.UpdateType = "SLA_AT_RISK"
+// fireTimers lives the order's time up to until as its timers would have:
+// every check instant that order.Rules.Pending lists (NextCheck) (warnings and breach
+// checks) strictly before until is judged by order.Check at that instant,
+// earliest first, the list read again after each check (a breach or a
+// warning takes its instants away). So a warning due between two events
+// is sent at its time, not found missed at the next event's.
+func fireTimers(s order.State, r order.Rules, until time.Time, warns *warnings) order.State {
+	var fired time.Time // instants at or before it were judged
+	for {
+		at, ok := r.NextCheck(s, fired, until)
+		if !ok {
+			return s
+		}
+		var us []order.Update
+		s, us = order.Check(s, r, at)
+		warns.count(us)
+		fired = at
+	}
+}
 
 // warnings counts one configuration's SLA_AT_RISK updates of an order, per
 // SLA in the order of order.SLAs (an array: no map per order).
@@ -180,7 +204,7 @@ type warnings [3]int
 
 func (w *warnings) count(us []order.Update) {
 	for _, u := range us {
-		if u.Type == atRisk {
+		if u.Type == order.UpdateAtRisk {
 			w[slaRank(u.SLA)]++
 		}
 	}
