@@ -140,3 +140,45 @@ func TestKafkaCrashExactlyOnce(t *testing.T) {
 		t.Errorf("SIGTERM: exit status %d after %v:\n%s", b.cmd.ProcessState.ExitCode(), took, tail(b.out.String(), 2000))
 	}
 }
+
+// TestRunTakesEventsFromKafka: run with ingest.kafka.enabled takes
+// lifecycles from Kafka into the pipeline (one output per event), says so
+// after the banner, and health checks the brokers, the topic and the group
+// (and fails naming a topic that does not exist).
+func TestRunTakesEventsFromKafka(t *testing.T) {
+	t.Parallel()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := strings.Join(cluster.ListenAddrs(), ",")
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	kafkaArgs := []string{"--ingest.kafka.enabled", "true", "--ingest.kafka.brokers", brokers}
+	s := startMain(t, append(append(runArgs(t.TempDir()), "--generator.enabled", "false"), kafkaArgs...)...)
+	waitOutput(t, s.out, pipelinetest.WaitTimeout(), "Kafka: group ordertrack on orders at "+brokers)
+	ctx, cancel := context.WithTimeout(context.Background(), pipelinetest.WaitTimeout())
+	defer cancel()
+	if _, err := produceLifecycles(ctx, producer, "K", 10, 0); err != nil {
+		t.Fatal(err)
+	}
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		if n, unique := countUpdatesUnique(t, s.info.NATSURL); n != 40 || unique != 40 {
+			return fmt.Errorf("%d outputs (%d unique), want 40", n, unique)
+		}
+		return nil
+	})
+	health := append([]string{"health", "--nats.url", s.info.NATSURL, "--streaming.partitions", "4"}, kafkaArgs...)
+	code, out, _ := runCommand(t, health...)
+	if want := "[ok]   Kafka: 1 brokers; topics orders (2 partitions); group ordertrack stable, 1 members"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("health: exit %d, output lacks %q:\n%s", code, want, out)
+	}
+	code, out, _ = runCommand(t, append(health, "--ingest.kafka.topics", "orders,returns")...)
+	if want := "topic returns: UNKNOWN_TOPIC_OR_PARTITION"; code == 0 || !strings.Contains(out, want) {
+		t.Errorf("health with a missing topic: exit %d, output lacks %q:\n%s", code, want, out)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/pipeline/contract"
+	"github.com/ordertrack/ordertrack/pipeline/ingest/kafka"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 )
 
@@ -22,6 +23,16 @@ func (h *Checker) connect(context.Context) (string, error) {
 	}
 	h.nc, h.js, h.close = nc, js, closeFn
 	return fmt.Sprintf("connected to %s", nc.ConnectedUrlRedacted()), nil
+}
+
+// kafka checks the brokers, the topics and the consumer group of the
+// Kafka source (ingest.kafka.enabled).
+func (h *Checker) kafka(ctx context.Context) (string, error) {
+	detail, err := kafka.Check(ctx, h.cfg.Ingest.Kafka)
+	if err != nil {
+		return "", fail("check ingest.kafka.brokers, topics, SASL and TLS, and that the brokers are up", "%v", err)
+	}
+	return detail, nil
 }
 
 func (h *Checker) jetStream(ctx context.Context) (string, error) {

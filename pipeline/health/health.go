@@ -122,9 +122,13 @@ func (h *Checker) checks() []check {
 	for _, s := range contract.Streams(h.cfg) {
 		cs = append(cs, check{name: "Stream " + s.Name, run: func(ctx context.Context) (string, error) { return h.stream(ctx, s) }, needsJS: true})
 	}
-	return append(cs,
+	cs = append(cs,
 		check{name: "Bucket " + contract.OrdersBucket, run: h.bucket, needsJS: true},
 		check{name: "Consumers", run: h.consumers, needsJS: true},
 		check{name: "Consumer progress", run: h.progress, needsJS: true},
 	)
+	if h.cfg.Ingest.Kafka.Enabled {
+		cs = append(cs, check{name: "Kafka", run: h.kafka})
+	}
+	return cs
 }
