@@ -236,6 +236,9 @@ func (o *owner) beat(ctx context.Context) {
 	if rp := o.p.metrics.Recompute(); !rp.Started.IsZero() {
 		o.self.Recompute = &rp
 	}
+	if o.p.instance.Ingest != nil {
+		o.self.Ingest = o.p.instance.Ingest()
+	}
 	if err := ownership.Heartbeat(ctx, o.p.js, o.p.topo.Prefix, o.self, o.ttl); err != nil {
 		o.p.log.Debug("heartbeat failed", "err", err)
 	}

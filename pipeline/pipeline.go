@@ -12,6 +12,7 @@ import (
 	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // Options configure a Pipeline.
@@ -46,6 +47,9 @@ type InstanceInfo struct {
 	Live *config.Live
 	// ConfigHash is used when Live is nil; default config.Hash(Config).
 	ConfigHash string
+	// Ingest, if set, reports the ingest sources run hosts (the Kafka
+	// source) at each heartbeat.
+	Ingest func() []ownership.Source
 }
 
 // Pipeline processes order events: one worker per partition.

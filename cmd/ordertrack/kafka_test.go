@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -176,6 +178,33 @@ func TestRunTakesEventsFromKafka(t *testing.T) {
 	code, out, _ := runCommand(t, health...)
 	if want := "[ok]   Kafka: 1 brokers; topics orders (2 partitions); group ordertrack stable, 1 members"; code != 0 || !strings.Contains(out, want) {
 		t.Errorf("health: exit %d, output lacks %q:\n%s", code, want, out)
+	}
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		code, out, errs := runCommand(t, "status", "--json", "--interval", "100ms", "--nats.url", s.info.NATSURL, "--streaming.partitions", "4")
+		var st struct {
+			Ingest []ownership.Source `json:"ingest"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
+			return fmt.Errorf("status --json: exit %d, %v: %s%s", code, err, out, errs)
+		}
+		if len(st.Ingest) != 1 {
+			return fmt.Errorf("ingest %+v, want the kafka source", st.Ingest)
+		}
+		src := st.Ingest[0]
+		if src.Source != "kafka" || src.State != "running" || src.Stored != 40 || src.Group != "ordertrack" ||
+			len(src.Partitions) != 2 || src.Instance == "" {
+			return fmt.Errorf("ingest %+v", src)
+		}
+		for _, p := range src.Partitions {
+			if p.Lag != 0 || p.Committed < 0 {
+				return fmt.Errorf("partition %+v: want committed, lag 0", p)
+			}
+		}
+		return nil
+	})
+	if code, out, _ := runCommand(t, "status", "--interval", "100ms", "--nats.url", s.info.NATSURL, "--streaming.partitions", "4"); code != 0 ||
+		!strings.Contains(out, "Ingest:     1 sources\n  kafka on ") || !strings.Contains(out, "stored 40, dead-lettered 0") {
+		t.Errorf("status: exit %d:\n%s", code, out)
 	}
 	code, out, _ = runCommand(t, append(health, "--ingest.kafka.topics", "orders,returns")...)
 	if want := "topic returns: UNKNOWN_TOPIC_OR_PARTITION"; code == 0 || !strings.Contains(out, want) {

@@ -81,6 +81,10 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 	url := c.URL()
 	m.banner(cfg, broker.Redact(url), file)
 
+	srcs, err := m.newSources(cfg, c, prov.Topology, log)
+	if err != nil {
+		return err
+	}
 	console := pipeline.NewConsole(m.Stdout, cfg.Output.MaxRows)
 	notifyMetrics := notify.NewMetrics()
 	nt := notify.New(notify.Options{JS: c.JS, Topology: prov.Topology, Orders: prov.Orders, Config: cfg.Notify,
@@ -89,12 +93,8 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 	live := pipeline.NewLive(cfg, console, &m.level, nt)
 	reloader := &config.Reloader{Live: live.Config, Load: load, Loaded: &loaded, File: file, Apply: live.Apply, Log: log}
 	p := pipeline.New(c.JS, prov, pipeline.Options{Config: cfg, Log: log, OnUpdates: live.OnUpdates, LiveRules: live.Rules,
-		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.Config}})
+		Instance: pipeline.InstanceInfo{Name: cfg.InstanceName(), Version: buildVersion().Version, Live: live.Config, Ingest: srcs.statuses}})
 	if err := nt.Start(ctx); err != nil {
-		return err
-	}
-	srcs, err := m.newSources(cfg, c, prov.Topology, log)
-	if err != nil {
 		return err
 	}
 	var actors []group.Actor

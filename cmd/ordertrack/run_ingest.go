@@ -14,6 +14,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/group"
 	"github.com/ordertrack/ordertrack/pipeline/ingest"
 	"github.com/ordertrack/ordertrack/pipeline/ingest/kafka"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // sources are run's ingest sources (SPEC section 16) that are enabled:
@@ -45,6 +46,15 @@ func (s *sources) actors() []group.Actor {
 	var out []group.Actor
 	if s.kafka != nil {
 		out = append(out, group.Actor{Name: "kafka source", Run: s.kafka.Run})
+	}
+	return out
+}
+
+// statuses are the sources' states for the heartbeat (status' "ingest").
+func (s *sources) statuses() []ownership.Source {
+	var out []ownership.Source
+	if s.kafka != nil {
+		out = append(out, s.kafka.Status())
 	}
 	return out
 }

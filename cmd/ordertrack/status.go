@@ -17,6 +17,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/health"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
 	"github.com/ordertrack/ordertrack/pipeline/order"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 func (m *Main) statusCommand() *cobra.Command {
@@ -110,6 +111,7 @@ func printStatus(w io.Writer, r monitor.Status, url string) {
 	fmt.Fprintf(w, "Rates:      input %.1f events/s, processing %.1f events/s (over %.1fs)\n\n", r.InputRate, r.ProcessRate, r.Interval)
 	printPartitions(w, r.Partitions)
 	printInstances(w, r.Instances)
+	printIngest(w, r.Ingest)
 	if r.Orders != nil {
 		fmt.Fprintf(w, "\nOpen orders:     %s", countsLine(r.Orders, names(order.OpenStages)))
 		fmt.Fprintf(w, "   (closed: %s)\n", countsLine(r.Orders, names(order.ClosedStages)))
@@ -153,6 +155,29 @@ func printInstances(w io.Writer, ins []monitor.Instance) {
 		if rp := in.Recompute; rp != nil {
 			fmt.Fprintf(w, "  %-24s recompute since %s: %d of %d open orders listed\n", "",
 				rp.Started.UTC().Format(time.RFC3339), rp.Listed, rp.Total)
+		}
+	}
+}
+
+// printIngest lists the ingest sources of the instances (Kafka) with
+// their partitions, committed offsets and lag.
+func printIngest(w io.Writer, srcs []ownership.Source) {
+	if len(srcs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nIngest:     %d sources\n", len(srcs))
+	for _, s := range srcs {
+		fmt.Fprintf(w, "  %s on %s: %s since %s, group %s, topics %s; stored %d, dead-lettered %d\n", s.Source, s.Instance, s.State,
+			s.Since.UTC().Format(time.RFC3339), s.Group, strings.Join(s.Topics, ","), s.Stored, s.DeadLettered)
+		if s.Error != "" {
+			fmt.Fprintf(w, "    error: %s\n", s.Error)
+		}
+		var parts []string
+		for _, p := range s.Partitions {
+			parts = append(parts, fmt.Sprintf("%s/%d committed %d lag %d", p.Topic, p.Partition, p.Committed, p.Lag))
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "    partitions: %s\n", strings.Join(parts, "; "))
 		}
 	}
 }

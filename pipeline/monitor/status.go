@@ -30,6 +30,9 @@ type Status struct {
 	Breaches    map[string]uint64 `json:"breaches_by_sla"`
 	Warnings    map[string]uint64 `json:"warnings_by_sla"`
 	DeadLetters map[string]uint64 `json:"dead_letters_by_reason"`
+	// Ingest are the ingest sources of every instance (SPEC section
+	// 16), each naming its instance.
+	Ingest []ownership.Source `json:"ingest"`
 	// Webhooks is each webhook's backlog (SPEC section 13), when the
 	// reader knows the webhooks.
 	Webhooks []notify.Pending `json:"webhooks,omitempty"`
@@ -58,6 +61,8 @@ type Instance struct {
 	ConfigLoadedAt time.Time `json:"config_loaded_at,omitzero"`
 	// Recompute is the progress of its last sla.recompute: open, if any.
 	Recompute *ownership.RecomputeProgress `json:"recompute,omitempty"`
+	// Ingest are the ingest sources it runs (also in Status.Ingest).
+	Ingest []ownership.Source `json:"ingest,omitempty"`
 }
 
 // StatusReader computes Status from NATS. Orders, when set, counts the
@@ -93,8 +98,13 @@ func (s StatusReader) Report(ctx context.Context, prev Sample) (Status, Sample, 
 	if err != nil {
 		return r, cur, err
 	}
+	r.Ingest = []ownership.Source{}
 	for _, in := range instances {
 		r.Instances = append(r.Instances, Instance(in))
+		for _, src := range in.Ingest {
+			src.Instance = in.Name
+			r.Ingest = append(r.Ingest, src)
+		}
 	}
 	r.InputRate, r.ProcessRate = Rates(prev, cur)
 	for _, p := range cur.Partitions {

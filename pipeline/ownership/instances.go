@@ -26,6 +26,8 @@ type Instance struct {
 	// Recompute is the progress of the instance's last sla.recompute:
 	// open, if any ran.
 	Recompute *RecomputeProgress `json:"recompute,omitempty"`
+	// Ingest are the ingest sources the instance runs.
+	Ingest []Source `json:"ingest,omitempty"`
 }
 
 // Owns reports whether the instance claims partition p.

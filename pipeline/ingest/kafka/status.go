@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
 
 // States of a source in Status.State.
@@ -20,31 +22,10 @@ const (
 )
 
 // Status is what status and /api/status show of the source.
-type Status struct {
-	Source string   `json:"source"`
-	State  string   `json:"state"`
-	Group  string   `json:"group"`
-	Topics []string `json:"topics"`
-	// Since is when State last changed.
-	Since time.Time `json:"since"`
-	// Stored and DeadLettered count records since the start.
-	Stored       int64 `json:"stored"`
-	DeadLettered int64 `json:"dead_lettered"`
-	// Error is the last fault while it lasts ("" when none).
-	Error      string            `json:"error,omitempty"`
-	Partitions []PartitionStatus `json:"partitions"`
-}
+type Status = ownership.Source
 
 // PartitionStatus is one Kafka partition this instance owns.
-type PartitionStatus struct {
-	Topic     string `json:"topic"`
-	Partition int32  `json:"partition"`
-	// Committed is the next offset committed (-1: none yet this run).
-	Committed int64 `json:"committed"`
-	// Lag is the records behind the partition's end at the last fetch
-	// (-1: not fetched yet).
-	Lag int64 `json:"lag"`
-}
+type PartitionStatus = ownership.SourcePartition
 
 // Status returns a snapshot of the source's state.
 func (s *Source) Status() Status {
