@@ -26,6 +26,15 @@ type RunInfo struct {
 	Config  config.Config
 	// Live holds the configuration in force, with its hash and load time.
 	Live *config.Live
+	// IngestAddr is the address of ingest.http.listen, "" when off.
+	IngestAddr string
+}
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
 }
 
 func (m *Main) runCommand() *cobra.Command {
@@ -47,7 +56,7 @@ func (m *Main) runCommand() *cobra.Command {
 
 // run runs the pipeline of loaded, resolved (the demo SLAs). Its parts are one group of
 // actors (group.Run): the monitor, the console, the notifier, the
-// reloader, the pipeline, the demo feed and the ingest sources (Kafka)
+// reloader, the pipeline, the demo feed and the ingest sources (Kafka, HTTP)
 // start in this order; when the stop signal comes or any of them fails
 // they stop one at a time in the reverse order: the sources commit what
 // they stored and leave, the feed stops publishing, the pipeline finishes and hands
@@ -69,6 +78,13 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 		defer ln.Close()
 		monLn = ln
 	}
+	ingestLn, err := listenIngest(cfg)
+	if err != nil {
+		return err
+	}
+	if ingestLn != nil {
+		defer ingestLn.Close()
+	}
 	c, err := broker.Dial(cfg.NATS, "ordertrack run", true, log)
 	if err != nil {
 		return err
@@ -81,7 +97,7 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 	url := c.URL()
 	m.banner(cfg, broker.Redact(url), file)
 
-	srcs, err := m.newSources(cfg, c, prov.Topology, log)
+	srcs, err := m.newSources(cfg, c, prov.Topology, ingestLn, log)
 	if err != nil {
 		return err
 	}
@@ -128,7 +144,7 @@ func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader,
 		actors = append(actors, group.Actor{Name: "ready", Run: func(ctx context.Context) error {
 			select { // tests edit the file once Ready: it must be watched
 			case <-reloader.Watching():
-				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.Config})
+				m.Ready(RunInfo{NATSURL: url, Config: cfg, Live: live.Config, IngestAddr: addrOf(ingestLn)})
 			case <-ctx.Done():
 			}
 			<-ctx.Done()

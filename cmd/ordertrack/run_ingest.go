@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/group"
 	"github.com/ordertrack/ordertrack/pipeline/ingest"
+	"github.com/ordertrack/ordertrack/pipeline/ingest/httpsource"
 	"github.com/ordertrack/ordertrack/pipeline/ingest/kafka"
 	"github.com/ordertrack/ordertrack/pipeline/ownership"
 )
@@ -23,10 +25,25 @@ import (
 type sources struct {
 	metrics *ingest.Metrics
 	kafka   *kafka.Source
+	http    *httpsource.Source
+}
+
+// listenIngest binds ingest.http.listen (nil when it is ""), first, so
+// that a port clash is reported before the embedded server starts.
+func listenIngest(cfg config.Config) (net.Listener, error) {
+	if cfg.Ingest.HTTP.Listen == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.Ingest.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("ingest.http.listen: %w", err)
+	}
+	return ln, nil
 }
 
 // newSources builds the enabled sources of cfg on c's connection.
-func (m *Main) newSources(cfg config.Config, c *broker.Conn, topo contract.Topology, log *slog.Logger) (*sources, error) {
+// httpLn is the bound ingest.http.listen, nil when off.
+func (m *Main) newSources(cfg config.Config, c *broker.Conn, topo contract.Topology, httpLn net.Listener, log *slog.Logger) (*sources, error) {
 	s := &sources{metrics: ingest.NewMetrics()}
 	if cfg.Ingest.Kafka.Enabled {
 		k := cfg.Ingest.Kafka
@@ -38,6 +55,20 @@ func (m *Main) newSources(cfg config.Config, c *broker.Conn, topo contract.Topol
 		s.kafka = src
 		fmt.Fprintf(m.Stdout, "Kafka: group %s on %s at %s\n", k.Group, strings.Join(k.Topics, ", "), strings.Join(k.Brokers, ", "))
 	}
+	if httpLn != nil {
+		h := cfg.Ingest.HTTP
+		src, err := httpsource.New(httpsource.Options{HTTP: h, Mapping: cfg.Ingest.Mapping, Listener: httpLn, Conn: c.NC,
+			Topology: topo, MaxSkew: cfg.SLA.MaxClockSkew, Metrics: s.metrics, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		s.http = src
+		fmt.Fprintf(m.Stdout, "HTTP ingest: POST http://%s%s", httpLn.Addr(), httpsource.PathEvents)
+		if h.Shopify.Secret != "" {
+			fmt.Fprintf(m.Stdout, ", %s", httpsource.PathShopify)
+		}
+		fmt.Fprintln(m.Stdout)
+	}
 	return s, nil
 }
 
@@ -46,6 +77,9 @@ func (s *sources) actors() []group.Actor {
 	var out []group.Actor
 	if s.kafka != nil {
 		out = append(out, group.Actor{Name: "kafka source", Run: s.kafka.Run})
+	}
+	if s.http != nil {
+		out = append(out, group.Actor{Name: "http source", Run: s.http.Run})
 	}
 	return out
 }
@@ -64,6 +98,9 @@ func (s *sources) collectors() []prometheus.Collector {
 	out := []prometheus.Collector{s.metrics}
 	if s.kafka != nil {
 		out = append(out, s.kafka)
+	}
+	if s.http != nil {
+		out = append(out, s.http.Collector())
 	}
 	return out
 }
