@@ -154,8 +154,9 @@ func TestKubernetesManifests(t *testing.T) {
 	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
 		t.Errorf("probes: readiness %+v, liveness %+v; want /readyz and /healthz", c.ReadinessProbe, c.LivenessProbe)
 	}
-	if len(c.Ports) != 1 || c.ReadinessProbe.HTTPGet.Port != c.Ports[0].Name || c.LivenessProbe.HTTPGet.Port != c.Ports[0].Name {
-		t.Errorf("probe ports do not name the container port %+v", c.Ports)
+	if len(c.Ports) != 2 || c.ReadinessProbe.HTTPGet.Port != c.Ports[0].Name || c.LivenessProbe.HTTPGet.Port != c.Ports[0].Name ||
+		c.Ports[1].Name != "ingest" || c.Ports[1].ContainerPort != 8080 {
+		t.Errorf("ports %+v: want the probes on the first (monitor) and ingest 8080", c.Ports)
 	}
 	if !slices.Equal(c.Args, []string{"run", "--config", "/etc/ordertrack/config/config.yaml"}) {
 		t.Errorf("args %q", c.Args)
@@ -247,6 +248,9 @@ func TestConfigsLoad(t *testing.T) {
 			if cfg.GeneratorOn() || cfg.Monitor.AuthToken == "" || !strings.HasSuffix(cfg.Monitor.Listen, ":9090") {
 				t.Errorf("generator on %v, monitor %q with token %v; want no demo data, :9090 behind a token",
 					cfg.GeneratorOn(), cfg.Monitor.Listen, cfg.Monitor.AuthToken != "")
+			}
+			if h := cfg.Ingest.HTTP; tt.file != "config.yaml" && (h.Listen != "0.0.0.0:8080" || h.Token == "") {
+				t.Errorf("ingest.http.listen %q with token %v; want 0.0.0.0:8080 behind a token", h.Listen, h.Token != "")
 			}
 			if tt.file == cm && cfg.Instance.Name != "ordertrack-7d9f-x2" {
 				t.Errorf("instance.name %q, want the pod name", cfg.Instance.Name)
