@@ -64,6 +64,10 @@ func TestBenchTinyRun(t *testing.T) {
 		{"memory (5,000 open)", "peak RSS (server + pipeline)", 10, 1e5},
 		{"memory (5,000 open)", "heap in use after GC", 1, 1e5},
 		{"memory (5,000 open)", "restart to first processed event", 0.01, 30000},
+		{"kafka", "direct NATS publish (as ordertrack publish)", 100, 1e7},
+		{"kafka", "produce to kfake", 100, 1e8},
+		{"kafka", "Kafka source, first produce to all stored", 100, 1e7},
+		{"kafka", "Kafka source / direct publish", 0.01, 100},
 	} {
 		v, ok := r.find(c.phase, c.metric)
 		if !ok {

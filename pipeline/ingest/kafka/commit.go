@@ -5,24 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// commit adds next (offsets stored in NATS) to the offsets waiting for a
-// commit and commits them all. A failed commit is logged once per burst
-// and tried again at the next batch, the next idle poll or a revoke.
-func (s *Source) commit(ctx context.Context, next map[partition]kgo.EpochOffset) {
+// addPending adds next (offsets stored in NATS) to the offsets waiting
+// for a commit.
+func (s *Source) addPending(next map[partition]kgo.EpochOffset) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	maps.Copy(s.pending, next)
+}
+
+// commit commits the offsets waiting for it. A failed commit is logged
+// once per burst and tried again at the next commit, idle poll or revoke.
+func (s *Source) commit(ctx context.Context) {
+	s.mu.Lock()
 	sent := maps.Clone(s.pending)
 	s.mu.Unlock()
 	if len(sent) == 0 {
 		return
 	}
+	s.lastCommit = time.Now()
 	err := s.commitOffsets(ctx, sent)
+	if err != nil && ctx.Err() != nil {
+		return // stopping: close commits with a fresh context
+	}
 	if err != nil {
 		s.faults.note(s.log, "kafka offset commit failing; retrying", err)
 		return
