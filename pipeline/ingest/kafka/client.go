@@ -51,7 +51,7 @@ func (s *Source) clientOptions() ([]kgo.Opt, error) {
 // connectOptions are how to reach the brokers: seeds, SASL, TLS, logging.
 func (s *Source) connectOptions() ([]kgo.Opt, error) {
 	k := s.opts.Kafka
-	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.ClientID("ordertrack"), kgo.WithLogger(kgoLogger{s.log})}
+	opts := []kgo.Opt{kgo.SeedBrokers(k.Brokers...), kgo.ClientID("ordertrack"), kgo.WithLogger(kgoLogger{s.log, &s.clientFaults})}
 	switch k.SASL.Mechanism {
 	case config.SASLPlain:
 		opts = append(opts, kgo.SASL(plain.Auth{User: k.SASL.User, Pass: k.SASL.Password}.AsMechanism()))
@@ -94,16 +94,20 @@ func tlsConfig(t config.KafkaTLS) (*tls.Config, error) {
 	return tc, nil
 }
 
-// kgoLogger hands kgo's warnings and errors to slog (its info and debug
-// lines are per request).
-type kgoLogger struct{ log *slog.Logger }
+// kgoLogger hands kgo's warnings and errors to slog, once per burst (kgo
+// warns at every retry while a broker is away); its info and debug lines
+// are per request and dropped.
+type kgoLogger struct {
+	log    *slog.Logger
+	faults *faultLog
+}
 
 func (l kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelWarn }
 
 func (l kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
-	lv := slog.LevelWarn
 	if level == kgo.LogLevelError {
-		lv = slog.LevelError
+		l.log.Log(context.Background(), slog.LevelError, "kafka client: "+msg, keyvals...)
+		return
 	}
-	l.log.Log(context.Background(), lv, "kafka client: "+msg, keyvals...)
+	l.faults.note(l.log, "kafka client: "+msg+" (repeats are not logged until it recovers)", nil, keyvals...)
 }

@@ -91,6 +91,8 @@ type Source struct {
 	pending    map[partition]kgo.EpochOffset
 	lastCommit time.Time
 	faults     faultLog
+	// clientFaults are kgo's own warnings (a broker away).
+	clientFaults faultLog
 }
 
 // partition names one Kafka partition.
@@ -149,6 +151,9 @@ func (s *Source) Run(ctx context.Context) error {
 			break
 		}
 		s.fetchErrors(fetches)
+		if !fetches.Empty() && len(fetches.Errors()) == 0 {
+			s.clientFaults.recovered(s.log, "kafka client: brokers answer again")
+		}
 		b := s.prepare(fetches)
 		s.store(ctx, b)
 		s.addPending(b.next)

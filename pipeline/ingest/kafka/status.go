@@ -135,7 +135,10 @@ func (f *faultLog) note(log *slog.Logger, msg string, err error, args ...any) {
 		return
 	}
 	f.active, f.last = true, time.Now()
-	log.Warn(msg, append(args, "error", err, "times", f.count)...)
+	if err != nil {
+		args = append(args, "error", err)
+	}
+	log.Warn(msg, append(args, "times", f.count)...)
 }
 
 func (f *faultLog) recovered(log *slog.Logger, msg string) {
