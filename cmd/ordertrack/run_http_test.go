@@ -148,6 +148,46 @@ func TestRunTakesEventsOverHTTP(t *testing.T) {
 		}
 		return nil
 	})
+	code, answer = postTo(t, "http://"+s.info.IngestAddr+"/v1/events", "application/x-ndjson", `{"order_id":"ORD-CURL-2"}`)
+	if code != 200 || !strings.HasPrefix(answer, `{"stored":0,"dead_lettered":1,`) {
+		t.Fatalf("POST a bad line: %d %s", code, answer)
+	}
+	want := `{"dead_lettered":1,"listen":"` + s.info.IngestAddr + `","requests":2,"source":"http","state":"running","stored":1}`
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		return ingestStatus(t, s.info.NATSURL, want)
+	})
+	if code, out, _ := runCommand(t, "status", "--interval", "100ms", "--nats.url", s.info.NATSURL, "--streaming.partitions", "4"); code != 0 ||
+		!strings.Contains(out, "Ingest:     1 sources\n  http on ") ||
+		!strings.Contains(out, "listening on "+s.info.IngestAddr+", 2 requests; stored 1, dead-lettered 1\n") {
+		t.Errorf("status: exit %d:\n%s", code, out)
+	}
+}
+
+// ingestStatus checks that status --json lists one ingest source, whose
+// fields but instance and since are want (JSON with sorted keys).
+func ingestStatus(t *testing.T, url, want string) error {
+	t.Helper()
+	code, out, errs := runCommand(t, "status", "--json", "--interval", "100ms", "--nats.url", url, "--streaming.partitions", "4")
+	var st struct {
+		Ingest []map[string]any `json:"ingest"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil {
+		return fmt.Errorf("status --json: exit %d, %v: %s%s", code, err, out, errs)
+	}
+	if len(st.Ingest) != 1 {
+		return fmt.Errorf("ingest %v, want one source", st.Ingest)
+	}
+	src := st.Ingest[0]
+	if src["instance"] == "" || src["since"] == nil {
+		return fmt.Errorf("ingest %v: no instance or since", src)
+	}
+	delete(src, "instance")
+	delete(src, "since")
+	got, _ := json.Marshal(src) // map keys sorted
+	if string(got) != want {
+		return fmt.Errorf("ingest source %s, want %s", got, want)
+	}
+	return nil
 }
 
 // TestRunRefusesOpenIngest: an ingest listener reachable from other

@@ -90,6 +90,9 @@ func (s *sources) statuses() []ownership.Source {
 	if s.kafka != nil {
 		out = append(out, s.kafka.Status())
 	}
+	if s.http != nil {
+		out = append(out, s.http.Status())
+	}
 	return out
 }
 

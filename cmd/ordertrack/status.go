@@ -159,16 +159,21 @@ func printInstances(w io.Writer, ins []monitor.Instance) {
 	}
 }
 
-// printIngest lists the ingest sources of the instances (Kafka) with
-// their partitions, committed offsets and lag.
+// printIngest lists the ingest sources of the instances: Kafka with
+// their partitions, committed offsets and lag, HTTP with its address and
+// requests.
 func printIngest(w io.Writer, srcs []ownership.Source) {
 	if len(srcs) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\nIngest:     %d sources\n", len(srcs))
 	for _, s := range srcs {
-		fmt.Fprintf(w, "  %s on %s: %s since %s, group %s, topics %s; stored %d, dead-lettered %d\n", s.Source, s.Instance, s.State,
-			s.Since.UTC().Format(time.RFC3339), s.Group, strings.Join(s.Topics, ","), s.Stored, s.DeadLettered)
+		where := fmt.Sprintf("group %s, topics %s", s.Group, strings.Join(s.Topics, ","))
+		if s.Listen != "" {
+			where = fmt.Sprintf("listening on %s, %d requests", s.Listen, s.Requests)
+		}
+		fmt.Fprintf(w, "  %s on %s: %s since %s, %s; stored %d, dead-lettered %d\n", s.Source, s.Instance, s.State,
+			s.Since.UTC().Format(time.RFC3339), where, s.Stored, s.DeadLettered)
 		if s.Error != "" {
 			fmt.Fprintf(w, "    error: %s\n", s.Error)
 		}

@@ -14,6 +14,11 @@ type Source struct {
 	State string `json:"state"`
 	// Since is when State (or the presence of Error) last changed.
 	Since time.Time `json:"since"`
+	// Listen is the address an HTTP source listens on.
+	Listen string `json:"listen,omitempty"`
+	// Requests counts the requests an HTTP source answered (any status)
+	// since it started.
+	Requests int64 `json:"requests,omitempty"`
 	// Stored and DeadLettered count records since the source started.
 	Stored       int64 `json:"stored"`
 	DeadLettered int64 `json:"dead_lettered"`

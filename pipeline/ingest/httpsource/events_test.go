@@ -243,6 +243,9 @@ func TestNATSDown(t *testing.T) {
 	if took := time.Since(start); code != http.StatusServiceUnavailable || h.Get("Retry-After") != httpsource.RetryAfter || took > 5*time.Second {
 		t.Fatalf("NATS down: %d %s Retry-After %q after %s, want 503 with Retry-After within 5s", code, answer, h.Get("Retry-After"), took)
 	}
+	if st := k.src.Status(); st.State != httpsource.StatePaused || !strings.Contains(st.Error, "NATS cannot store") {
+		t.Errorf("status while NATS is down: %+v, want paused with the error", st)
+	}
 	k.nats.Server = pipelinetest.RunServer(t, dir, port)
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if code, answer := k.postEvents(httpsource.TypeNDJSON, body); code != 200 {
@@ -250,6 +253,9 @@ func TestNATSDown(t *testing.T) {
 		}
 		return nil
 	})
+	if st := k.src.Status(); st.State != httpsource.StateRunning || st.Error != "" || st.Stored != 4 || st.DeadLettered != 0 {
+		t.Errorf("status after NATS is back: %+v, want running, 4 stored (2 twice)", st)
+	}
 	if msgs := k.read(contract.EventsStream); len(msgs) != 2 {
 		t.Errorf("ORDER_EVENTS holds %q, want the 2 events once", datas(msgs))
 	}

@@ -85,6 +85,7 @@ type Source struct {
 	requests *requestMetrics
 	authLog  burstLog
 	storeLog burstLog
+	status   status
 	log      *slog.Logger
 }
 
@@ -105,6 +106,7 @@ func New(o Options) (*Source, error) {
 	}
 	s := &Source{opts: o, mapper: mapping.New(o.Mapping), inFlight: make(chan struct{}, o.MaxInFlight),
 		requests: newRequestMetrics(), log: o.Log.With("source", "http")}
+	s.status.set(StateStarting, "", o.Now())
 	if o.HTTP.Token != "" {
 		h := sha256.Sum256([]byte(o.HTTP.Token))
 		s.token = h[:]
@@ -156,6 +158,8 @@ func (s *Source) Run(ctx context.Context) error {
 	srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.opts.Listener) }()
+	s.status.set(StateRunning, "", s.opts.Now())
+	defer func() { s.status.set(StateStopped, "", s.opts.Now()) }()
 	s.log.Info("taking events over HTTP", "listen", s.opts.Listener.Addr().String(), "shopify", s.shopify != nil)
 	select {
 	case err := <-errc:
@@ -175,7 +179,10 @@ func (s *Source) Run(ctx context.Context) error {
 func (s *Source) bounded(endpoint string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		defer func() { s.requests.count(endpoint, rec.code) }()
+		defer func() {
+			s.requests.count(endpoint, rec.code)
+			s.status.requests.Add(1)
+		}()
 		select {
 		case s.inFlight <- struct{}{}:
 			defer func() { <-s.inFlight }()

@@ -39,6 +39,7 @@ func (s *Source) storeAndAnswer(w http.ResponseWriter, r *http.Request, source s
 	if err := s.store(r.Context(), recs); err != nil {
 		s.storeLog.note(s.log, s.opts.Now(), "NATS cannot store events taken over HTTP; answering 503",
 			"error", err.Error(), "path", r.URL.Path, "events", len(recs))
+		s.status.set(StatePaused, err.Error(), s.opts.Now())
 		unavailable(w, "NATS cannot store events now; nothing of this request is acknowledged, retry it")
 		return
 	}
@@ -51,6 +52,9 @@ func (s *Source) storeAndAnswer(w http.ResponseWriter, r *http.Request, source s
 		a.DeadLettered++
 		a.Errors = append(a.Errors, lineError{Line: rec.line, Reason: rec.err.Reason, Error: rec.err.Detail})
 	}
+	s.status.set(StateRunning, "", s.opts.Now())
+	s.status.stored.Add(int64(a.Stored))
+	s.status.deadLettered.Add(int64(a.DeadLettered))
 	s.opts.Metrics.Count(source, ingest.ResultStored, a.Stored)
 	s.opts.Metrics.Count(source, ingest.ResultDeadLettered, a.DeadLettered)
 	answerJSON(w, http.StatusOK, a)
