@@ -67,15 +67,19 @@ func setup(t *testing.T, edit func(*config.HTTPIngest)) *kit {
 }
 
 // start runs another source on the kit's NATS (another instance) and
-// returns it with its base URL.
-func (k *kit) start() (*httpsource.Source, string) {
+// returns it with its base URL; edit, if any, changes its options.
+func (k *kit) start(edit ...func(*httpsource.Options)) (*httpsource.Source, string) {
 	k.t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	src, err := httpsource.New(httpsource.Options{HTTP: k.cfg.Ingest.HTTP, Mapping: k.cfg.Ingest.Mapping, Listener: ln,
-		Conn: k.nats.Conn, Topology: k.topo, MaxSkew: time.Minute, Metrics: k.metrics, StoreTimeout: 2 * time.Second})
+	o := httpsource.Options{HTTP: k.cfg.Ingest.HTTP, Mapping: k.cfg.Ingest.Mapping, Listener: ln,
+		Conn: k.nats.Conn, Topology: k.topo, MaxSkew: time.Minute, Metrics: k.metrics, StoreTimeout: 2 * time.Second}
+	for _, e := range edit {
+		e(&o)
+	}
+	src, err := httpsource.New(o)
 	if err != nil {
 		k.t.Fatal(err)
 	}
