@@ -22,9 +22,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
+	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/monitor"
+	"github.com/ordertrack/ordertrack/pipeline/ownership"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
 )
 
@@ -55,6 +57,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		c.SLA.WarnAt = []float64{0.5}
 	}), withMonitor(func(o *monitor.Options) {
 		o.AuthToken, o.StatusEvery, o.OrdersEvery = token, 500*time.Millisecond, 500*time.Millisecond
+	}), withPipeline(func(o *pipeline.Options) {
+		// The heartbeat reports a Kafka source, as run's does with
+		// ingest.kafka.enabled.
+		o.Instance.Ingest = func() []ownership.Source {
+			return []ownership.Source{{Source: "kafka", State: "running", Group: "ordertrack", Stored: 12, DeadLettered: 1,
+				Partitions: []ownership.SourcePartition{{Topic: "orders", Partition: 0, Committed: 7, Lag: 3}, {Topic: "orders", Partition: 1, Committed: 6, Lag: 2}}}}
+		}
 	}))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -116,6 +125,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(history, "ORDER_CONFIRMED") || strings.Count(history, want) != 1 {
 		t.Errorf("outputs %q, want ORDER_CONFIRMED and one %q", history, want)
 	}
+
+	run("the instances' ingest sources are listed",
+		chromedp.Poll(`document.getElementById("ingest").textContent.startsWith("kafka on ") && document.getElementById("ingest").textContent.endsWith(" — running · group ordertrack · stored 12, dead-lettered 1 · lag 5 on 2 partitions") && !document.getElementById("ingest-h").hidden`,
+			nil, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 
 	var breaches string
 	run("wait for the overview to count the breach",

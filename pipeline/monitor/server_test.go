@@ -40,12 +40,16 @@ type env struct {
 // envOption changes the pipeline's config before it is provisioned, or
 // the monitor's options before it starts.
 type envOption struct {
-	cfg func(*config.Config)
-	mon func(*monitor.Options)
+	cfg  func(*config.Config)
+	mon  func(*monitor.Options)
+	pipe func(*pipeline.Options)
 }
 
 func withConfig(f func(*config.Config)) envOption    { return envOption{cfg: f} }
 func withMonitor(f func(*monitor.Options)) envOption { return envOption{mon: f} }
+func withPipeline(f func(*pipeline.Options)) envOption {
+	return envOption{pipe: f}
+}
 
 // testTopo is the default configuration's Topology: tests publish and
 // filter with its subjects, and assert the names SPEC gives them.
@@ -70,7 +74,13 @@ func setup(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.p = pipeline.New(e.js, prov, pipeline.Options{Config: e.cfg})
+	po := pipeline.Options{Config: e.cfg}
+	for _, o := range opts {
+		if o.pipe != nil {
+			o.pipe(&po)
+		}
+	}
+	e.p = pipeline.New(e.js, prov, po)
 	stopPipeline := pipelinetest.StartPipeline(t, e.p)
 	o := monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
 		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond}

@@ -147,6 +147,7 @@
       setText(c[3], num.format(p.behind_seconds) + "s");
       setText(c[4], p.owner || (p.consuming ? "waiting" : "none"));
     });
+    renderIngest(st.ingest || []);
     const ul = $("instances");
     const inst = st.instances || [];
     if (!inst.length) {
@@ -156,6 +157,20 @@
     const want = inst.map((i) => [i.name + " — partitions " + (fmtRanges(i.partitions || []) || "none"),
       i.version ? "version " + i.version : "", i.since ? "since " + fmtClock(i.since) : ""].filter(Boolean).join(" · "));
     if (ul.firstChild && ul.firstChild.classList.contains("muted")) ul.replaceChildren();
+    while (ul.children.length > want.length) ul.lastChild.remove();
+    want.forEach((t, i) => setText(ul.children[i] || ul.appendChild(el("li")), t));
+  }
+
+  // renderIngest lists the ingest sources (Kafka) of the instances: state,
+  // what they stored and the lag of their partitions; hidden when none.
+  function renderIngest(srcs) {
+    const ul = $("ingest");
+    ul.hidden = $("ingest-h").hidden = !srcs.length;
+    const want = srcs.map((s) => [s.source + " on " + s.instance + " — " + s.state,
+      s.group ? "group " + s.group : "",
+      "stored " + s.stored + ", dead-lettered " + s.dead_lettered,
+      s.partitions ? "lag " + s.partitions.reduce((a, p) => a + Math.max(p.lag, 0), 0) + " on " + s.partitions.length + " partitions" : "",
+      s.error || ""].filter(Boolean).join(" · "));
     while (ul.children.length > want.length) ul.lastChild.remove();
     want.forEach((t, i) => setText(ul.children[i] || ul.appendChild(el("li")), t));
   }
