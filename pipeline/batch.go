@@ -46,6 +46,7 @@ type batch struct {
 	// transient is set when part of the batch failed on a transient fault
 	// and is held for a retry.
 	transient bool
+	clock     stageClock // when it passed each stage (ordertrack_stage_seconds)
 }
 
 // newBatch classifies the deliveries of a batch; ctx bounds the batch until
@@ -53,6 +54,7 @@ type batch struct {
 func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
 	b := &batch{pt: pt, ctx: ctx, cancel: cancel, size: len(ds), now: pt.now(),
 		byID: map[string]*orderWork{}, em: emitter{js: pt.js, topo: pt.topo}}
+	b.clock.taken = time.Now()
 	b.rules, b.rulesGen = pt.rulesNow()
 	for _, d := range ds {
 		b.add(d)
@@ -70,6 +72,7 @@ func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds 
 func (b *batch) run() {
 	b.load(b.ctx)
 	b.commit(b.ctx)
+	b.clock.committed = time.Now()
 	b.publish()
 }
 
@@ -78,6 +81,7 @@ func (b *batch) run() {
 func (b *batch) confirm() {
 	defer b.cancel()
 	b.await(b.ctx)
+	b.clock.stored = time.Now()
 	b.finish()
 }
 
@@ -330,7 +334,8 @@ func (b *batch) finish() {
 	b.settleSlots()
 	// Counted before acknowledged: whoever sees a consumer with nothing
 	// pending sees its work in the statistics too.
-	b.pt.stats.applied(b.counts(done))
+	c := b.counts(done)
+	b.pt.stats.applied(c)
 	for _, g := range done {
 		for _, in := range g.inputs {
 			_ = in.msg.Ack()
@@ -341,6 +346,7 @@ func (b *batch) finish() {
 			_ = sc.in.msg.Ack()
 		}
 	}
+	b.pt.stats.staged(b.clock, c.inputs)
 	if out = b.em.stored(out); len(out) > 0 && b.pt.onUpdates != nil {
 		b.pt.onUpdates(out)
 	}

@@ -50,6 +50,8 @@ type Stats struct {
 	batchSize *Histogram
 	batchDur  *Histogram
 	latency   map[string]*Histogram // by source: "event", "sla_check"
+	stages    [len(Stages)]*Histogram
+	trace     atomic.Pointer[func(BatchStages)]
 	outcomes  slaOutcomes
 	recompute recomputeProgress
 }
@@ -74,7 +76,17 @@ func (s *Stats) init() {
 		s.latency = map[string]*Histogram{
 			SourceEvent: NewHistogram(latencyBounds()...), SourceSLACheck: NewHistogram(latencyBounds()...),
 		}
+		for i := range s.stages {
+			s.stages[i] = NewHistogram(stageBounds()...)
+		}
 	})
+}
+
+// stageBounds are the bounds of the stage histograms in seconds, from
+// 100 µs (a KV write) to 1 minute, finer around the tens of milliseconds a
+// latency target is set in.
+func stageBounds() []float64 {
+	return []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .02, .03, .05, .075, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 }
 
 // latencyBounds are histogram bounds in seconds, from 1 ms to 1 minute.
@@ -138,6 +150,97 @@ func (s *Stats) applied(c batchCounts) {
 			s.warnings[u.SLA]++
 		}
 	}
+}
+
+// Stages of a committed input's way through its batch, in order: the
+// values of ordertrack_stage_seconds{stage} and the indexes of
+// Stats.Stages.
+var Stages = [...]string{
+	"fetch",   // JetStream stored the input -> its worker took it into a batch
+	"commit",  // taken -> the batch's order states committed to KV
+	"publish", // committed -> the batch's outputs and timers stored
+	"ack",     // outputs stored -> the input acked
+}
+
+// BatchStages is when one batch passed each stage, on the wall clock (the
+// pipeline's clock may be simulated; JetStream's timestamps are not), and
+// when JetStream stored each of its committed inputs. The sum of an
+// input's stages is the time from its storing to its ack.
+type BatchStages struct {
+	// Stored has one time per committed input: event or fired slot.
+	Stored                                 []time.Time
+	Taken, Committed, OutputsStored, Acked time.Time
+}
+
+// Each calls f with every committed input's duration of each stage (index
+// into Stages), in seconds: the per-input view a histogram records.
+func (b BatchStages) Each(f func(stage int, seconds float64)) {
+	n := len(b.Stored)
+	if n == 0 {
+		return
+	}
+	for _, at := range b.Stored {
+		f(0, max(b.Taken.Sub(at), 0).Seconds())
+	}
+	for i, d := range []time.Duration{b.Committed.Sub(b.Taken), b.OutputsStored.Sub(b.Committed), b.Acked.Sub(b.OutputsStored)} {
+		for range n {
+			f(i+1, d.Seconds())
+		}
+	}
+}
+
+// stageClock is when a batch passed each stage (BatchStages without the
+// inputs).
+type stageClock struct {
+	taken, committed, stored time.Time
+}
+
+// staged records, once the batch's inputs are acked, each input's time in
+// every stage: the first per input (its stored time), the others once per
+// batch with the batch's input count, so the hot path allocates nothing.
+func (s *Stats) staged(c stageClock, inputs []*jetstream.MsgMetadata) {
+	s.init()
+	if len(inputs) == 0 {
+		return
+	}
+	acked := time.Now()
+	for _, md := range inputs {
+		s.stages[0].Observe(max(c.taken.Sub(md.Timestamp), 0).Seconds())
+	}
+	n := uint64(len(inputs))
+	s.stages[1].ObserveN(c.committed.Sub(c.taken).Seconds(), n)
+	s.stages[2].ObserveN(c.stored.Sub(c.committed).Seconds(), n)
+	s.stages[3].ObserveN(acked.Sub(c.stored).Seconds(), n)
+	if f := s.trace.Load(); f != nil {
+		bs := BatchStages{Stored: make([]time.Time, len(inputs)), Taken: c.taken,
+			Committed: c.committed, OutputsStored: c.stored, Acked: acked}
+		for i, md := range inputs {
+			bs.Stored[i] = md.Timestamp
+		}
+		(*f)(bs)
+	}
+}
+
+// TraceStages calls f after every batch with its stages (nil: stop); the
+// benchmark uses it for exact percentiles. f runs on the partition's
+// worker and must be quick.
+func (s *Stats) TraceStages(f func(BatchStages)) {
+	if f == nil {
+		s.trace.Store(nil)
+		return
+	}
+	s.trace.Store(&f)
+}
+
+// StageDurations returns, by stage (index into Stages), the histogram of
+// seconds committed inputs spent in it.
+func (s *Stats) StageDurations() [len(Stages)]HistogramSnapshot {
+	s.init()
+	var out [len(Stages)]HistogramSnapshot
+	for i, h := range s.stages {
+		out[i] = h.Snapshot()
+	}
+	return out
 }
 
 func (s *Stats) conflict() { s.Conflicts.Add(1) }
@@ -250,16 +353,19 @@ func NewHistogram(bounds ...float64) *Histogram {
 }
 
 // Observe records one value.
-func (h *Histogram) Observe(v float64) {
+func (h *Histogram) Observe(v float64) { h.ObserveN(v, 1) }
+
+// ObserveN records n observations of the same value.
+func (h *Histogram) ObserveN(v float64, n uint64) {
 	i := 0
 	for i < len(h.bounds) && v > h.bounds[i] {
 		i++
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.counts[i]++
-	h.count++
-	h.sum += v
+	h.counts[i] += n
+	h.count += n
+	h.sum += v * float64(n)
 }
 
 // Snapshot returns the histogram's current state.

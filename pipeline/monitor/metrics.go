@@ -19,10 +19,15 @@ const scrapeTimeout = 3 * time.Second
 type descs struct {
 	events, batches, updates, breaches, dead, conflicts, redeliveries *prometheus.Desc
 	warnings, outcomes                                                *prometheus.Desc
-	batchSize, batchDuration, latency                                 *prometheus.Desc
+	batchSize, batchDuration, latency, stages                         *prometheus.Desc
 	lag, ackPending, redelivered, owned, connected                    *prometheus.Desc
 	openOrders, timers, scanAge                                       *prometheus.Desc
 }
+
+// stageHelp says what each value of ordertrack_stage_seconds{stage} times.
+const stageHelp = "Time each committed input (event or fired SLA check) spent in each stage of its batch: " +
+	"fetch (JetStream stored it -> its worker took it into a batch), commit (-> its order's state committed to KV), " +
+	"publish (-> the batch's outputs and timers stored), ack (-> the input acked). The stages add up to the time from storing to ack."
 
 func newDescs() descs {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
@@ -41,6 +46,7 @@ func newDescs() descs {
 		batchSize:     d("batch_size", "Messages per micro-batch."),
 		batchDuration: d("batch_duration_seconds", "Time to process one micro-batch, from decode to ack."),
 		latency:       d("end_to_end_latency_seconds", "Time from JetStream storing a message to its batch committing, by source (event, sla_check).", "source"),
+		stages:        d("stage_seconds", stageHelp, "stage"),
 		lag:           d("consumer_lag", "Messages not yet delivered, per partition and consumer (events, timers).", "partition", "consumer"),
 		ackPending:    d("consumer_ack_pending", "Messages delivered but not yet acknowledged, per partition and consumer.", "partition", "consumer"),
 		redelivered:   d("consumer_redelivered", "Unacknowledged messages delivered more than once, per partition and consumer.", "partition", "consumer"),
@@ -112,6 +118,9 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric, st *pipeline.Stats
 	histogram(ch, c.d.batchDuration, st.BatchDuration())
 	for src, h := range st.Latency() {
 		histogram(ch, c.d.latency, h, src)
+	}
+	for i, h := range st.StageDurations() {
+		histogram(ch, c.d.stages, h, pipeline.Stages[i])
 	}
 }
 

@@ -190,6 +190,18 @@ func TestMetricsMatchEvents(t *testing.T) {
 	if n := pipelinetest.MetricValue(mf, "ordertrack_end_to_end_latency_seconds", "source", "sla_check"); n < 1 || n > 3 {
 		t.Errorf("sla_check latencies = %v, want 1 to 3 fired slots", n)
 	}
+	// Each committed input passes every stage once (recorded just after
+	// its ack, so a batch acked during the scrape may be missing).
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		mf := scrape(t, e.base)
+		inputs := 6 + pipelinetest.MetricValue(mf, "ordertrack_end_to_end_latency_seconds", "source", "sla_check")
+		for _, stage := range pipeline.Stages {
+			if n := pipelinetest.MetricValue(mf, "ordertrack_stage_seconds", "stage", stage); n != inputs {
+				return fmt.Errorf("ordertrack_stage_seconds{stage=%s} counted %v inputs, want %v", stage, n, inputs)
+			}
+		}
+		return nil
+	})
 	if pipelinetest.MetricValue(mf, "ordertrack_batch_size") < 1 || pipelinetest.MetricValue(mf, "ordertrack_batch_duration_seconds") < 1 {
 		t.Error("batch histograms are empty")
 	}
