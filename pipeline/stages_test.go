@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/pipelinetest"
@@ -23,8 +24,8 @@ func TestStageDurations(t *testing.T) {
 	p.Stats().TraceStages(func(b pipeline.BatchStages) {
 		mu.Lock()
 		defer mu.Unlock()
-		b.Each(func(stage int, seconds float64) {
-			if seconds >= 0 {
+		b.Each(func(stage int, d time.Duration) {
+			if d >= 0 {
 				traced[stage]++
 			}
 		})

@@ -172,19 +172,19 @@ type BatchStages struct {
 	Taken, Committed, OutputsStored, Acked time.Time
 }
 
-// Each calls f with every committed input's duration of each stage (index
-// into Stages), in seconds: the per-input view a histogram records.
-func (b BatchStages) Each(f func(stage int, seconds float64)) {
+// Each calls f with every committed input's time in each stage (index
+// into Stages): the per-input view the histograms record.
+func (b BatchStages) Each(f func(stage int, d time.Duration)) {
 	n := len(b.Stored)
 	if n == 0 {
 		return
 	}
 	for _, at := range b.Stored {
-		f(0, max(b.Taken.Sub(at), 0).Seconds())
+		f(0, max(b.Taken.Sub(at), 0))
 	}
 	for i, d := range []time.Duration{b.Committed.Sub(b.Taken), b.OutputsStored.Sub(b.Committed), b.Acked.Sub(b.OutputsStored)} {
 		for range n {
-			f(i+1, d.Seconds())
+			f(i+1, d)
 		}
 	}
 }

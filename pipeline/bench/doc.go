@@ -1,7 +1,7 @@
 // Package bench measures ordertrack on this machine: raw JetStream publish
 // and consume rates as a baseline, a NATS-only ceiling of the pipeline's
 // work, the pipeline's throughput, publish-to-output latency at an offered
-// rate, how late SLA breaches fire, and memory with many open orders.
+// rate with its breakdown by stage (the pipeline's own trace), how late SLA breaches fire, and memory with many open orders.
 //
 // Run executes the selected Phases in order. Each phase starts its own
 // embedded nats-server in a fresh store under Options.Dir, provisions the

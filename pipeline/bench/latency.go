@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/generator"
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -54,6 +55,36 @@ func (l *latencies) received(m *nats.Msg) {
 	}
 }
 
+// stageTimes are the committed inputs' times in each stage of their
+// batches (pipeline.Stages), from the pipeline's own trace: the same
+// breakdown as ordertrack_stage_seconds, with exact percentiles.
+type stageTimes struct {
+	mu sync.Mutex
+	d  [len(pipeline.Stages)][]time.Duration
+}
+
+func (s *stageTimes) batch(b pipeline.BatchStages) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b.Each(func(stage int, d time.Duration) { s.d[stage] = append(s.d[stage], d) })
+}
+
+// report adds p50, p95, p99 and max of each stage to the phase.
+func (s *stageTimes) report(r *Report, phase string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, name := range pipeline.Stages {
+		got := s.d[i]
+		slices.Sort(got)
+		for _, q := range []struct {
+			name string
+			q    float64
+		}{{"p50", .50}, {"p95", .95}, {"p99", .99}, {"max", 1}} {
+			r.add(phase, fmt.Sprintf("%s stage %s", q.name, name), ms(percentile(got, q.q)), "ms")
+		}
+	}
+}
+
 func (l *latencies) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -88,6 +119,8 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 		return err
 	}
 	e.start()
+	st := &stageTimes{}
+	e.p.Stats().TraceStages(st.batch)
 	sent, took, err := r.offer(ctx, e, l)
 	if err != nil {
 		return err
@@ -109,6 +142,8 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 		p99.Note = fmt.Sprintf("offered rate above this run's throughput (%s events/s): the backlog grows", thousands(int64(r.pipeRate)))
 	}
 	r.report.add(phase, "max publish to output", ms(percentile(got, 1)), "ms")
+	e.p.Stats().TraceStages(nil)
+	st.report(r.report, phase)
 	if missing := sent - len(got); missing > 0 {
 		r.report.add(phase, "outputs missing after 30s", float64(missing), "").Note = fmt.Sprintf("of %d events", sent)
 	}
