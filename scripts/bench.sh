@@ -4,12 +4,14 @@
 # pipeline throughput (spread: every event of an order in another batch,
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
 # interleaved), latency at a fixed rate, SLA breach lateness, memory with
-# open orders and the what-if replay from ORDER_EVENTS. Takes about 5
-# minutes by default.
+# open orders, the what-if replay from ORDER_EVENTS, and the Kafka and HTTP
+# sources against direct publishing. Takes several minutes by default
+# (each phase prints its time as it ends).
 #
 #   scripts/bench.sh                      # full run, table on stdout
 #   scripts/bench.sh --json > bench.json  # machine-readable report
 #   scripts/bench.sh --phases throughput --cpuprofile cpu.pprof
+#   scripts/bench.sh --phases http       # HTTP source: 8 clients, 100 events a request
 #
 # Every argument is passed to 'ordertrack bench' (see --help).
 set -euo pipefail

@@ -73,6 +73,11 @@ func TestBenchTinyRun(t *testing.T) {
 		{"kafka", "produce to kfake", 100, 1e8},
 		{"kafka", "Kafka source, first produce to all stored", 100, 1e7},
 		{"kafka", "Kafka source / direct publish", 0.01, 100},
+		{"http", "direct NATS publish (as ordertrack publish)", 100, 1e7},
+		{"http", "HTTP source, first request to last answered", 100, 1e7},
+		{"http", "HTTP source / direct publish", 0.01, 100},
+		{"http", "p50 answer time", 0.01, 10000},
+		{"http", "p99 answer time", 0.01, 10000},
 	} {
 		v, ok := r.find(c.phase, c.metric)
 		if !ok {
