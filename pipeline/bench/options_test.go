@@ -28,7 +28,7 @@ func TestCheckPhases(t *testing.T) {
 	if err := CheckPhases([]string{"raw", "memory"}); err != nil {
 		t.Error(err)
 	}
-	if err := CheckPhases([]string{"raw", "rwa"}); err == nil || err.Error() != `unknown phase "rwa" (want some of raw,ceiling,throughput,latency,breach,memory,replay)` {
+	if err := CheckPhases([]string{"raw", "rwa"}); err == nil || err.Error() != `unknown phase "rwa" (want some of raw,ceiling,throughput,latency,breach,memory,replay,kafka)` {
 		t.Errorf("got %v", err)
 	}
 }
