@@ -28,7 +28,7 @@ func (m *Main) statusCommand() *cobra.Command {
 	watch := fs.Bool("watch", false, "refresh in place every --interval until interrupted")
 	interval := fs.Duration("interval", monitor.RateSpan, "time the rates are averaged over: status samples this long; --watch refreshes every fifth of it, with the rates of the last --interval")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
-	orders := fs.Bool("orders", true, "count orders by status and pending SLA timers (reads every stored order; turn off for very large buckets)")
+	orders := fs.Bool("orders", true, "count orders by status and pending SLA timers (reads every stored order once; --watch then follows the changes)")
 	load = m.configFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		return m.statusCmd(cmd.Context(), load, *watch, *interval, *asJSON, *orders)
@@ -51,7 +51,16 @@ func (m *Main) statusCmd(ctx context.Context, load configLoader, watch bool, int
 	defer c.Close()
 	st := monitor.StatusReader{JS: c.JS, Topology: contract.TopologyOf(cfg),
 		Webhooks: cfg.Notify.Names}
-	if orders {
+	if orders && watch {
+		// Read every stored order once, then follow the changes, as the
+		// dashboard does; counts show once the first read ended.
+		model := monitor.NewReadModel(c.JS, cfg.Rules, nil)
+		mctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); model.Run(mctx) }()
+		defer func() { stop(); <-done }()
+		st = st.ReadingOrders(model)
+	} else if orders {
 		st = st.CountingOrders(cfg.Rules())
 	}
 	if !watch {

@@ -69,13 +69,20 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
 }
 
 // AttainmentView is the body of /api/attainment: the attainment of the
-// orders in the ORDERS bucket at the last scan.
+// orders in the ORDERS bucket, kept by the read model.
 type AttainmentView struct {
 	order.Attainment
+	// ScannedAt is when the views were last known current: now while the
+	// read model follows the bucket.
 	ScannedAt time.Time `json:"scanned_at"`
 }
 
-// apiAttainment serves the last scan's attainment ?by=tenant (default),
+// notRead answers 503 while the read model has not read the bucket once.
+func notRead(w http.ResponseWriter) {
+	writeError(w, http.StatusServiceUnavailable, "the first read of the ORDERS bucket has not finished yet")
+}
+
+// apiAttainment serves the attainment ?by=tenant (default),
 // sla, rule or service_level.
 func (s *Server) apiAttainment(w http.ResponseWriter, r *http.Request) {
 	by := order.Grouping(r.URL.Query().Get("by"))
@@ -86,12 +93,16 @@ func (s *Server) apiAttainment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "by must be sla, tenant, rule or service_level")
 		return
 	}
-	sc, ok := s.lastScan()
-	if !ok {
-		writeError(w, http.StatusServiceUnavailable, "the first scan of the ORDERS bucket has not finished yet")
+	if s.orders == nil {
+		notRead(w)
 		return
 	}
-	writeJSON(w, AttainmentView{Attainment: sc.attainment[by], ScannedAt: sc.at})
+	v, ok := s.orders.Attainment(by)
+	if !ok {
+		notRead(w)
+		return
+	}
+	writeJSON(w, v)
 }
 
 // apiAtRisk serves the open orders nearest to their next deadline,
@@ -106,11 +117,18 @@ func (s *Server) apiAtRisk(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = min(n, AtRiskKeep)
 	}
-	if _, ok := s.lastScan(); !ok {
-		writeError(w, http.StatusServiceUnavailable, "the first scan of the ORDERS bucket has not finished yet")
+	if s.orders == nil {
+		notRead(w)
 		return
 	}
-	writeJSON(w, s.atRisk.top(s.now(), limit))
+	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
+	defer cancel()
+	v, ok := s.orders.AtRisk(ctx, s.now(), limit)
+	if !ok {
+		notRead(w)
+		return
+	}
+	writeJSON(w, v)
 }
 
 // stories reads order stories under the rules in force.

@@ -1,16 +1,13 @@
 package monitor
 
 import (
-	"container/heap"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// AtRiskKeep is how many open orders the at-risk list keeps per scan: the
-// ones nearest to their next deadline. /api/at-risk's limit is capped to it.
+// AtRiskKeep caps /api/at-risk's limit: the most open orders, nearest to
+// their next deadline, one answer lists.
 const AtRiskKeep = 1000
 
 // AtRiskOrder is an open order and its next pending deadline.
@@ -27,122 +24,126 @@ type AtRiskOrder struct {
 
 // AtRisk is the body of /api/at-risk.
 type AtRisk struct {
-	At        time.Time     `json:"at"`
+	At time.Time `json:"at"`
+	// ScannedAt is when the views were last known current: now while the
+	// read model follows the bucket, else when it stopped following.
 	ScannedAt time.Time     `json:"scanned_at"`
 	Orders    []AtRiskOrder `json:"orders"`
 }
 
-// nearest keeps the k orders with the earliest deadlines offered to it: a
-// max-heap of k entries, O(log k) per offer, so a scan of N orders costs
-// O(N log k) time and O(k) memory.
-type nearest struct {
-	k int
-	h deadlineHeap
+// deadlineHeap holds every open order with a pending deadline, the
+// earliest on top: a binary min-heap whose slots the entries know
+// (entry.slot), so an order that moves takes its new place in O(log n) and
+// the first k are read in O(k log k).
+type deadlineHeap []heapSlot
+
+type heapSlot struct {
+	at int64 // entry.deadline
+	id string
 }
 
-func (n *nearest) offer(o AtRiskOrder) {
-	if len(n.h) < n.k {
-		heap.Push(&n.h, o)
+// update puts the order at its entry's deadline (slot is where it was, -1
+// for nowhere); an entry without a deadline (next.slot < 0) leaves the heap.
+// It stores next in v.orders.
+func (h *deadlineHeap) update(v *views, id string, slot int32, next *entry) {
+	if next.slot < 0 {
+		h.remove(v, slot)
+		next.slot = -1
+		v.orders[id] = *next
 		return
 	}
-	if n.k > 0 && o.Deadline.Before(n.h[0].Deadline) {
-		n.h[0] = o
-		heap.Fix(&n.h, 0)
+	if slot < 0 {
+		slot = int32(len(*h))
+		*h = append(*h, heapSlot{})
+	}
+	(*h)[slot] = heapSlot{at: next.deadline, id: id}
+	next.slot = slot
+	v.orders[id] = *next
+	h.fix(v, int(slot))
+}
+
+// remove takes the order in slot out (slot < 0: none).
+func (h *deadlineHeap) remove(v *views, slot int32) {
+	if slot < 0 {
+		return
+	}
+	last := len(*h) - 1
+	if int(slot) != last {
+		h.swap(v, int(slot), last)
+	}
+	*h = (*h)[:last]
+	if int(slot) < last {
+		h.fix(v, int(slot))
 	}
 }
 
-// sorted returns the kept orders, earliest deadline first.
-func (n *nearest) sorted() []AtRiskOrder {
-	out := slices.Clone([]AtRiskOrder(n.h))
-	slices.SortFunc(out, func(a, b AtRiskOrder) int { return a.Deadline.Compare(b.Deadline) })
-	return out
-}
-
-// deadlineHeap is a max-heap on Deadline (the latest on top).
-type deadlineHeap []AtRiskOrder
-
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool { return h[i].Deadline.After(h[j].Deadline) }
-func (h deadlineHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(AtRiskOrder)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// atRiskOf returns an open order's next deadline as an at-risk entry.
-func atRiskOf(s order.State, r order.Rules) (AtRiskOrder, bool) {
-	d, ok := r.NextDeadline(s)
-	if !ok {
-		return AtRiskOrder{}, false
+func (h deadlineHeap) fix(v *views, i int) {
+	if !h.down(v, i) {
+		h.up(v, i)
 	}
-	return AtRiskOrder{OrderID: s.OrderID, Status: s.Status, SLA: d.SLA, Deadline: d.At,
-		TenantID: s.TenantID, CustomerID: s.CustomerID, ItemName: s.ItemName}, true
 }
 
-// atRiskList is the last scan's nearest orders. An order that emits an
-// output after the scan (it advanced, was cancelled or breached) leaves the
-// list at once, because its next deadline moved; the next scan puts it
-// back where it now belongs.
-type atRiskList struct {
-	mu        sync.Mutex
-	scannedAt time.Time
-	orders    []AtRiskOrder
-	index     map[string]bool // order id -> still listed
-	// during holds the orders that moved while a scan ran (nil when none
-	// runs): the scan may have read them before they moved.
-	during map[string]bool
-}
-
-// begin marks the start of a scan.
-func (l *atRiskList) begin() {
-	l.mu.Lock()
-	l.during = map[string]bool{}
-	l.mu.Unlock()
-}
-
-// replace installs a scan's result, less the orders that moved meanwhile.
-func (l *atRiskList) replace(at time.Time, orders []AtRiskOrder) {
-	idx := make(map[string]bool, len(orders))
-	for _, o := range orders {
-		idx[o.OrderID] = true
-	}
-	l.mu.Lock()
-	for id := range l.during {
-		if idx[id] {
-			idx[id] = false
+func (h deadlineHeap) up(v *views, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].at <= h[i].at {
+			return
 		}
+		h.swap(v, i, p)
+		i = p
 	}
-	l.scannedAt, l.orders, l.index, l.during = at, orders, idx, nil
-	l.mu.Unlock()
 }
 
-// moved drops an order from the list until the next scan.
-func (l *atRiskList) moved(id string) {
-	l.mu.Lock()
-	if l.index[id] {
-		l.index[id] = false
-	}
-	if l.during != nil {
-		l.during[id] = true
-	}
-	l.mu.Unlock()
-}
-
-// top returns up to limit listed orders with the time left at now.
-func (l *atRiskList) top(now time.Time, limit int) AtRisk {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := AtRisk{At: now, ScannedAt: l.scannedAt, Orders: []AtRiskOrder{}}
-	for _, o := range l.orders {
-		if len(out.Orders) >= limit {
+func (h deadlineHeap) down(v *views, i0 int) bool {
+	i := i0
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
 			break
 		}
-		if l.index[o.OrderID] {
-			o.LeftSeconds = o.Deadline.Sub(now).Seconds()
-			out.Orders = append(out.Orders, o)
+		c := l
+		if r := l + 1; r < len(h) && h[r].at < h[l].at {
+			c = r
+		}
+		if h[i].at <= h[c].at {
+			break
+		}
+		h.swap(v, i, c)
+		i = c
+	}
+	return i > i0
+}
+
+func (h deadlineHeap) swap(v *views, i, j int) {
+	h[i], h[j] = h[j], h[i]
+	for _, k := range []int{i, j} {
+		e := v.orders[h[k].id]
+		e.slot = int32(k)
+		v.orders[h[k].id] = e
+	}
+}
+
+// first returns the slots of the k earliest deadlines, earliest first,
+// without changing the heap: a small heap of candidates, starting at the
+// top, takes the smallest and offers its two children.
+func (h deadlineHeap) first(k int) []int {
+	var out []int
+	cand := []int{0}
+	for len(out) < k && len(cand) > 0 && len(h) > 0 {
+		best := 0
+		for i, c := range cand {
+			if h[c].at < h[cand[best]].at {
+				best = i
+			}
+		}
+		c := cand[best]
+		cand[best] = cand[len(cand)-1]
+		cand = cand[:len(cand)-1]
+		out = append(out, c)
+		for _, child := range []int{2*c + 1, 2*c + 2} {
+			if child < len(h) {
+				cand = append(cand, child)
+			}
 		}
 	}
 	return out

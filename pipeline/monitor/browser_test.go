@@ -56,7 +56,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		c.SLA.Processing, c.SLA.Shipping, c.SLA.Delivery = 2*time.Second, 2*time.Second, 6*time.Second
 		c.SLA.WarnAt = []float64{0.5}
 	}), withMonitor(func(o *monitor.Options) {
-		o.AuthToken, o.StatusEvery, o.OrdersEvery = token, 500*time.Millisecond, 500*time.Millisecond
+		o.AuthToken, o.StatusEvery = token, 500*time.Millisecond
 	}), withPipeline(func(o *pipeline.Options) {
 		// The heartbeat reports a Kafka source, as run's does with
 		// ingest.kafka.enabled.
@@ -233,7 +233,7 @@ func TestDashboardBeforeFirstScan(t *testing.T) {
 		t.Skipf("%s is missing (apt-get install -y chromium); the browser test needs it", chromiumPath)
 	}
 	t.Parallel()
-	e := setup(t, withMonitor(func(o *monitor.Options) { o.OrdersEvery, o.StatusEvery = -1, 200*time.Millisecond }))
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.NoReadModel, o.StatusEvery = true, 200*time.Millisecond }))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	browser, blog := startBrowser(t, ctx)

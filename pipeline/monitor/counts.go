@@ -12,31 +12,14 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
-// CountTimers returns the pending SLA deadlines by SLA, counted from the
-// orders' states with one ScanOrders: ORDER_SLA holds one schedule per
-// partition, slot and batch listing orders (docs/timers.md), not one per
-// deadline, and a met or closed order may stay listed until its slot fires.
+// CountTimers returns the orders with a pending SLA check by SLA, counted
+// from the orders' states by one read of the bucket (LoadViews): ORDER_SLA
+// holds one schedule per partition, slot and batch listing orders
+// (docs/timers.md), not one per deadline, and a met or closed order may
+// stay listed until its slot fires.
 func CountTimers(ctx context.Context, js jetstream.JetStream, rules order.Rules) (map[order.SLA]uint64, error) {
-	out := map[order.SLA]uint64{}
-	err := contract.ScanOrders(ctx, js, func(s order.State, ok bool) {
-		if ok {
-			CountPending(out, rules.Pending(s))
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// CountPending adds one order's pending check instants to counts by SLA,
-// each SLA once (an SLA may have several instants, e.g. warnings).
-func CountPending(counts map[order.SLA]uint64, ds []order.Deadline) {
-	for i, d := range ds {
-		if !slices.ContainsFunc(ds[:i], func(x order.Deadline) bool { return x.SLA == d.SLA }) {
-			counts[d.SLA]++
-		}
-	}
+	_, timers, err := LoadViews(ctx, js, rules)
+	return timers, err
 }
 
 // CountBreaches returns the SLA breaches stored in ORDER_UPDATES (within

@@ -4,8 +4,8 @@
 // that it works from any machine: per-partition consumer state (pending,
 // ack-pending, redelivered, pinned owner) with Partitions, SLA timers,
 // breaches and dead letters with the Count* functions, open orders with
-// CountOrders (over contract.ScanOrders), and readiness with Ready. On top of them
-// sit the views, each computed in one place and shown by the CLI, the JSON
+// CountOrders (one read of the bucket, as the read model reads it), and
+// readiness with Ready. On top of them sit the views, each computed in one place and shown by the CLI, the JSON
 // API and the page alike: Status (StatusReader; status --json and
 // /api/status) and OrderStory (Stories; get --json and /api/orders/<id>).
 //
@@ -23,14 +23,14 @@
 // Options.MaxStreams event streams are served at once.
 //
 // Dashboard data flow: a sampler computes Status every StatusEvery (and
-// keeps the rate history); the periodic ORDERS scan feeds the order counts,
-// the attainment tally (order.Tally) and the at-risk heap; one ordered
-// consumer on the alert and warning subjects feeds the SSE subscribers and
-// drops breached orders from the at-risk list, as a core subscription to
-// the lifecycle updates does for orders that advanced.
+// keeps the rate history); the read model (ReadModel) follows the ORDERS
+// bucket's change stream (one KV watch: every stored order once at start,
+// then each change as it is committed) and keeps the order counts, the
+// pending SLA checks, the attainment tallies (order.Tally) and the at-risk
+// heap of every open order; one ordered consumer on the alert and warning
+// subjects feeds the SSE subscribers.
 //
 // Data flow: the pipeline counts into pipeline.Stats from its batches; a
-// Prometheus scrape calls the collector, which snapshots Stats and asks
-// NATS for consumer lag; the order counts come from a background scan of
-// the ORDERS bucket that runs at most once per Options.OrdersEvery.
+// Prometheus scrape calls the collector, which snapshots Stats, asks NATS
+// for consumer lag and reads the order counts from the read model.
 package monitor

@@ -52,9 +52,9 @@ func newDescs() descs {
 		redelivered:   d("consumer_redelivered", "Unacknowledged messages delivered more than once, per partition and consumer.", "partition", "consumer"),
 		owned:         d("partition_owned", "1 when this instance owns the partition (runs its worker), else 0.", "partition"),
 		connected:     d("nats_connected", "1 while the NATS connection is up."),
-		openOrders:    d("open_orders", "Orders in the ORDERS bucket that are not delivered or cancelled, by status (from the last scan).", "status"),
-		timers:        d("sla_timers_pending", "SLA timers (message schedules) pending in ORDER_SLA, by SLA (from the last scan).", "sla"),
-		scanAge:       d("orders_scan_age_seconds", "Seconds since the last scan of the ORDERS bucket and SLA timers."),
+		openOrders:    d("open_orders", "Orders in the ORDERS bucket that are not delivered or cancelled, by status (from the read model).", "status"),
+		timers:        d("sla_timers_pending", "Orders with a pending SLA check, by SLA (from the read model).", "sla"),
+		scanAge:       d("orders_scan_age_seconds", "Seconds since the read model of the ORDERS bucket was last current (0 while it follows the bucket)."),
 	}
 }
 
@@ -162,17 +162,21 @@ func (c *collector) collectNATS(ch chan<- prometheus.Metric) {
 }
 
 func (c *collector) collectScan(ch chan<- prometheus.Metric) {
-	sc, ok := c.s.lastScan()
+	if c.s.orders == nil {
+		return
+	}
+	age, ok := c.s.orders.Age()
 	if !ok {
 		return
 	}
+	byState, timers := c.s.orders.Counts(context.Background())
 	for _, st := range order.OpenStages {
-		gauge(ch, c.d.openOrders, float64(sc.orders[st]), string(st))
+		gauge(ch, c.d.openOrders, float64(byState[st]), string(st))
 	}
 	for _, sla := range order.SLAs {
-		gauge(ch, c.d.timers, float64(sc.timers[sla]), string(sla))
+		gauge(ch, c.d.timers, float64(timers[sla]), string(sla))
 	}
-	gauge(ch, c.d.scanAge, time.Since(sc.at).Seconds())
+	gauge(ch, c.d.scanAge, age.Seconds())
 }
 
 func b2f(b bool) float64 {

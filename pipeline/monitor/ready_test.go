@@ -31,7 +31,7 @@ func provisioned(t *testing.T, cfg config.Config, opts ...pipelinetest.Option) (
 func startMonitor(t *testing.T, srv *pipelinetest.JetStream, cfg config.Config) string {
 	t.Helper()
 	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
-		Topology: contract.TopologyOf(cfg), OrdersEvery: -1})
+		Topology: contract.TopologyOf(cfg), NoReadModel: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestReadyzFailsWhenJetStreamDoesNotAnswer(t *testing.T) {
 // new instance, watch or webhook would be refused at the limit.
 func TestReadyzWarnsNearAccountLimits(t *testing.T) {
 	t.Parallel()
-	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.NoReadModel = time.Hour, true }))
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK || body != "ready\n" {
 			return fmt.Errorf("/readyz %d: %s", code, body)

@@ -43,11 +43,10 @@ type Options struct {
 	// Collectors are more metrics for /metrics (the notifier's, the
 	// configuration reloads).
 	Collectors []prometheus.Collector
-	// OrdersEvery is how often the ORDERS bucket and the SLA timers are
-	// read for ordertrack_open_orders, ordertrack_sla_timers_pending and
-	// the dashboard's order counts, attainment and at-risk list; default 5s, negative turns the scan off. A scan that takes long (a
-	// big bucket) spaces the next one out to 10 times its duration.
-	OrdersEvery time.Duration
+	// NoReadModel turns the read model of the ORDERS bucket off (no KV
+	// watch): no order counts, pending timers, attainment or at-risk list.
+	// Default false.
+	NoReadModel bool
 	// StatusEvery is how often the dashboard's status and rate chart are
 	// sampled; default 2s.
 	StatusEvery time.Duration
@@ -100,27 +99,13 @@ type Server struct {
 	rules   func() order.Rules
 	sampler *sampler
 	feed    *feed
-	atRisk  atRiskList
-
-	mu   sync.Mutex
-	scan *scan
-}
-
-// scan is the result of one read of the ORDERS bucket and the timers.
-type scan struct {
-	at         time.Time
-	orders     map[order.Stage]uint64
-	timers     map[order.SLA]uint64
-	attainment map[order.Grouping]order.Attainment
+	orders  *ReadModel // nil with NoReadModel
 }
 
 // Start listens on o.Listen and serves until Stop.
 func Start(o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.OrdersEvery == 0 {
-		o.OrdersEvery = 5 * time.Second
 	}
 	if o.StatusEvery <= 0 {
 		o.StatusEvery = 2 * time.Second
@@ -143,8 +128,13 @@ func Start(o Options) (*Server, error) {
 	}
 	s := &Server{opts: o, log: o.Log, ln: ln, now: o.Now, rules: o.Rules, fail: make(chan error, 1),
 		limits: o.Limits.WithDefaults(), streams: make(chan struct{}, o.MaxStreams)}
-	s.sampler = &sampler{log: s.log, reader: StatusReader{JS: o.JS, Topology: o.Topology, Orders: s.scannedOrders, Timers: s.scannedTimers, Webhooks: o.Webhooks}, interval: o.StatusEvery}
-	s.feed = newFeed(s.log, s.output)
+	reader := StatusReader{JS: o.JS, Topology: o.Topology, Webhooks: o.Webhooks}
+	if !o.NoReadModel {
+		s.orders = NewReadModel(o.JS, o.Rules, s.log)
+		reader = reader.ReadingOrders(s.orders)
+	}
+	s.sampler = &sampler{log: s.log, reader: reader, interval: o.StatusEvery}
+	s.feed = newFeed(s.log, nil)
 	s.http = httpserver.New(secureHeaders(s.authorize(s.handler())), s.limits)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.ctx, s.stop = ctx, cancel
@@ -161,9 +151,9 @@ func Start(o Options) (*Server, error) {
 			s.fail <- fmt.Errorf("monitor.listen %s: %w", s.Addr(), err)
 		}
 	}()
-	if o.OrdersEvery > 0 {
+	if s.orders != nil {
 		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.scanLoop(ctx) }()
+		go func() { defer s.wg.Done(); s.orders.Run(ctx) }()
 	}
 	s.log.Info("monitor listening", "addr", s.Addr(), "dashboard", "http://"+s.Addr()+"/",
 		"endpoints", "/metrics /healthz /readyz /api/", "auth", o.AuthToken != "")
@@ -260,72 +250,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	for _, l := range warnings {
 		fmt.Fprintln(w, "warning: "+l)
 	}
-}
-
-// scanLoop counts orders and timers now and every OrdersEvery.
-// scanShare bounds the time spent counting: after a scan that took d, the
-// next starts no sooner than scanShare x d later (about 10% of the time), so
-// a bucket of millions of orders is not re-read every OrdersEvery.
-const scanShare = 10
-
-func (s *Server) scanLoop(ctx context.Context) {
-	for {
-		took := s.scanOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(max(s.opts.OrdersEvery, scanShare*took)):
-		}
-	}
-}
-
-// scanOnce counts orders and timers and returns how long it took.
-func (s *Server) scanOnce(ctx context.Context) time.Duration {
-	if !s.opts.Conn.IsConnected() {
-		return 0
-	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, max(s.opts.OrdersEvery, time.Minute)+scrapeTimeout)
-	defer cancel()
-	rules := s.rules()
-	v := newScanVisit(rules)
-	timers := map[order.SLA]uint64{}
-	s.atRisk.begin()
-	err := contract.ScanOrders(ctx, s.opts.JS, func(st order.State, ok bool) {
-		v.visit(st, ok)
-		if ok {
-			CountPending(timers, rules.Pending(st))
-		}
-	})
-	if err != nil {
-		s.log.Debug("monitor: order scan failed", "err", err)
-		return time.Since(start)
-	}
-	s.atRisk.replace(start, v.nearest.sorted())
-	s.mu.Lock()
-	s.scan = &scan{at: start, orders: v.orders, timers: timers, attainment: v.attainment()}
-	s.mu.Unlock()
-	took := time.Since(start)
-	s.log.Debug("monitor: counted orders and timers", "took", took)
-	return took
-}
-
-// scannedTimers returns the last scan's pending SLA deadlines (nil before it).
-func (s *Server) scannedTimers(context.Context) (map[order.SLA]uint64, error) {
-	sc, ok := s.lastScan()
-	if !ok {
-		return nil, nil
-	}
-	return sc.timers, nil
-}
-
-func (s *Server) lastScan() (scan, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.scan == nil {
-		return scan{}, false
-	}
-	return *s.scan, true
 }
 
 // slogAdapter lets promhttp log through slog.

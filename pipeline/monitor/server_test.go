@@ -83,7 +83,7 @@ func setup(t *testing.T, opts ...envOption) *env {
 	e.p = pipeline.New(e.js, prov, po)
 	stopPipeline := pipelinetest.StartPipeline(t, e.p)
 	o := monitor.Options{Listen: "127.0.0.1:0", Conn: e.nc, JS: e.js,
-		Topology: prov.Topology, Stats: e.p.Stats(), OrdersEvery: 100 * time.Millisecond}
+		Topology: prov.Topology, Stats: e.p.Stats()}
 	for _, opt := range opts {
 		if opt.mon != nil {
 			opt.mon(&o)

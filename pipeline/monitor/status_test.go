@@ -16,7 +16,7 @@ import (
 // /api/rates says both.
 func TestStatusRatesOverFiveSamples(t *testing.T) {
 	t.Parallel()
-	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = 100*time.Millisecond, -1 }))
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.NoReadModel = 100*time.Millisecond, true }))
 	var rates monitor.RateHistory
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		rates = monitor.RateHistory{}

@@ -24,7 +24,7 @@ func TestLookupsLeaveNoConsumers(t *testing.T) {
 	t.Parallel()
 	// No periodic sampling or scans while counting: the count is the
 	// lookups' alone.
-	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.OrdersEvery = time.Hour, -1 }))
+	e := setup(t, withMonitor(func(o *monitor.Options) { o.StatusEvery, o.NoReadModel = time.Hour, true }))
 	e.sendKnown(t)
 	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
 		var v monitor.OrderStory
@@ -86,7 +86,7 @@ func TestMonitorStopRemovesItsFeed(t *testing.T) {
 	}
 	before := count()
 	mon, err := monitor.Start(monitor.Options{Listen: "127.0.0.1:0", Conn: srv.Conn, JS: srv.JS,
-		Topology: contract.TopologyOf(cfg), OrdersEvery: -1, StatusEvery: time.Hour})
+		Topology: contract.TopologyOf(cfg), NoReadModel: true, StatusEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,41 +80,71 @@ func NewTally(g Grouping, since time.Time) *Tally {
 // before since are skipped. An order's time is placed_at, or updated_at
 // while placement is unknown.
 func (t *Tally) Add(s State) {
+	if m, ok := t.MarkOf(s); ok {
+		t.AddMark(m, 1)
+	}
+}
+
+// Mark is what a Tally counts of one order: its group and each SLA's
+// outcome (in the order of SLAs), retracted or not. A read model that
+// follows changes keeps what a Mark is made of per order, so that it can
+// take the order's old mark out (AddMark with -1) and put the new one in.
+type Mark struct {
+	Group     string
+	Outcomes  [3]Outcome
+	Retracted [3]bool
+}
+
+// MarkOf returns the order's mark, and false when Add skips the order.
+func (t *Tally) MarkOf(s State) (Mark, bool) {
 	if !s.Known() {
-		return
+		return Mark{}, false
 	}
 	at := s.UpdatedAt
 	if s.PlacedAt != nil {
 		at = *s.PlacedAt
 	}
 	if !t.since.IsZero() && at.Before(t.since) {
-		return
+		return Mark{}, false
 	}
-	g := t.by.Group(s)
-	rows := t.rows[g]
+	m := Mark{Group: t.by.Group(s)}
+	for i, sla := range SLAs {
+		m.Outcomes[i], m.Retracted[i] = OutcomeOf(s, sla), s.RetractedSLA(sla)
+	}
+	return m, true
+}
+
+// AddMark counts a mark n times: 1 adds an order, -1 takes it back out.
+// A group whose orders were all taken out leaves the result.
+func (t *Tally) AddMark(m Mark, n int) {
+	rows := t.rows[m.Group]
 	if rows == nil {
 		rows = &[3]AttainmentRow{}
 		for i, sla := range SLAs {
-			rows[i] = AttainmentRow{Group: g, SLA: sla}
+			rows[i] = AttainmentRow{Group: m.Group, SLA: sla}
 		}
-		t.rows[g] = rows
+		t.rows[m.Group] = rows
 	}
-	for i, sla := range SLAs {
+	d := uint64(n) // two's complement: adding uint64(-1) subtracts one
+	for i := range SLAs {
 		r := &rows[i]
-		r.Orders++
-		switch OutcomeOf(s, sla) {
+		r.Orders += d
+		switch m.Outcomes[i] {
 		case OutcomeMet:
-			r.Met++
+			r.Met += d
 		case OutcomeBreached:
-			r.Breached++
+			r.Breached += d
 		case OutcomeCancelled:
-			r.Cancelled++
+			r.Cancelled += d
 		default:
-			r.Pending++
+			r.Pending += d
 		}
-		if s.RetractedSLA(sla) {
-			r.Retracted++
+		if m.Retracted[i] {
+			r.Retracted += d
 		}
+	}
+	if rows[0].Orders == 0 {
+		delete(t.rows, m.Group)
 	}
 }
 

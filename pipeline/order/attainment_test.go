@@ -109,3 +109,41 @@ func TestNextDeadline(t *testing.T) {
 		})
 	}
 }
+
+// TestTallyTakesMarksBackOut: adding an order's mark and taking it out
+// again leaves the tally as it was, its group gone once empty; an order
+// that moves (its old mark out, the new one in) counts as the new state
+// alone would.
+func TestTallyTakesMarksBackOut(t *testing.T) {
+	placed := State{OrderID: "ORD-1", Status: StageOrder, PlacedAt: &t0, TenantID: "acme", Breaches: []SLA{}}
+	delivered := placed
+	delivered.Status, delivered.DeliveredAt, delivered.ProcessingAt, delivered.ShippedAt = StageDelivered, &t0, &t0, &t0
+	other := placed
+	other.OrderID, other.TenantID = "ORD-2", "beta"
+
+	want := NewTally(ByTenant, time.Time{})
+	want.Add(delivered)
+	want.Add(other)
+
+	got := NewTally(ByTenant, time.Time{})
+	got.Add(other)
+	m, ok := got.MarkOf(placed)
+	if !ok || m.Group != "acme" || m.Outcomes != [3]Outcome{OutcomePending, OutcomePending, OutcomePending} {
+		t.Fatalf("MarkOf(placed) = %+v %v", m, ok)
+	}
+	got.AddMark(m, 1)
+	got.AddMark(m, -1)
+	if r := got.Result().Rows; len(r) != 3 || r[0].Group != "beta" {
+		t.Fatalf("after taking acme's only order out: %+v", r)
+	}
+	got.AddMark(m, 1)
+	got.AddMark(m, -1)
+	next, _ := got.MarkOf(delivered)
+	got.AddMark(next, 1)
+	if g, w := got.Result(), want.Result(); !reflect.DeepEqual(g, w) {
+		t.Errorf("moved: %+v\nwant %+v", g, w)
+	}
+	if _, ok := got.MarkOf(State{OrderID: "ORD-3"}); ok {
+		t.Error("an unknown order has a mark")
+	}
+}

@@ -253,7 +253,7 @@
       const v = [r.group, r.sla, r.orders, r.met, r.breached, r.retracted, r.cancelled, r.pending, r.met + r.breached ? pct.format(r.on_time_rate) : "–"];
       v.forEach((x, i) => setText(tr.cells[i], x));
     });
-    setText($("attainment-at"), "scanned " + fmtClock(bySLA.scanned_at));
+    setText($("attainment-at"), "as of " + fmtClock(bySLA.scanned_at));
   }
 
   const feedSeen = {}; // events of each type received since the page loaded
