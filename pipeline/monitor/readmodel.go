@@ -27,6 +27,8 @@ type ReadModel struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	applied func(id string) // told of each change applied after the first read (tests)
+
 	mu      sync.Mutex
 	cur     *views    // nil until the first read ended
 	current time.Time // zero while following; else when it stopped
@@ -88,6 +90,9 @@ func (m *ReadModel) apply(v *views, live bool, id string, value []byte) {
 	defer m.mu.Unlock()
 	setOrder(v, rules, id, s, ok, deleted)
 	m.details.forget(id)
+	if m.applied != nil {
+		m.applied(id)
+	}
 }
 
 // watchOrders reads every stored order into new views, calls ready with
