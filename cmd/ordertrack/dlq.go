@@ -13,6 +13,7 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/broker"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/deadletter"
+	"github.com/ordertrack/ordertrack/pipeline/ingest/mapping"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -22,8 +23,9 @@ func (m *Main) dlqCommand() *cobra.Command {
 		Use:   "dlq <list|replay> [flags]",
 		Short: "list or replay dead letters",
 		Long: "List or replay the dead letters of ORDER_DLQ.\n\n" +
-			"list shows each dead letter: sequence, time stored, reason, source subject, error and the first bytes of the body.\n" +
-			"replay republishes each dead letter's original bytes to its input subject and removes it from ORDER_DLQ.\n" +
+			"list shows each dead letter: sequence, time stored, reason, source subject (or ingest source and where in it), error and the first bytes of the body.\n" +
+			"replay republishes each dead letter's original bytes to its input subject and removes it from ORDER_DLQ;\n" +
+			"a Kafka or HTTP record is mapped again with ingest.mapping first (kept if still invalid); Shopify webhooks are not replayed.\n" +
 			"Reasons: " + order.ReasonList(),
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return usagef(cmd, "needs a subcommand: list or replay") },
@@ -103,16 +105,17 @@ func (m *Main) dlqReplay(ctx context.Context, load configLoader, reason string, 
 		return err
 	}
 	defer c.Close()
-	r := deadletter.Replayer{JS: c.JS, Prefix: cfg.Subjects.Prefix, Dry: dry, Out: m.Stdout, Notify: cfg.Notify}
+	r := deadletter.Replayer{JS: c.JS, Prefix: cfg.Subjects.Prefix, Dry: dry, Out: m.Stdout, Notify: cfg.Notify,
+		Mapper: mapping.New(cfg.Ingest.Mapping), MaxSkew: cfg.SLA.MaxClockSkew}
 	return r.ReplayStored(ctx, filter)
 }
 
 func writeLettersTable(w io.Writer, letters []deadletter.Letter) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tSTORED\tREASON\tSOURCE SUBJECT\tERROR\tBODY")
+	fmt.Fprintln(tw, "SEQ\tSTORED\tREASON\tSOURCE\tERROR\tBODY")
 	for _, l := range letters {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Seq, l.Stored.Format("2006-01-02T15:04:05.000Z"),
-			l.Reason, l.SourceSubject, deadletter.Clip(l.Error, 48), deadletter.Preview(l.Data))
+			l.Reason, l.Origin(), deadletter.Clip(l.Error, 48), deadletter.Preview(l.Data))
 	}
 	tw.Flush()
 }

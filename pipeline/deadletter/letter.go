@@ -33,6 +33,15 @@ type Letter struct {
 	Body          string    `json:"body,omitempty"`        // when valid UTF-8
 	BodyBase64    []byte    `json:"body_base64,omitempty"` // otherwise
 	Webhook       string    `json:"webhook,omitempty"`     // notify_failed only
+	// Source is the ingest source of a record dead-lettered before it
+	// reached the pipeline (kafka, http, shopify; Ordertrack-Source), and
+	// SourceAt where in it: "<topic>/<partition>@<offset>" or "line <n>".
+	// Such a letter has no source subject.
+	Source   string `json:"source,omitempty"`
+	SourceAt string `json:"source_at,omitempty"`
+	// MsgID is the letter's Nats-Msg-Id; an ingest source sets it to the
+	// event id it derived (kafka:<topic>:<partition>:<offset>, http:<sha256>, ...).
+	MsgID string `json:"-"`
 	// Data is the body as stored.
 	Data []byte `json:"-"`
 	// Delivery is a notify_failed letter's Ordertrack-Delivery (the alert's Nats-Msg-Id).
@@ -53,6 +62,13 @@ func FromMsg(m jetstream.Msg) (Letter, error) {
 	}
 	l.SourceSeq, _ = strconv.ParseUint(h.Get(contract.HeaderSourceSeq), 10, 64)
 	l.Webhook, l.Delivery = h.Get(notify.HeaderWebhook), h.Get(notify.HeaderDelivery)
+	l.Source, l.MsgID = h.Get(contract.HeaderSource), h.Get(jetstream.MsgIDHeader)
+	switch {
+	case h.Get(contract.HeaderKafkaTopic) != "":
+		l.SourceAt = h.Get(contract.HeaderKafkaTopic) + "/" + h.Get(contract.HeaderKafkaPartition) + "@" + h.Get(contract.HeaderKafkaOffset)
+	case h.Get(contract.HeaderHTTPLine) != "":
+		l.SourceAt = "line " + h.Get(contract.HeaderHTTPLine)
+	}
 	if utf8.Valid(l.Data) {
 		l.Body = string(l.Data)
 	} else {
@@ -114,6 +130,15 @@ func List(ctx context.Context, js jetstream.JetStream, filter string, limit int)
 		return nil
 	})
 	return letters, total, err
+}
+
+// Origin is where the letter came from: its source subject, or its
+// ingest source and where in it ("kafka orders/3@1200", "http line 2").
+func (l Letter) Origin() string {
+	if l.Source == "" {
+		return l.SourceSubject
+	}
+	return strings.TrimSpace(l.Source + " " + l.SourceAt)
 }
 
 // Preview shows the first bytes of a body, with control characters and

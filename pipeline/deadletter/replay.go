@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
+	"github.com/ordertrack/ordertrack/pipeline/ingest/mapping"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
@@ -23,6 +25,12 @@ type Replayer struct {
 	Dry    bool             // report only; change nothing
 	Out    io.Writer
 	Notify config.Notify // where notify_failed letters are re-sent
+	// Mapper is ingest.mapping, MaxSkew sla.max_clock_skew and Now the
+	// clock, for the dead letters of ingest sources (Kafka, HTTP), which
+	// are mapped again; Now defaults to time.Now.
+	Mapper  *mapping.Mapper
+	MaxSkew time.Duration
+	Now     func() time.Time
 	// Replayed and Skipped count the letters so far.
 	Replayed, Skipped int
 }
@@ -71,6 +79,9 @@ func (r *Replayer) target(l Letter) (string, bool) {
 func (r *Replayer) Replay(ctx context.Context, l Letter) error {
 	if l.Reason == string(order.ReasonNotifyFailed) {
 		return r.resend(ctx, l)
+	}
+	if l.Source != "" {
+		return r.replayIngest(ctx, l)
 	}
 	subject, ok := r.target(l)
 	if !ok {
