@@ -2,15 +2,22 @@ package monitor
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
+
+// metricPrefix starts every metric name; the Go runtime's and the
+// process's collectors get it when registered.
+const metricPrefix = "ordertrack_"
 
 // scrapeTimeout bounds the NATS requests of one scrape.
 const scrapeTimeout = 3 * time.Second
@@ -58,16 +65,72 @@ func newDescs() descs {
 	}
 }
 
+// all lists every description (a sample of a metric missing here fails
+// the scrape: the registry refuses undescribed metrics).
+func (d descs) all() []*prometheus.Desc {
+	return []*prometheus.Desc{d.events, d.batches, d.updates, d.breaches, d.dead, d.conflicts, d.redeliveries,
+		d.warnings, d.outcomes, d.batchSize, d.batchDuration, d.latency, d.stages,
+		d.lag, d.ackPending, d.redelivered, d.owned, d.connected, d.openOrders, d.timers, d.scanAge}
+}
+
 // collector turns pipeline.Stats and NATS state into metrics at scrape time.
 type collector struct {
 	s *Server
 	d descs
 }
 
-// Describe sends every metric description.
+// Describe sends every metric description, whether or not a scrape
+// would send a sample of it (the registry refuses a sample of a metric not
+// described here).
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	prometheus.DescribeByCollect(c, ch)
+	for _, d := range c.d.all() {
+		ch <- d
+	}
 }
+
+// MetricNames returns, sorted, the name of every metric /metrics exports
+// when the server has these Collectors: the monitor's own, the Go runtime's
+// and the process's (ordertrack_go_*, ordertrack_process_*), and what each
+// collector describes. Dashboards and alert rules may name only these
+// (a histogram's series add _bucket, _sum and _count).
+func MetricNames(extra ...prometheus.Collector) []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		defer close(ch)
+		(&collector{d: newDescs()}).Describe(ch)
+		for _, c := range extra {
+			c.Describe(ch)
+		}
+	}()
+	var names []string
+	for d := range ch {
+		names = append(names, descName(d))
+	}
+	runtime := make(chan *prometheus.Desc)
+	go func() {
+		defer close(runtime)
+		collectors.NewGoCollector().Describe(runtime)
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}).Describe(runtime)
+	}()
+	for d := range runtime {
+		names = append(names, metricPrefix+descName(d))
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// descName is the metric name of d, which client_golang shows only in
+// d.String() (fqName: "...").
+func descName(d *prometheus.Desc) string {
+	m := fqName.FindStringSubmatch(d.String())
+	if m == nil {
+		return ""
+	}
+	name, _ := strconv.Unquote(m[1])
+	return name
+}
+
+var fqName = regexp.MustCompile(`fqName: ("(?:[^"\\]|\\.)*")`)
 
 // Collect sends the current value of every metric.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {

@@ -211,7 +211,7 @@ func (s *Server) handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{s: s, d: newDescs()})
 	reg.MustRegister(s.opts.Collectors...)
-	prefixed := prometheus.WrapRegistererWithPrefix("ordertrack_", reg)
+	prefixed := prometheus.WrapRegistererWithPrefix(metricPrefix, reg)
 	prefixed.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{s.log}}))

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,9 +206,13 @@ func TestMetricsMatchEvents(t *testing.T) {
 	if pipelinetest.MetricValue(mf, "ordertrack_batch_size") < 1 || pipelinetest.MetricValue(mf, "ordertrack_batch_duration_seconds") < 1 {
 		t.Error("batch histograms are empty")
 	}
+	names := monitor.MetricNames() // what dashboards may name
 	for name := range mf {
 		if !strings.HasPrefix(name, "ordertrack_") {
 			t.Errorf("metric %s lacks the ordertrack_ prefix", name)
+		}
+		if !slices.Contains(names, name) {
+			t.Errorf("metric %s is exported but not in MetricNames", name)
 		}
 	}
 }

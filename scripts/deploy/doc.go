@@ -8,8 +8,10 @@
 // systemd unit has its hardening keys and passes systemd-analyze verify
 // where that tool exists; the pod mounts its ConfigMap as a directory (live
 // reload), sets GOMEMLIMIT below its memory limit and passes no secret as an
-// argument; the Dockerfile's go build gives a static binary. The package has
-// no code of its own.
+// argument; the Dockerfile's go build gives a static binary; the alert
+// rules pass promtool's check and their unit tests (one per alert), and no
+// alert or dashboard panel names a metric ordertrack does not export. The
+// package has no code of its own.
 //
 //	nats/nats-server.conf     one node of the 3-node cluster (TLS, JetStream)
 //	nats/accounts.conf        accounts and users, the ordertrack permissions
@@ -21,4 +23,6 @@
 //	compose/compose.yaml      local 3-node cluster and two instances
 //	compose/ordertrack/       their config.yaml, mounted as a directory
 //	Dockerfile                static binary (CGO_ENABLED=0), distroless
+//	prometheus/alerts.yaml    alerting rules; alerts_test.yaml their promtool tests
+//	grafana/ordertrack.json   the Grafana dashboard
 package deploy
