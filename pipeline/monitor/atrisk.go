@@ -32,37 +32,28 @@ type AtRisk struct {
 }
 
 // deadlineHeap holds every open order with a pending deadline, the
-// earliest on top: a binary min-heap whose slots the entries know
-// (entry.slot), so an order that moves takes its new place in O(log n) and
-// the first k are read in O(k log k).
-type deadlineHeap []heapSlot
+// earliest on top: a binary min-heap of entry numbers (4 bytes an order)
+// whose slots the entries know (entry.slot), so an order that moves takes
+// its new place in O(log n) and the first k are read in O(k log k).
+type deadlineHeap []uint32
 
-type heapSlot struct {
-	at int64 // entry.deadline
-	id string
-}
-
-// update puts the order at its entry's deadline (slot is where it was, -1
-// for nowhere); an entry without a deadline (next.slot < 0) leaves the heap.
-// It stores next in v.orders.
-func (h *deadlineHeap) update(v *views, id string, slot int32, next *entry) {
-	if next.slot < 0 {
-		h.remove(v, slot)
-		next.slot = -1
-		v.orders[id] = *next
+// update puts entry n where its deadline belongs (entry.slot is where it
+// was, -1 for nowhere); an entry without one leaves the heap.
+func (h *deadlineHeap) update(v *views, n uint32) {
+	e := &v.entries[n]
+	if !e.due {
+		h.remove(v, e.slot)
+		v.entries[n].slot = -1
 		return
 	}
-	if slot < 0 {
-		slot = int32(len(*h))
-		*h = append(*h, heapSlot{})
+	if e.slot < 0 {
+		e.slot = int32(len(*h))
+		*h = append(*h, n)
 	}
-	(*h)[slot] = heapSlot{at: next.deadline, id: id}
-	next.slot = slot
-	v.orders[id] = *next
-	h.fix(v, int(slot))
+	h.fix(v, int(e.slot))
 }
 
-// remove takes the order in slot out (slot < 0: none).
+// remove takes the entry in slot out (slot < 0: none).
 func (h *deadlineHeap) remove(v *views, slot int32) {
 	if slot < 0 {
 		return
@@ -77,6 +68,8 @@ func (h *deadlineHeap) remove(v *views, slot int32) {
 	}
 }
 
+func (h deadlineHeap) at(v *views, i int) int64 { return v.entries[h[i]].deadline }
+
 func (h deadlineHeap) fix(v *views, i int) {
 	if !h.down(v, i) {
 		h.up(v, i)
@@ -86,7 +79,7 @@ func (h deadlineHeap) fix(v *views, i int) {
 func (h deadlineHeap) up(v *views, i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].at <= h[i].at {
+		if h.at(v, p) <= h.at(v, i) {
 			return
 		}
 		h.swap(v, i, p)
@@ -102,10 +95,10 @@ func (h deadlineHeap) down(v *views, i0 int) bool {
 			break
 		}
 		c := l
-		if r := l + 1; r < len(h) && h[r].at < h[l].at {
+		if r := l + 1; r < len(h) && h.at(v, r) < h.at(v, l) {
 			c = r
 		}
-		if h[i].at <= h[c].at {
+		if h.at(v, i) <= h.at(v, c) {
 			break
 		}
 		h.swap(v, i, c)
@@ -116,23 +109,19 @@ func (h deadlineHeap) down(v *views, i0 int) bool {
 
 func (h deadlineHeap) swap(v *views, i, j int) {
 	h[i], h[j] = h[j], h[i]
-	for _, k := range []int{i, j} {
-		e := v.orders[h[k].id]
-		e.slot = int32(k)
-		v.orders[h[k].id] = e
-	}
+	v.entries[h[i]].slot, v.entries[h[j]].slot = int32(i), int32(j)
 }
 
 // first returns the slots of the k earliest deadlines, earliest first,
 // without changing the heap: a small heap of candidates, starting at the
 // top, takes the smallest and offers its two children.
-func (h deadlineHeap) first(k int) []int {
+func (h deadlineHeap) first(v *views, k int) []int {
 	var out []int
 	cand := []int{0}
 	for len(out) < k && len(cand) > 0 && len(h) > 0 {
 		best := 0
 		for i, c := range cand {
-			if h[c].at < h[cand[best]].at {
+			if h.at(v, c) < h.at(v, cand[best]) {
 				best = i
 			}
 		}

@@ -240,11 +240,11 @@ func (m *ReadModel) AtRisk(ctx context.Context, now time.Time, limit int) (AtRis
 	}
 	out := AtRisk{At: now, ScannedAt: m.currentAt(), Orders: []AtRiskOrder{}}
 	v := m.cur
-	for _, slot := range v.atRisk.first(limit) {
-		id := v.atRisk[slot].id
-		e := v.orders[id]
+	for _, slot := range v.atRisk.first(v, limit) {
+		e := v.entries[v.atRisk[slot]]
+		id := e.id
 		at := time.Unix(0, e.deadline).UTC()
-		o := AtRiskOrder{OrderID: id, Status: order.Stage(v.names.name(e.status)), SLA: order.SLAs[e.sla],
+		o := AtRiskOrder{OrderID: id, Status: order.Stage(v.states.name(uint32(e.status))), SLA: order.SLAs[e.sla],
 			Deadline: at, LeftSeconds: at.Sub(now).Seconds()}
 		if d, ok := m.details.m[id]; ok {
 			o.TenantID, o.CustomerID, o.ItemName = d.tenant, d.customer, d.item

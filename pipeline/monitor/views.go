@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ordertrack/ordertrack/pipeline/order"
@@ -9,18 +10,21 @@ import (
 // views are the dashboard's views of the ORDERS bucket, kept up to date
 // one change at a time: orders by status, pending SLA checks by SLA,
 // attainment under every grouping and the open orders by next deadline.
-// Each order costs one entry (entrySize bytes, plus its id and the map's
-// and heap's share: about 110 bytes at a million orders, measured by
-// TestReadModelAtScale); what is shown of it beyond that (customer, item) is
-// read back from the bucket for the few orders listed. Not safe for
-// concurrent use: ReadModel locks around it.
+// Each order costs one entry (48 bytes), its id, a slot of the index and
+// of the at-risk heap: 83 bytes an order measured at a million orders
+// (BenchmarkReadModelAtScale); what is shown of it beyond
+// that (customer, item) is read back from the bucket for the few orders
+// listed. Not safe for concurrent use: ReadModel locks around it.
 type views struct {
-	orders  map[string]entry
+	index   orderIndex
+	entries []entry  // by entry number; deleted orders' entries are reused
+	free    []uint32 // entry numbers free for reuse
 	byState map[order.Stage]int64
 	timers  [3]int64 // orders with a pending check, per SLA in the order of order.SLAs
 	tallies [len(groupings)]*order.Tally
 	atRisk  deadlineHeap
-	names   names
+	names   names // tenants, rules, service levels
+	states  names // statuses
 }
 
 // groupings are the tallies views keep: order.Groupings, BySLA first.
@@ -29,18 +33,17 @@ var groupings = [...]order.Grouping{order.BySLA, order.ByTenant, order.ByRule, o
 // entry is what views keep of one order: enough to take its share of every
 // count back out when it changes, and its place in the at-risk heap.
 type entry struct {
-	deadline int64     // the next pending deadline, Unix ns (when slot >= 0)
-	slot     int32     // index in views.atRisk; -1: no pending deadline
+	id       string
+	deadline int64     // the next pending deadline, Unix ns (when due)
+	slot     int32     // index in views.atRisk; -1: not listed
 	groups   [3]uint32 // names of its tenant, rule and service level groups
-	status   uint32    // name of its status
+	status   uint8     // name of its status in views.states
 	outcomes [3]uint8  // outcome per SLA (outcomeCodes), retracted<<4
 	pending  uint8     // bit i: SLA i has a pending check
 	sla      uint8     // the SLA of deadline
+	due      bool      // it has a pending deadline
 	known    bool      // counted in the tallies
 }
-
-// entrySize is the size of entry in bytes.
-const entrySize = 40
 
 // outcomeCodes are the outcomes an entry stores, by code.
 var outcomeCodes = [...]order.Outcome{order.OutcomePending, order.OutcomeMet, order.OutcomeBreached, order.OutcomeCancelled}
@@ -49,7 +52,7 @@ var outcomeCodes = [...]order.Outcome{order.OutcomePending, order.OutcomeMet, or
 const invalidStatus order.Stage = "invalid"
 
 func newViews() *views {
-	v := &views{orders: map[string]entry{}, byState: map[order.Stage]int64{}}
+	v := &views{byState: map[order.Stage]int64{}}
 	for i, g := range groupings {
 		v.tallies[i] = order.NewTally(g, time.Time{})
 	}
@@ -61,15 +64,15 @@ func newViews() *views {
 func (v *views) entryOf(s order.State, ok bool, rules order.Rules) entry {
 	e := entry{slot: -1}
 	if !ok {
-		e.status = v.names.id(string(invalidStatus))
+		e.status = uint8(v.states.id(string(invalidStatus)))
 		return e
 	}
-	e.status = v.names.id(string(s.Status))
+	e.status = uint8(v.states.id(string(s.Status)))
 	for _, d := range rules.Pending(s) {
 		e.pending |= 1 << slaIndex(d.SLA)
 	}
 	if d, ok := rules.NextDeadline(s); ok {
-		e.deadline, e.sla, e.slot = d.At.UnixNano(), uint8(slaIndex(d.SLA)), 0
+		e.deadline, e.sla, e.due = d.At.UnixNano(), uint8(slaIndex(d.SLA)), true
 	}
 	m, known := v.tallies[0].MarkOf(s)
 	if !known {
@@ -96,27 +99,50 @@ func (v *views) entryOf(s order.State, ok bool, rules order.Rules) entry {
 
 // set replaces the order's entry (nil: the order is gone).
 func (v *views) set(id string, next *entry) {
-	if old, ok := v.orders[id]; ok {
-		v.count(old, -1)
-		if next == nil {
-			v.atRisk.remove(v, old.slot)
-			delete(v.orders, id)
-			return
+	n, ok := v.index.get(v.entries, id)
+	if !ok {
+		if next != nil {
+			v.add(id, *next)
 		}
-		v.count(*next, 1)
-		v.atRisk.update(v, id, old.slot, next)
 		return
 	}
+	old := v.entries[n]
+	v.count(old, -1)
 	if next == nil {
+		v.atRisk.remove(v, old.slot)
+		v.index.remove(v.entries, id)
+		v.entries[n] = entry{slot: -1}
+		v.free = append(v.free, n)
 		return
 	}
 	v.count(*next, 1)
-	v.atRisk.update(v, id, -1, next)
+	next.id, next.slot = old.id, old.slot
+	v.entries[n] = *next
+	v.atRisk.update(v, n)
 }
+
+// add enters a new order.
+func (v *views) add(id string, e entry) {
+	v.count(e, 1)
+	e.id, e.slot = strings.Clone(id), -1 // not the watch's whole subject
+	var n uint32
+	if k := len(v.free); k > 0 {
+		n, v.free = v.free[k-1], v.free[:k-1]
+		v.entries[n] = e
+	} else {
+		n = uint32(len(v.entries))
+		v.entries = append(v.entries, e)
+	}
+	v.index.put(v.entries, n)
+	v.atRisk.update(v, n)
+}
+
+// len returns the number of orders.
+func (v *views) len() int { return v.index.n }
 
 // count adds an entry's share of every count n times (1 or -1).
 func (v *views) count(e entry, n int) {
-	st := order.Stage(v.names.name(e.status))
+	st := order.Stage(v.states.name(uint32(e.status)))
 	v.byState[st] += int64(n)
 	if v.byState[st] == 0 {
 		delete(v.byState, st)

@@ -65,9 +65,9 @@ func TestViewsFollowChangesExactly(t *testing.T) {
 		}
 	}
 	order := func(v *views) (out []string) {
-		for _, slot := range v.atRisk.first(len(v.atRisk)) {
-			h := v.atRisk[slot]
-			out = append(out, fmt.Sprint(h.at, h.id))
+		for _, slot := range v.atRisk.first(v, len(v.atRisk)) {
+			e := v.entries[v.atRisk[slot]]
+			out = append(out, fmt.Sprint(e.deadline, e.id))
 		}
 		return out
 	}
@@ -75,16 +75,51 @@ func TestViewsFollowChangesExactly(t *testing.T) {
 		t.Errorf("at-risk order (%d listed) differs from a fresh build (%d)", len(got), len(want))
 	}
 	for i := 1; i < len(live.atRisk); i++ {
-		if live.atRisk[(i-1)/2].at > live.atRisk[i].at {
+		if live.atRisk.at(live, (i-1)/2) > live.atRisk.at(live, i) {
 			t.Fatalf("heap order broken at slot %d", i)
 		}
 	}
-	for id, e := range live.orders {
-		if e.slot >= 0 && live.atRisk[e.slot].id != id {
-			t.Fatalf("%s says slot %d, which holds %s", id, e.slot, live.atRisk[e.slot].id)
+	for id := range final {
+		n, ok := live.index.get(live.entries, id)
+		if !ok || live.entries[n].id != id {
+			t.Fatalf("%s not indexed", id)
+		}
+		if e := live.entries[n]; e.slot >= 0 && live.atRisk[e.slot] != n {
+			t.Fatalf("%s says slot %d, which holds entry %d", id, e.slot, live.atRisk[e.slot])
 		}
 	}
-	if n := len(live.orders); n != len(final) {
-		t.Errorf("%d entries, want %d", n, len(final))
+	if n := live.len(); n != len(final) {
+		t.Errorf("%d orders indexed, want %d", n, len(final))
+	}
+}
+
+// TestOrderIndex: 20,000 ids put (the index grows five times), every
+// other one removed, some put again: each id finds its own entry, removed
+// ones none.
+func TestOrderIndex(t *testing.T) {
+	var x orderIndex
+	var entries []entry
+	for i := range 20_000 {
+		entries = append(entries, entry{id: fmt.Sprintf("ORD-%d", i)})
+		x.put(entries, uint32(i))
+	}
+	for i := 0; i < len(entries); i += 2 {
+		x.remove(entries, entries[i].id)
+	}
+	for i := 0; i < len(entries); i += 4 {
+		x.put(entries, uint32(i))
+	}
+	for i, e := range entries {
+		n, ok := x.get(entries, e.id)
+		want := i%2 == 1 || i%4 == 0
+		if ok != want || (ok && n != uint32(i)) {
+			t.Fatalf("get(%s) = %d %v, want %d %v", e.id, n, ok, i, want)
+		}
+	}
+	if want := 10_000 + 5_000; x.n != want {
+		t.Errorf("n %d, want %d", x.n, want)
+	}
+	if _, ok := x.get(entries, "ORD-X"); ok {
+		t.Error("found an id never put")
 	}
 }
