@@ -87,17 +87,7 @@ func TestKafkaCrashExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, "orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	brokers := strings.Join(cluster.ListenAddrs(), ",")
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
+	brokers, producer := kafkaCluster(t, 6)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
@@ -149,17 +139,7 @@ func TestKafkaCrashExactlyOnce(t *testing.T) {
 // (and fails naming a topic that does not exist).
 func TestRunTakesEventsFromKafka(t *testing.T) {
 	t.Parallel()
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	brokers := strings.Join(cluster.ListenAddrs(), ",")
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
+	brokers, producer := kafkaCluster(t, 2)
 	kafkaArgs := []string{"--ingest.kafka.enabled", "true", "--ingest.kafka.brokers", brokers}
 	s := startMain(t, append(append(runArgs(t.TempDir()), "--generator.enabled", "false"), kafkaArgs...)...)
 	waitOutput(t, s.out, pipelinetest.WaitTimeout(), "Kafka: group ordertrack on orders at "+brokers)
@@ -210,4 +190,22 @@ func TestRunTakesEventsFromKafka(t *testing.T) {
 	if want := "topic returns: UNKNOWN_TOPIC_OR_PARTITION"; code == 0 || !strings.Contains(out, want) {
 		t.Errorf("health with a missing topic: exit %d, output lacks %q:\n%s", code, want, out)
 	}
+}
+
+// kafkaCluster starts an in-process Kafka cluster (kfake, one broker) with
+// the topic "orders" of the given partitions, and a producer to it; both
+// end with the test. It returns the brokers as a flag value.
+func kafkaCluster(t *testing.T, partitions int32) (string, *kgo.Client) {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(producer.Close)
+	return strings.Join(cluster.ListenAddrs(), ","), producer
 }
