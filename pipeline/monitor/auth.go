@@ -8,9 +8,10 @@ import (
 )
 
 // ticketParam is the query parameter that carries an event-stream ticket
-// on /api/events: a browser's EventSource cannot send headers, and the
-// token itself never goes into a URL.
-const ticketParam = "ticket"
+// on /api/events (SPEC's name): a browser's EventSource cannot send
+// headers, and the token itself never goes into a URL, so the parameter
+// holds a ticket, never the token.
+const ticketParam = "access_token"
 
 // open reports whether path is served without the token: the probes, and
 // the page's script and style sheet (static, no data; the page's 401 shell

@@ -215,18 +215,18 @@ func TestEventStreamTicket(t *testing.T) {
 	if w := ticket(); w.Ticket == v.Ticket {
 		t.Errorf("two tickets are the same: %s", v.Ticket)
 	}
-	if code, _ := request(t, http.MethodGet, e.base+"/api/status?ticket="+v.Ticket, "", ""); code != http.StatusUnauthorized {
-		t.Errorf("GET /api/status?ticket=: %d, want 401 (a ticket opens the event stream only)", code)
+	if code, _ := request(t, http.MethodGet, e.base+"/api/status?access_token="+v.Ticket, "", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /api/status?access_token=<ticket>: %d, want 401 (a ticket opens the event stream only)", code)
 	}
-	if code, _ := request(t, http.MethodGet, e.base+"/api/events?ticket="+v.Ticket, "", ""); code != http.StatusOK {
-		t.Errorf("GET /api/events?ticket=<ticket>: %d, want 200", code)
+	if code, _ := request(t, http.MethodGet, e.base+"/api/events?access_token="+v.Ticket, "", ""); code != http.StatusOK {
+		t.Errorf("GET /api/events?access_token=<ticket>: %d, want 200", code)
 	}
-	if code, _ := request(t, http.MethodGet, e.base+"/api/events?ticket="+v.Ticket, "", ""); code != http.StatusUnauthorized {
+	if code, _ := request(t, http.MethodGet, e.base+"/api/events?access_token="+v.Ticket, "", ""); code != http.StatusUnauthorized {
 		t.Errorf("the same ticket again: %d, want 401 (a ticket opens one stream)", code)
 	}
 	late := ticket()
 	offset.Store(int64(30 * time.Second))
-	if code, _ := request(t, http.MethodGet, e.base+"/api/events?ticket="+late.Ticket, "", ""); code != http.StatusUnauthorized {
+	if code, _ := request(t, http.MethodGet, e.base+"/api/events?access_token="+late.Ticket, "", ""); code != http.StatusUnauthorized {
 		t.Errorf("a ticket 30s old: %d, want 401", code)
 	}
 }

@@ -214,7 +214,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if strings.Contains(u, token) {
 			t.Errorf("the page put the token in a URL: %s", u)
 		}
-		sawTicket = sawTicket || strings.Contains(u, "/api/events?ticket=")
+		sawTicket = sawTicket || strings.Contains(u, "/api/events?access_token=")
 	}
 	if !sawTicket {
 		t.Errorf("the page never opened /api/events with a ticket; it requested %q", blog.requested())

@@ -69,7 +69,7 @@ func (t *tickets) redeem(id string, now time.Time) bool {
 
 // TicketView is the answer of POST /api/events/ticket.
 type TicketView struct {
-	// Ticket goes in /api/events?ticket=...; it opens one stream.
+	// Ticket goes in /api/events?access_token=...; it opens one stream.
 	Ticket    string    `json:"ticket"`
 	ExpiresAt time.Time `json:"expires_at"`
 }

@@ -310,7 +310,7 @@
     clearTimeout(retry);
     const q = [];
     try {
-      if (token) q.push("ticket=" + encodeURIComponent((await api("/api/events/ticket", "POST")).ticket));
+      if (token) q.push("access_token=" + encodeURIComponent((await api("/api/events/ticket", "POST")).ticket));
     } catch (e) {
       if (e.message === "unauthorized") return;
       connState("down", "reconnecting…");
