@@ -143,6 +143,25 @@ type SLA struct {
 	// new terms apply to deadlines computed from then on) or "open" (every
 	// open order gets its rule chosen again and its deadlines recomputed).
 	Recompute string `koanf:"recompute"`
+	// Predict configures the learned-risk warnings (SPEC section 17).
+	Predict Predict `koanf:"predict"`
+}
+
+// Predict is sla.predict: warnings from how orders actually move. The
+// model learns from every committed stage whether or not it is enabled.
+type Predict struct {
+	// Enabled emits SLA_AT_RISK with reason "predicted" when an order's
+	// risk of missing an SLA reaches Threshold; default false.
+	Enabled bool `koanf:"enabled"`
+	// Threshold is P(SLA missed | still pending now) at which an order is
+	// warned, in (0, 1); default 0.8.
+	Threshold float64 `koanf:"threshold"`
+	// MinSamples is how many samples a segment needs before it predicts,
+	// at least 1; default 200.
+	MinSamples int `koanf:"min_samples"`
+	// By are the segment keys, any of sla_rule, tenant_id, item_category,
+	// service_level (order.SegmentFields), each once; default ["sla_rule"].
+	By []string `koanf:"by"`
 }
 
 // Rule is one entry of sla.rules: SLA terms for the orders it matches. A
@@ -276,6 +295,7 @@ func Default() Config {
 			Clock:        ClockEvent,
 			MaxClockSkew: 5 * time.Minute,
 			Recompute:    RecomputeNew,
+			Predict:      Predict{Threshold: 0.8, MinSamples: 200, By: []string{"sla_rule"}},
 		},
 		Retention: Retention{CompletedOrders: 720 * time.Hour, Updates: 168 * time.Hour},
 		Generator: Generator{Enabled: "auto", Rate: 20, Scenario: "realistic", DemoSLA: "auto"},
@@ -318,7 +338,8 @@ func (c Config) DemoSLA() bool {
 }
 
 // DemoSLAs returns the short demo SLAs: processing 10s, shipping 10s,
-// delivery 30s, with the event clock and the default clock skew.
+// delivery 30s, with the event clock, the default clock skew and the
+// default sla.predict.
 func DemoSLAs() SLA {
 	return SLA{
 		Processing:   10 * time.Second,
@@ -327,6 +348,7 @@ func DemoSLAs() SLA {
 		Clock:        ClockEvent,
 		MaxClockSkew: Default().SLA.MaxClockSkew,
 		Recompute:    RecomputeNew,
+		Predict:      Default().SLA.Predict,
 	}
 }
 

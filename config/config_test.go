@@ -38,7 +38,7 @@ func TestResolvers(t *testing.T) {
 
 func TestDemoSLAs(t *testing.T) {
 	want := SLA{Recompute: RecomputeNew, Processing: 10 * time.Second, Shipping: 10 * time.Second, Delivery: 30 * time.Second,
-		Clock: ClockEvent, MaxClockSkew: 5 * time.Minute}
+		Clock: ClockEvent, MaxClockSkew: 5 * time.Minute, Predict: Predict{Threshold: 0.8, MinSamples: 200, By: []string{"sla_rule"}}}
 	if got := DemoSLAs(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("DemoSLAs() = %+v, want %+v", got, want)
 	}

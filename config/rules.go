@@ -17,6 +17,7 @@ func (c Config) Rules() order.Rules {
 	r := order.Rules{
 		Processing: s.Processing, Shipping: s.Shipping, Delivery: s.Delivery,
 		Clock: order.Clock(s.Clock), Grace: s.Grace, WarnAt: s.WarnAt, Calendar: cals[s.Calendar],
+		Predict: order.Predict(s.Predict),
 	}
 	for _, x := range s.Rules {
 		r.Segments = append(r.Segments, order.Rule{

@@ -61,7 +61,8 @@ func TestLoadRulesAndCalendars(t *testing.T) {
 			{Name: "acme-express", Match: Match{TenantID: "acme", ServiceLevel: "express"}, Processing: 4 * time.Hour,
 				Calendar: "acme-warehouse", WarnAt: []float64{0.9}},
 			{Name: "pants", Match: Match{ItemCategory: "Pants"}, Delivery: 48 * time.Hour, WarnAt: []float64{}},
-		}}
+		},
+		Predict: Default().SLA.Predict}
 	if !reflect.DeepEqual(c.SLA, want) {
 		t.Errorf("sla = %+v\nwant  %+v", c.SLA, want)
 	}

@@ -13,6 +13,7 @@ import (
 func (c Config) validateSLATerms(p *problems) {
 	s := c.SLA
 	validateWarnAt(p, "sla.warn_at", s.WarnAt)
+	validatePredict(p, s.Predict)
 	c.knownCalendar(p, "sla.calendar", s.Calendar)
 	names := map[string]int{}
 	for i, r := range s.Rules {
@@ -47,6 +48,26 @@ func validateWarnAt(p *problems, key string, fs []float64) {
 			p.add(fmt.Sprintf("%s[%d]", key, i), "must be a fraction between 0 and 1 such as 0.75 (got %v)", f)
 		case i > 0 && f <= fs[i-1]:
 			p.add(fmt.Sprintf("%s[%d]", key, i), "must be greater than the fraction before it (%v), in ascending order (got %v)", fs[i-1], f)
+		}
+	}
+}
+
+// validatePredict checks sla.predict: a threshold in (0, 1), min_samples
+// at least 1, and by naming known segment fields, each once.
+func validatePredict(p *problems, pr Predict) {
+	if !(pr.Threshold > 0 && pr.Threshold < 1) {
+		p.add("sla.predict.threshold", "must be a probability between 0 and 1 such as 0.8 (got %v)", pr.Threshold)
+	}
+	if pr.MinSamples < 1 {
+		p.add("sla.predict.min_samples", "must be at least 1 (got %d)", pr.MinSamples)
+	}
+	for i, f := range pr.By {
+		key := fmt.Sprintf("sla.predict.by[%d]", i)
+		switch {
+		case !order.ValidSegmentField(f):
+			p.add(key, "unknown segment key %q (use any of %s)", f, strings.Join(order.SegmentFields, ", "))
+		case slices.Index(pr.By, f) < i:
+			p.add(key, "duplicate segment key %q", f)
 		}
 	}
 }

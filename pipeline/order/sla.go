@@ -52,6 +52,8 @@ type Rules struct {
 	// Segments are the rules of sla.rules in order: the first whose match
 	// fits an order is chosen for it; default none.
 	Segments []Rule
+	// Predict is sla.predict, the learned-risk warnings; default off.
+	Predict Predict
 }
 
 // DefaultRules are the SLAs of the original system: 24h, 3d, 7d on event time.
