@@ -57,7 +57,8 @@ type benchRun struct {
 	root        string
 	report      *Report
 	began       time.Time
-	rawPublish  float64 // raw async publish msgs/s, for the pipeline ratio
+	rawPublish  float64 // raw async publish msgs/s
+	rawRound    float64 // raw publish + consume-with-ack round trip msgs/s, for the ratios
 	loadRate    float64 // last measured open-orders load rate, for the budget
 	pipeRate    float64 // pipeline events/s of the throughput phase
 	ceilingRate float64 // events/s of the NATS-only loop, for the pipeline ratio

@@ -47,10 +47,12 @@ func TestBenchTinyRun(t *testing.T) {
 	}{
 		{"raw", "JetStream async publish (200 B)", 1000, 1e7},
 		{"raw", "JetStream consume + ack each (200 B)", 1000, 1e7},
+		{"raw", "JetStream round trip (publish + consume with ack)", 500, 1e7},
 		{"ceiling", "NATS work only, no ordertrack logic", 100, 1e7},
+		{"ceiling", "ceiling / raw JetStream round trip", 0.0001, 10},
 		{"throughput spread", "events published", 3000, 3000},
 		{"throughput spread", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
-		{"throughput spread", "pipeline / raw async publish", 0.0001, 10},
+		{"throughput spread", "pipeline / raw JetStream round trip", 0.0001, 10},
 		{"throughput spread", "pipeline / NATS-only ceiling", 0.01, 10},
 		{"throughput spread", "pipeline events/s with sla.warn_at [0.5, 0.75]", 100, 1e7},
 		{"throughput spread", "warn_at [0.5, 0.75] / plain events/s", 0.01, 100},

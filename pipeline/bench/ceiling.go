@@ -95,6 +95,10 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 	r.ceilingRate = rate
 	r.report.add("ceiling", "NATS work only, no ordertrack logic", rate, "events/s").Note =
 		"same stores and acks per event as the pipeline; its most on this machine"
+	if r.rawRound > 0 {
+		r.report.add("ceiling", "ceiling / raw JetStream round trip", rate/r.rawRound, "x").Note =
+			"the most of the ratio below that the NATS work alone allows"
+	}
 	return nil
 }
 

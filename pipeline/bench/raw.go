@@ -48,8 +48,21 @@ func (r *benchRun) benchRaw(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.report.add("raw", "JetStream consume + ack each (200 B)", perSecond(n, took), "msgs/s")
+	consume := perSecond(n, took)
+	r.report.add("raw", "JetStream consume + ack each (200 B)", consume, "msgs/s")
+	r.rawRound = roundTrip(r.rawPublish, consume)
+	r.report.add("raw", "JetStream round trip (publish + consume with ack)", r.rawRound, "msgs/s").Note =
+		"1/round = 1/publish + 1/consume: what a message stored and consumed with an ack costs"
 	return nil
+}
+
+// roundTrip is the rate of a round trip made of two steps measured apart:
+// its time per message is the sum of theirs.
+func roundTrip(publish, consume float64) float64 {
+	if publish <= 0 || consume <= 0 {
+		return 0
+	}
+	return 1 / (1/publish + 1/consume)
 }
 
 // consumeAll reads n messages of BENCH_RAW with a pull consumer, acking each.
