@@ -20,19 +20,24 @@ import (
 
 func (m *Main) reportCommand() *cobra.Command {
 	var since, by string
-	var asJSON bool
+	var asJSON, predictions bool
 	var load configLoader
-	cmd := command("report [--since 7d] [--by sla|tenant|rule|service_level] [--json] [flags]",
-		"SLA attainment from the stored orders: on-time and cancel rates per SLA and group", nil)
+	cmd := command("report [--since 7d] [--by sla|tenant|rule|service_level] [--predictions] [--json] [flags]",
+		"SLA attainment from the stored orders: on-time and cancel rates per SLA and group; with --predictions, how well the warnings foretold the breaches", nil)
 	cmd.Flags().StringVar(&since, "since", "", "only orders placed in this last period, e.g. 7d (default: every stored order)")
 	cmd.Flags().StringVar(&by, "by", "", "group by sla, tenant, rule or service_level (default: one group, all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of text")
+	cmd.Flags().BoolVar(&predictions, "predictions", false,
+		"score the predicted warnings per SLA and segment (sla.predict.by): warned and breached, warned and met, breached without a warning, precision, recall, median lead time")
 	load = m.configFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		g := order.Grouping(by)
-		if by == "" {
+		switch {
+		case predictions && by != "":
+			return usagef(cmd, "--by %q: --predictions groups by the segments of sla.predict.by", by)
+		case by == "":
 			g = order.BySLA
-		} else if !slices.Contains(order.Groupings, g) {
+		case !slices.Contains(order.Groupings, g):
 			return usagef(cmd, "--by %q: want sla, tenant, rule or service_level", by)
 		}
 		from, err := sinceFlag(cmd, since)
@@ -42,6 +47,9 @@ func (m *Main) reportCommand() *cobra.Command {
 		cfg, err := load()
 		if err != nil {
 			return err
+		}
+		if predictions {
+			return m.reportPredictions(cmd.Context(), cfg, from, asJSON)
 		}
 		return m.report(cmd.Context(), cfg, g, from, asJSON)
 	}
