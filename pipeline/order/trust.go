@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// ReasonPredicted is the reason of a learned-risk warning: SLA_AT_RISK
-// with "reason": "predicted" (SPEC section 17). Warnings of sla.warn_at
-// carry another reason or none.
-const ReasonPredicted = "predicted"
-
 // Warned is what a trust tally needs of an order's warnings of one SLA:
 // whether any was sent and the lead time of the first, the time from when
 // it was sent to the deadline (its remaining_seconds).
