@@ -23,6 +23,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/orders/{id}", s.apiOrder)
 	mux.HandleFunc("GET /api/attainment", s.apiAttainment)
 	mux.HandleFunc("GET /api/at-risk", s.apiAtRisk)
+	mux.HandleFunc("GET /api/predictions", s.apiPredictions)
 	mux.HandleFunc("GET /api/events", s.events)
 }
 
@@ -126,6 +127,22 @@ func (s *Server) apiAtRisk(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.orders.AtRisk(ctx, s.now(), limit)
 	if !ok {
 		notRead(w)
+		return
+	}
+	writeJSON(w, v)
+}
+
+// apiPredictions serves how well the warnings foretold the SLAs that
+// ended (Predictions), at most PredictionsEvery old.
+func (s *Server) apiPredictions(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
+	defer cancel()
+	compute := func(ctx context.Context, by []string) (order.Predictions, error) {
+		return Predictions(ctx, s.opts.JS, s.opts.Topology, by, time.Time{})
+	}
+	v, err := s.predictions.get(ctx, s.now(), compute, s.rules().Predict.By)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	writeJSON(w, v)

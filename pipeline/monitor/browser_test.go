@@ -55,6 +55,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	e := setup(t, withConfig(func(c *config.Config) {
 		c.SLA.Processing, c.SLA.Shipping, c.SLA.Delivery = 2*time.Second, 2*time.Second, 6*time.Second
 		c.SLA.WarnAt = []float64{0.5}
+		c.SLA.Predict.By = []string{"tenant_id"}
 	}), withMonitor(func(o *monitor.Options) {
 		o.AuthToken, o.StatusEvery = token, 500*time.Millisecond
 	}), withPipeline(func(o *pipeline.Options) {
@@ -68,6 +69,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	go feedDemo(ctx, t, e)
+	// An order of a tenant of its own whose processing breach a predicted
+	// warning foretold 1.5 s ahead; warn_at 0.5 warns it at 1 s.
+	e.publishFull(t, "ORD-TRUST-1", "ORDER_PLACED", time.Now().Truncate(time.Millisecond), "trust")
+	e.publishWarning(t, "ORD-TRUST-1", "processing", "predicted", 1.5)
 
 	browser, blog := startBrowser(t, ctx)
 	run := func(what string, actions ...chromedp.Action) {
@@ -148,6 +153,17 @@ func TestDashboardInBrowser(t *testing.T) {
 			document.querySelectorAll("#atrisk tr").length > 0 && document.querySelectorAll("#feed li").length >= 3 &&
 			pts > %d;
 	})()`, span*2), nil, chromedp.WithPollingInterval(200*time.Millisecond)))
+	// The attainment panel scores the predicted warnings as report
+	// --predictions does (/api/predictions, recomputed every 10 s).
+	var trust string
+	run("see the predicted warnings scored", chromedp.Poll(`(() => {
+		const row = document.querySelector('#predictions tr[data-key="processing/tenant_id=trust"]');
+		return row !== null && row.cells[2].textContent === "1";
+	})()`, nil, chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`Array.from(document.querySelector('#predictions tr[data-key="processing/tenant_id=trust"]').cells).map(c => c.textContent).join("|")`, &trust))
+	if want := "processing|tenant_id=trust|1|0|0|100%|100%|1.5s|100%|100%"; trust != want {
+		t.Errorf("predictions row %q, want %q", trust, want)
+	}
 	if shellAttainment != "loading…" {
 		t.Errorf("attainment before any data: %q, want loading…", shellAttainment)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -115,4 +116,41 @@ func noteWarning(out map[string]order.OrderWarnings, data []byte) {
 		w.WarnAt[i].Note(lead)
 	}
 	out[r.OrderID] = w
+}
+
+// PredictionsEvery is how long /api/predictions serves one computation of
+// Predictions: it reads every warning and every order once, so the page's
+// polls share it rather than each repeating it.
+const PredictionsEvery = 10 * time.Second
+
+// PredictionsView is the body of /api/predictions: Predictions of every
+// stored order under the sla.predict.by in force, and when it was
+// computed.
+type PredictionsView struct {
+	order.Predictions
+	ComputedAt time.Time `json:"computed_at"`
+}
+
+// predictionCache holds the last PredictionsView; one computation runs at
+// a time and requests meanwhile wait for it.
+type predictionCache struct {
+	mu   sync.Mutex
+	last PredictionsView
+	ok   bool
+}
+
+// get returns the view, computed again when it is older than
+// PredictionsEvery or sla.predict.by changed.
+func (c *predictionCache) get(ctx context.Context, now time.Time, compute func(context.Context, []string) (order.Predictions, error), by []string) (PredictionsView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && now.Sub(c.last.ComputedAt) < PredictionsEvery && slices.Equal(c.last.By, by) {
+		return c.last, nil
+	}
+	p, err := compute(ctx, by)
+	if err != nil {
+		return PredictionsView{}, err
+	}
+	c.last, c.ok = PredictionsView{Predictions: p, ComputedAt: now}, true
+	return c.last, nil
 }

@@ -100,6 +100,8 @@ type Server struct {
 	sampler *sampler
 	feed    *feed
 	orders  *ReadModel // nil with NoReadModel
+
+	predictions predictionCache // /api/predictions
 }
 
 // Start listens on o.Listen and serves until Stop.

@@ -256,6 +256,21 @@
     setText($("attainment-at"), "as of " + fmtClock(bySLA.scanned_at));
   }
 
+  // renderPredictions shows /api/predictions: how well the predicted
+  // warnings foretold the SLAs that ended, the warn_at ones beside them.
+  function renderPredictions(p) {
+    const rate = (v, n) => n ? pct.format(v) : "–";
+    syncRows($("predictions"), p.rows || [], (r) => r.sla + "/" + r.segment, 10, (tr, r) => {
+      const w = r.warn_at || {};
+      const v = [r.sla, r.segment || "(all orders)", r.warned_breached, r.warned_met, r.breached_unwarned,
+        rate(r.precision, r.warned_breached + r.warned_met), rate(r.recall, r.warned_breached + r.breached_unwarned),
+        r.warned_breached ? fmtLeft(r.median_lead_seconds) : "–",
+        rate(w.precision, w.warned_breached + w.warned_met), rate(w.recall, w.warned_breached + w.breached_unwarned)];
+      v.forEach((x, i) => setText(tr.cells[i], x));
+    });
+    setText($("predictions-at"), (p.rows || []).length ? "as of " + fmtClock(p.computed_at) : "no SLA has ended yet");
+  }
+
   const feedSeen = {}; // events of each type received since the page loaded
   function addFeed(u, id) {
     const ol = $("feed");
@@ -409,8 +424,9 @@
     const [st, rates, risk] = await Promise.all([api("/api/status"), api("/api/rates"), api("/api/at-risk?limit=15")].map(settle));
     const got = [st, rates, risk];
     if (!attained || tick % 3 === 0) {
-      const [a, b] = await Promise.all([api("/api/attainment?by=sla"), api("/api/attainment?by=tenant")].map(settle));
+      const [a, b, p] = await Promise.all([api("/api/attainment?by=sla"), api("/api/attainment?by=tenant"), api("/api/predictions")].map(settle));
       got.push(a, b);
+      if (p.v) renderPredictions(p.v);
       if (a.v && b.v) { renderAttainment(a.v, b.v); attained = true; }
       else if (!attained) setText($("attainment-at"), a.e && a.e.status === 503 ? "loading… (first read of the orders)" : "loading…");
     }
