@@ -23,7 +23,8 @@ const kafkaTarget = 0.7
 // 'ordertrack publish' does (asynchronously, event id as Nats-Msg-Id), and
 // as many other events produced as fast as possible to an in-process Kafka
 // cluster (kfake, one broker, a partition per pipeline partition) while
-// the source runs, timed from the first produce until the last is stored.
+// the source runs (once it has joined the group and owns every partition),
+// timed from the first produce until the last is stored.
 // No pipeline runs: both sides are timed to ORDER_EVENTS.
 func (r *benchRun) benchKafka(ctx context.Context) error {
 	e, err := r.env(ctx, r.cfg)
@@ -88,6 +89,9 @@ func (r *benchRun) kafkaRun(ctx context.Context, e *benchEnv, n, round int, ts t
 	done := make(chan error, 1)
 	go func() { done <- src.Run(sctx) }()
 	defer func() { stop(); <-done }()
+	if err := waitAssigned(ctx, src, r.cfg.Streaming.Partitions); err != nil {
+		return 0, 0, err
+	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
 		return 0, 0, err
@@ -125,6 +129,25 @@ func (r *benchRun) kafkaRun(ctx context.Context, e *benchEnv, n, round int, ts t
 		case <-tick.C:
 		}
 	}
+}
+
+// waitAssigned waits until src owns all partitions: joining the group is
+// a start-up cost, not the rate the source stores at.
+func waitAssigned(ctx context.Context, src *kafka.Source, partitions int) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(src.Status().Partitions) < partitions {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the Kafka source owns %d of %d partitions after 30s", len(src.Status().Partitions), partitions)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // streamMsgs is the number of messages stream holds.

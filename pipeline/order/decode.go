@@ -51,6 +51,17 @@ func (e *InvalidError) Error() string { return string(e.Reason) + ": " + e.Detai
 // message (used when the timestamp is absent and for the skew check).
 // Invalid input returns an *InvalidError with the first reason that applies.
 func Decode(data []byte, subjectID string, arrived time.Time, maxSkew time.Duration) (Event, error) {
+	return decode(data, subjectID, false, arrived, maxSkew)
+}
+
+// DecodeOwn is Decode of an event that names its own order, with no
+// subject to compare it with (an ingest source's record): the order id is
+// the event's own, checked as Decode checks it.
+func DecodeOwn(data []byte, arrived time.Time, maxSkew time.Duration) (Event, error) {
+	return decode(data, "", true, arrived, maxSkew)
+}
+
+func decode(data []byte, subjectID string, own bool, arrived time.Time, maxSkew time.Duration) (Event, error) {
 	if len(data) > MaxEventBytes {
 		return Event{}, invalid(ReasonTooLarge, "event is %d bytes, the limit is %d", len(data), MaxEventBytes)
 	}
@@ -61,6 +72,9 @@ func Decode(data []byte, subjectID string, arrived time.Time, maxSkew time.Durat
 		return Event{}, invalid(ReasonInvalidJSON, "%v", err)
 	}
 	e := Event{Arrived: arrived}
+	if own {
+		subjectID, _ = jsonString(w[keyOrderID])
+	}
 	if err := decodeOrderID(&e, &w, subjectID); err != nil {
 		return Event{}, err
 	}

@@ -37,6 +37,7 @@ func (s *Source) clientOptions() ([]kgo.Opt, error) {
 		kgo.OnPartitionsAssigned(s.assigned),
 		kgo.OnPartitionsRevoked(s.revoked),
 		kgo.OnPartitionsLost(s.lost),
+		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { s.rebalanceWaiting.Store(true) }),
 		kgo.SessionTimeout(s.opts.SessionTimeout),
 		kgo.HeartbeatInterval(s.opts.SessionTimeout/5),
 		kgo.FetchMaxBytes(fetchMaxBytes),

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -24,8 +25,10 @@ const SourceName = "kafka"
 
 // Defaults of Options.
 const (
-	// DefaultMaxInFlight bounds the records of one batch, and so the
-	// PubAcks in flight and the records held while NATS cannot store.
+	// DefaultMaxInFlight bounds the records of one batch. Two batches are
+	// in flight at most (the next is mapped and published while the
+	// previous one's PubAcks are awaited), so it bounds the PubAcks in
+	// flight and the records held while NATS cannot store to twice that.
 	DefaultMaxInFlight = 4096
 	// DefaultSessionTimeout is the group session timeout: a dead
 	// instance's partitions move to the others after it (kgo's default is
@@ -65,7 +68,7 @@ type Options struct {
 	// DefaultSessionTimeout.
 	SessionTimeout time.Duration
 	// MaxInFlight is the most records polled as one batch; default
-	// DefaultMaxInFlight.
+	// DefaultMaxInFlight. At most two batches are held at once.
 	MaxInFlight int
 	// Metrics counts records; nil counts nothing.
 	Metrics *ingest.Metrics
@@ -90,7 +93,10 @@ type Source struct {
 	// yet, by partition.
 	pending    map[partition]kgo.EpochOffset
 	lastCommit time.Time
-	faults     faultLog
+	// rebalanceWaiting is set when a rebalance waits for the batches in
+	// flight (kgo.OnPartitionsCallbackBlocked).
+	rebalanceWaiting atomic.Bool
+	faults           faultLog
 	// clientFaults are kgo's own warnings (a broker away).
 	clientFaults faultLog
 }
@@ -115,7 +121,7 @@ func New(o Options) (*Source, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(o.Conn, jetstream.WithPublishAsyncMaxPending(o.MaxInFlight),
+	js, err := jetstream.New(o.Conn, jetstream.WithPublishAsyncMaxPending(2*o.MaxInFlight),
 		jetstream.WithPublishAsyncTimeout(publishTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("kafka source: %w", err)
@@ -143,6 +149,9 @@ func (s *Source) Run(ctx context.Context) error {
 	s.log.Info("kafka source started", "group", s.opts.Kafka.Group, "topics", s.opts.Kafka.Topics,
 		"static_member", s.opts.InstanceID != "")
 	s.setState(StateRunning, "")
+	// flying is the batch published last, its PubAcks awaited while the
+	// next poll is mapped and published.
+	var flying *batch
 	for ctx.Err() == nil {
 		pctx, cancel := context.WithTimeout(ctx, idlePoll)
 		fetches := cl.PollRecords(pctx, s.opts.MaxInFlight)
@@ -155,12 +164,28 @@ func (s *Source) Run(ctx context.Context) error {
 			s.clientFaults.recovered(s.log, "kafka client: brokers answer again")
 		}
 		b := s.prepare(fetches)
-		s.store(ctx, b)
-		s.addPending(b.next)
-		if len(b.recs) == 0 || time.Since(s.lastCommit) >= commitEvery {
+		s.send(b)
+		if flying != nil {
+			b = s.land(ctx, flying, b)
+		}
+		flying = b // nil when it was landed with the previous batch
+		if flying == nil || len(flying.recs) == 0 || s.rebalanceWaiting.Load() {
+			// Idle, or a rebalance waits: nothing may stay in flight
+			// when it is allowed (a revoked partition's records are
+			// all stored and committed before it is given up).
+			if flying != nil {
+				s.land(ctx, flying, nil)
+				flying = nil
+			}
+			s.commit(ctx)
+			s.rebalanceWaiting.Store(false)
+			cl.AllowRebalance()
+		} else if time.Since(s.lastCommit) >= commitEvery {
 			s.commit(ctx)
 		}
-		cl.AllowRebalance()
+	}
+	if flying != nil {
+		s.land(ctx, flying, nil)
 	}
 	s.close()
 	return nil

@@ -27,7 +27,7 @@ const (
 type batch struct {
 	recs []rec
 	// next is each partition's offset to commit once every record of the
-	// batch is stored; store lowers it to the first record not stored.
+	// batch is stored; settle lowers it to the first record not stored.
 	next map[partition]kgo.EpochOffset
 }
 
@@ -37,13 +37,17 @@ type rec struct {
 	offset kgo.EpochOffset // the record's own
 	msg    *nats.Msg
 	result string // ingest.ResultStored or ResultDeadLettered
+	ack    jetstream.PubAckFuture
 	stored bool
 }
 
 // prepare turns the fetched records into messages: the mapped event on
 // its order's subject, or the record's bytes as a dead letter.
-func (s *Source) prepare(fetches kgo.Fetches) batch {
-	b := batch{next: map[partition]kgo.EpochOffset{}}
+func (s *Source) prepare(fetches kgo.Fetches) *batch {
+	b := &batch{next: map[partition]kgo.EpochOffset{}}
+	if n := fetches.NumRecords(); n > 0 {
+		b.recs = make([]rec, 0, n)
+	}
 	now := s.opts.Now()
 	fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
 		if len(fp.Records) == 0 {
@@ -85,66 +89,100 @@ func (s *Source) message(r *kgo.Record, now time.Time) (*nats.Msg, string) {
 	return m, ingest.ResultDeadLettered
 }
 
-// store publishes every message of b, all in flight at once, and waits
-// for their PubAcks. What fails is published again, fetching paused,
-// with back-off, until stored or ctx ends; b.next is then lowered to the
-// first record of each partition that is not stored.
-func (s *Source) store(ctx context.Context, b batch) {
-	todo := make([]int, len(b.recs))
-	for i := range todo {
-		todo[i] = i
+// send publishes every message of b asynchronously, in order; land
+// awaits their PubAcks.
+func (s *Source) send(b *batch) {
+	for i := range b.recs {
+		b.recs[i].ack, _ = s.js.PublishMsgAsync(b.recs[i].msg) // nil: failed, land publishes it again
 	}
-	wait, paused := retryFirst, false
+}
+
+// land waits for the PubAcks of a (sent) and adds its offsets to those
+// waiting for a commit once every record is stored. It returns next, the
+// batch sent after a, still in flight; or nil when a record of a failed:
+// next is then awaited too and the records of both not stored are
+// published again together, in poll order, fetching paused, with
+// back-off, until stored or ctx ends. Offsets are committed only up to a
+// partition's first record not stored.
+func (s *Source) land(ctx context.Context, a, next *batch) *batch {
+	failed, err := s.await(a.recs, 0)
+	if len(failed) > 0 && next != nil {
+		nf, nerr := s.await(next.recs, len(a.recs))
+		if nerr != nil {
+			err = nerr
+		}
+		a.recs = append(a.recs, next.recs...)
+		for p, o := range next.next {
+			a.next[p] = o
+		}
+		failed, next = append(failed, nf...), nil
+	}
+	if len(failed) > 0 {
+		s.retry(ctx, a.recs, failed, err)
+	}
+	s.settle(a)
+	s.addPending(a.next)
+	return next
+}
+
+// await waits for the PubAcks of recs and returns the indexes (plus base)
+// of those not stored, with the last error.
+func (s *Source) await(recs []rec, base int) ([]int, error) {
+	var failed []int
+	var last error
+	for i := range recs {
+		r := &recs[i]
+		if r.ack == nil {
+			failed, last = append(failed, base+i), errors.New("not published")
+			continue
+		}
+		select {
+		case <-r.ack.Ok():
+			r.stored = true
+		case err := <-r.ack.Err():
+			failed, last = append(failed, base+i), err
+		}
+		r.ack = nil
+	}
+	return failed, last
+}
+
+// retry publishes the records at todo again, fetching paused, with
+// back-off, until stored or ctx ends.
+func (s *Source) retry(ctx context.Context, recs []rec, todo []int, err error) {
+	s.cl.PauseFetchTopics(s.opts.Kafka.Topics...)
+	s.setState(StatePaused, "NATS cannot store: "+err.Error())
+	wait := retryFirst
 	for len(todo) > 0 {
-		failed, err := s.publish(b.recs, todo)
-		if len(failed) == 0 {
-			break
-		}
-		if !paused {
-			paused = true
-			s.cl.PauseFetchTopics(s.opts.Kafka.Topics...)
-			s.setState(StatePaused, "NATS cannot store: "+err.Error())
-		}
-		s.faults.note(s.log, "NATS cannot store Kafka records; fetching paused, retrying", err, "records", len(failed))
+		s.faults.note(s.log, "NATS cannot store Kafka records; fetching paused, retrying", err, "records", len(todo))
 		if !contract.SleepUntil(ctx, time.Now().Add(wait)) {
 			break
 		}
+		var failed []int
+		failed, err = s.publish(recs, todo)
 		wait, todo = min(2*wait, retryMax), failed
 	}
-	if paused {
-		s.cl.ResumeFetchTopics(s.opts.Kafka.Topics...)
-		s.setState(StateRunning, "")
-		s.faults.recovered(s.log, "NATS stores again; fetching resumed")
+	s.cl.ResumeFetchTopics(s.opts.Kafka.Topics...)
+	if len(todo) > 0 {
+		return // stopping
 	}
-	s.settle(b)
+	s.setState(StateRunning, "")
+	s.faults.recovered(s.log, "NATS stores again; fetching resumed")
 }
 
 // publish sends the messages at idx asynchronously and waits for their
 // PubAcks; it returns those not stored and the last error.
 func (s *Source) publish(recs []rec, idx []int) ([]int, error) {
-	futures := make([]jetstream.PubAckFuture, len(idx))
-	var failed []int
 	var last error
-	for k, i := range idx {
-		f, err := s.js.PublishMsgAsync(recs[i].msg)
+	for _, i := range idx {
+		recs[i].ack, last = s.js.PublishMsgAsync(recs[i].msg)
+	}
+	var failed []int
+	for _, i := range idx {
+		f, err := s.await(recs[i:i+1], i)
+		failed = append(failed, f...)
 		if err != nil {
 			last = err
-			continue
-		}
-		futures[k] = f
-	}
-	for k, i := range idx {
-		f := futures[k]
-		if f == nil {
-			failed = append(failed, i)
-			continue
-		}
-		select {
-		case <-f.Ok():
-			recs[i].stored = true
-		case err := <-f.Err():
-			last = err
-			failed = append(failed, i)
 		}
 	}
 	return failed, last
@@ -152,7 +190,7 @@ func (s *Source) publish(recs []rec, idx []int) ([]int, error) {
 
 // settle counts what b stored and lowers each partition's next offset to
 // its first record not stored.
-func (s *Source) settle(b batch) {
+func (s *Source) settle(b *batch) {
 	counts := map[string]int{}
 	for _, r := range b.recs {
 		if !r.stored {

@@ -118,8 +118,7 @@ func (x *Mapper) Prepare(src []byte, derivedID string, arrived time.Time, maxSke
 // decode is order.Decode of an event that names its own order (no subject
 // to compare it with).
 func decode(data []byte, arrived time.Time, maxSkew time.Duration) (order.Event, error) {
-	id, _ := order.Peek(data)
-	return order.Decode(data, id, arrived, maxSkew)
+	return order.DecodeOwn(data, arrived, maxSkew)
 }
 
 // Map returns section 3's JSON for the source's JSON src: each field read
