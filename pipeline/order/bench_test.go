@@ -42,22 +42,33 @@ func lifecycle() []order.Event {
 // to a new order, with the pending deadlines computed after each step as
 // the pipeline does to diff its timers.
 //
-// Sub-benchmarks: plain (the defaults), warn_at [0.5, 0.75] (two more
-// instants per pending SLA), and warnings under a Mon-Fri 08-18 calendar.
+// Sub-benchmarks: plain (the defaults), the defaults under a business
+// calendar (Mon-Fri 08-18 in Berlin with a few holidays), warn_at [0.5,
+// 0.75] (two more instants per pending SLA), and warnings under the same
+// calendar. A calendar aims at no more than twice its round-the-clock twin.
 func BenchmarkApply(b *testing.B) {
 	warn := order.DefaultRules()
 	warn.WarnAt = []float64{0.5, 0.75}
-	cal := warn
 	var week order.Week
 	for d := time.Monday; d <= time.Friday; d++ {
 		week[d] = []order.Span{{From: 8 * time.Hour, To: 18 * time.Hour}}
 	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	cal.Calendar, _ = order.NewCalendar("office", berlin, week, nil)
+	var holidays []order.Date
+	for _, h := range []string{"2023-12-25", "2023-12-26", "2024-01-01", "2024-01-03", "2024-04-01", "2024-05-01", "2024-12-25"} {
+		d, _ := order.ParseDate(h)
+		holidays = append(holidays, d)
+	}
+	office, err := order.NewCalendar("office", berlin, week, holidays)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cal, warnCal := order.DefaultRules(), warn
+	cal.Calendar, warnCal.Calendar = office, office
 	for _, c := range []struct {
 		name  string
 		rules order.Rules
-	}{{"plain", order.DefaultRules()}, {"warn_at", warn}, {"warn_at+calendar", cal}} {
+	}{{"plain", order.DefaultRules()}, {"calendar", cal}, {"warn_at", warn}, {"warn_at+calendar", warnCal}} {
 		b.Run(c.name, func(b *testing.B) { benchApply(b, c.rules) })
 	}
 }

@@ -51,10 +51,18 @@ func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.M
 // open time only (SPEC section 11). A nil *Calendar is open round the clock
 // in UTC. A Calendar is immutable and safe for concurrent use.
 type Calendar struct {
-	name     string
-	loc      *time.Location
-	week     Week
-	holidays map[Date]bool
+	name string
+	loc  *time.Location
+	week Week
+	// dayOpen is each weekday's open time on a day of 24 hours, weekOpen
+	// their sum: whole weeks are counted by multiplication.
+	dayOpen  [7]time.Duration
+	weekOpen time.Duration
+	// holidays are civil day numbers (days since 1970-01-01), sorted and
+	// unique, found by binary search; holidayOpen[i] is the open time the
+	// first i holidays take from their weekdays.
+	holidays    []int64
+	holidayOpen []time.Duration
 }
 
 // NewCalendar returns a calendar open during week's spans in loc, closed on
@@ -75,9 +83,23 @@ func NewCalendar(name string, loc *time.Location, week Week, holidays []Date) (*
 	if loc == nil {
 		loc = time.UTC
 	}
-	c := &Calendar{name: name, loc: loc, week: week, holidays: make(map[Date]bool, len(holidays))}
+	c := &Calendar{name: name, loc: loc, week: week}
+	for wd, spans := range week {
+		for _, s := range spans {
+			c.dayOpen[wd] += s.To - s.From
+		}
+		c.weekOpen += c.dayOpen[wd]
+	}
 	for _, d := range holidays {
-		c.holidays[d] = true
+		if n := dayNumber(d.Year, d.Month, d.Day); civilDate(n) == d { // an impossible date is never a holiday
+			c.holidays = append(c.holidays, n)
+		}
+	}
+	slices.Sort(c.holidays)
+	c.holidays = slices.Compact(c.holidays)
+	c.holidayOpen = make([]time.Duration, len(c.holidays)+1)
+	for i, n := range c.holidays {
+		c.holidayOpen[i+1] = c.holidayOpen[i] + c.dayOpen[weekdayOf(n)]
 	}
 	return c, nil
 }
@@ -106,28 +128,48 @@ const maxCalendarDays = 1 << 16
 // start outside open hours counts from the next opening. The result keeps
 // start's sub-second precision and location. With a nil calendar it is
 // start + d.
+//
+// Days are not walked one by one where the zone keeps one UTC offset: there
+// whole weeks count weekOpen each less their holidays, then whole days their
+// weekday's open time. Only the first day, the day the result falls on and
+// days of a daylight-saving change are walked span by span.
 func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	if c == nil || d <= 0 {
 		return start.Add(d)
 	}
 	left := d
-	var at time.Time
-	c.walk(start, func(a, b time.Time) bool {
-		if span := b.Sub(a); left > span {
-			left -= span
-			return true
+	day := dayOf(start.In(c.loc))
+	plain := 0 // days from day on known to keep one offset
+	for i := 0; i < maxCalendarDays; {
+		if i > 0 {
+			if plain <= 0 {
+				plain = c.plainDays(day, maxCalendarDays-i)
+			}
+			if n, open := c.consume(day, plain, left); n > 0 {
+				day, i, left, plain = day+int64(n), i+n, left-open, plain-n
+				continue
+			}
 		}
-		at = a.Add(left)
-		return false
-	})
-	if at.IsZero() {
-		return start.Add(d) // unreachable: a calendar always opens again
+		var at time.Time
+		found := !c.spansOn(day, start, func(a, b time.Time) bool {
+			if span := b.Sub(a); left > span {
+				left -= span
+				return true
+			}
+			at = a.Add(left)
+			return false
+		})
+		if found {
+			return at.In(start.Location())
+		}
+		day, i, plain = day+1, i+1, plain-1
 	}
-	return at.In(start.Location())
+	return start.Add(d) // unreachable: a calendar always opens again
 }
 
 // Open returns the open time between from and to (0 if to is not after
-// from). With a nil calendar it is to - from.
+// from). With a nil calendar it is to - from. Whole days between the two
+// are counted as Add counts them.
 func (c *Calendar) Open(from, to time.Time) time.Duration {
 	if !to.After(from) {
 		return 0
@@ -136,50 +178,144 @@ func (c *Calendar) Open(from, to time.Time) time.Duration {
 		return to.Sub(from)
 	}
 	var sum time.Duration
-	c.walk(from, func(a, b time.Time) bool {
-		if !a.Before(to) {
-			return false
+	day, last := dayOf(from.In(c.loc)), dayOf(to.In(c.loc))
+	for i := 0; i < maxCalendarDays; {
+		if i > 0 && day < last-1 { // a day's margin before to's day
+			if n := c.plainDays(day, min(int(last-1-day), maxCalendarDays-i)); n > 0 {
+				sum += c.openDays(day, n)
+				day, i = day+int64(n), i+n
+				continue
+			}
 		}
-		if to.Before(b) {
-			b = to
+		more := c.spansOn(day, from, func(a, b time.Time) bool {
+			if !a.Before(to) {
+				return false
+			}
+			if to.Before(b) {
+				b = to
+			}
+			sum += b.Sub(a)
+			return b.Before(to)
+		})
+		if !more {
+			return sum
 		}
-		sum += b.Sub(a)
-		return b.Before(to)
-	})
+		day, i = day+1, i+1
+	}
 	return sum
 }
 
-// walk calls f with each open interval [a, b) from start on, in order, the
-// first one clipped to start, until f returns false.
-func (c *Calendar) walk(start time.Time, f func(a, b time.Time) bool) {
-	y, m, d := start.In(c.loc).Date()
-	for i := range maxCalendarDays {
-		day := time.Date(y, m, d+i, 12, 0, 0, 0, time.UTC) // the date only
-		if c.holidays[DateOf(day)] {
+// spansOn calls f with each open interval [a, b) of a civil day, in order,
+// clipped to start, until f returns false; it reports whether f never did.
+func (c *Calendar) spansOn(day int64, start time.Time, f func(a, b time.Time) bool) bool {
+	if c.holiday(day) {
+		return true
+	}
+	y, m, d := civil(day)
+	for _, s := range c.week[weekdayOf(day)] {
+		a, b := c.wall(y, m, d, s.From), c.wall(y, m, d, s.To)
+		if !b.After(start) {
 			continue
 		}
-		for _, s := range c.week[day.Weekday()] {
-			a, b := c.wall(day, s.From), c.wall(day, s.To)
-			if !b.After(start) {
-				continue
-			}
-			if a.Before(start) {
-				a = start
-			}
-			if !b.After(a) {
-				continue // a span inside a daylight-saving gap
-			}
-			if !f(a, b) {
-				return
-			}
+		if a.Before(start) {
+			a = start
+		}
+		if !b.After(a) {
+			continue // a span inside a daylight-saving gap
+		}
+		if !f(a, b) {
+			return false
 		}
 	}
+	return true
 }
 
-// wall returns the instant of a wall-clock offset from midnight on day in
-// the calendar's zone; time.Date normalises 24:00 to the next midnight.
-func (c *Calendar) wall(day time.Time, off time.Duration) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, int(off), c.loc)
+// plainDays returns how many whole days from day on (at most limit) keep
+// one UTC offset from their midnight to the next: each is 24 hours long, so
+// its open time is its weekday's. 0 when day's midnight is itself skipped
+// or repeated by a daylight-saving change.
+func (c *Calendar) plainDays(day int64, limit int) int {
+	y, m, d := civil(day)
+	mid := time.Date(y, m, d, 0, 0, 0, 0, c.loc)
+	if hh, mm, ss := mid.Clock(); hh != 0 || mm != 0 || ss != 0 || mid.Day() != d {
+		return 0
+	}
+	_, end := mid.ZoneBounds()
+	if end.IsZero() { // no change ahead
+		return max(limit, 0)
+	}
+	return max(min(int((end.Sub(mid)-1)/(24*time.Hour)), limit), 0)
+}
+
+// consume counts whole days of open time from day on, at most n, while it
+// stays below left: whole weeks by multiplication, then at most a week day
+// by day. It returns the days counted and their open time.
+func (c *Calendar) consume(day int64, n int, left time.Duration) (int, time.Duration) {
+	done, open := 0, time.Duration(0)
+	if q := min(n/7, int((left-1)/c.weekOpen)); q > 0 {
+		done = 7 * q
+		open = c.openDays(day, done)
+	}
+	for k := 0; k < 7 && done < n; k++ {
+		o := c.dayOpen[weekdayOf(day+int64(done))]
+		if c.holiday(day + int64(done)) {
+			o = 0
+		}
+		if open+o >= left {
+			break
+		}
+		open += o
+		done++
+	}
+	return done, open
+}
+
+// openDays is the open time of n whole plain days from day on.
+func (c *Calendar) openDays(day int64, n int) time.Duration {
+	sum := time.Duration(n/7) * c.weekOpen
+	for k := n - n%7; k < n; k++ {
+		sum += c.dayOpen[weekdayOf(day+int64(k))]
+	}
+	i, _ := slices.BinarySearch(c.holidays, day)
+	j, _ := slices.BinarySearch(c.holidays, day+int64(n))
+	return sum - (c.holidayOpen[j] - c.holidayOpen[i])
+}
+
+func (c *Calendar) holiday(day int64) bool {
+	_, ok := slices.BinarySearch(c.holidays, day)
+	return ok
+}
+
+// dayNumber is the civil day number of a date: days since 1970-01-01.
+func dayNumber(y int, m time.Month, d int) int64 {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / (24 * 60 * 60) // exact: a UTC midnight
+}
+
+// dayOf is the civil day number of t's date in t's location.
+func dayOf(t time.Time) int64 {
+	y, m, d := t.Date()
+	return dayNumber(y, m, d)
+}
+
+// civil is the date of a civil day number.
+func civil(day int64) (int, time.Month, int) {
+	return time.Unix(day*24*60*60, 0).UTC().Date()
+}
+
+func civilDate(day int64) Date {
+	y, m, d := civil(day)
+	return Date{y, m, d}
+}
+
+// weekdayOf is the weekday of a civil day number (1970-01-01 was a Thursday).
+func weekdayOf(day int64) time.Weekday {
+	return time.Weekday(((day % 7) + 7 + int64(time.Thursday)) % 7)
+}
+
+// wall returns the instant of a wall-clock offset from midnight on a date
+// in the calendar's zone; time.Date normalises 24:00 to the next midnight.
+func (c *Calendar) wall(y int, m time.Month, d int, off time.Duration) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, int(off), c.loc)
 }
 
 // ParseSpans reads the open hours of one weekday: "08:00-18:00", several
