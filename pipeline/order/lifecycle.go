@@ -14,35 +14,64 @@ import (
 // Apply is idempotent: applying an event a second time (same event id or an
 // already recorded stage) returns the state unchanged and no update.
 func Apply(s State, e Event, r Rules, now time.Time) (State, []Update) {
-	stage, ok := e.Type.Stage()
-	if !ok || s.seenEvent(e.EventID) || s.At(stage) != nil || containsStage(s.Rejected, stage) {
+	stage, ok := applicable(s, e)
+	if !ok {
 		return s, nil
 	}
 	next := s.Clone()
+	return next, apply(&next, s, stage, e, r, now, nil)
+}
+
+// ApplyInPlace is Apply for a caller that owns s and keeps no other copy of
+// it (a replay): s becomes the new state, sharing its slices with nothing,
+// and the updates are appended to out, so that nothing is cloned and one
+// buffer serves every event.
+func ApplyInPlace(s *State, e Event, r Rules, now time.Time, out []Update) []Update {
+	stage, ok := applicable(*s, e)
+	if !ok {
+		return out
+	}
+	prev := *s // apply reads of it only the status and the stages' times, which it replaces, never edits
+	return apply(s, prev, stage, e, r, now, out)
+}
+
+// applicable returns the stage of an event that changes the state: not a
+// duplicate (same event id, a stage recorded or rejected already).
+func applicable(s State, e Event) (Stage, bool) {
+	stage, ok := e.Type.Stage()
+	if !ok || s.seenEvent(e.EventID) || s.At(stage) != nil || containsStage(s.Rejected, stage) {
+		return stage, false
+	}
+	return stage, true
+}
+
+// apply turns next (prev until now) into the state after the event and
+// appends its updates to out.
+func apply(next *State, prev State, stage Stage, e Event, r Rules, now time.Time, out []Update) []Update {
 	if next.OrderID == "" {
 		next.OrderID = e.OrderID
 	}
 	next.UpdatedAt = now
 	next.rememberEvent(e.EventID)
-	if reason := impossible(s, stage, e.Timestamp); reason != "" {
+	if reason := impossible(prev, stage, e.Timestamp); reason != "" {
 		next.Rejected = append(next.Rejected, stage)
-		return next, []Update{rejection(next, e, stage, reason, now)}
+		return append(out, rejection(*next, e, stage, reason, now))
 	}
 	next.absorb(e)
 	next.chooseRule(r, stage)
 	next.setAt(stage, e.Timestamp)
 	next.Arrived.set(stage, e.Arrived)
-	r.storeDeadlines(&next, &s)
-	u := advance(&next, s, stage, e, now)
-	out := append([]Update{u}, r.retract(&next, stage, now)...)
+	r.storeDeadlines(next, &prev)
+	out = append(out, advance(next, prev, stage, e, now))
+	out = r.retract(next, stage, now, out)
 	if next.Status == StageCancelled {
-		return next, out
+		return out
 	}
-	for _, d := range r.lateMet(&next, stage) {
+	for _, d := range r.lateMet(next, stage) {
 		next.Breaches = append(next.Breaches, d.SLA)
-		out = append(out, breach(next, d, r, now))
+		out = append(out, breach(*next, d, r, now))
 	}
-	return next, out
+	return out
 }
 
 // Check evaluates a fired SLA timer at time now: every SLA of the order that

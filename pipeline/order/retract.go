@@ -10,11 +10,10 @@ import (
 // on the event clock, a late event showing that an SLA was met by its
 // deadline after its SLA_BREACH was emitted (SPEC section 11). The SLA moves
 // from Breaches to Retracted, where it stays: it is never breached again.
-func (r Rules) retract(s *State, stage Stage, now time.Time) []Update {
+func (r Rules) retract(s *State, stage Stage, now time.Time, out []Update) []Update {
 	if r.Clock == ClockArrival || len(s.Breaches) == 0 {
-		return nil
+		return out
 	}
-	var out []Update
 	t := r.Terms(*s)
 	for _, sla := range SLAs {
 		if !s.Breached(sla) || !slices.Contains(metBy(sla), stage) {

@@ -132,6 +132,9 @@ func (s *State) rememberEvent(id string) {
 	if id == "" {
 		return
 	}
+	if len(s.EventIDs) == cap(s.EventIDs) { // an order's ids in one block: an order has four stages
+		s.EventIDs = slices.Grow(s.EventIDs, max(4, len(s.EventIDs)))
+	}
 	s.EventIDs = append(s.EventIDs, id)
 	if len(s.EventIDs) > maxEventIDs {
 		s.EventIDs = slices.Delete(s.EventIDs, 0, len(s.EventIDs)-maxEventIDs)

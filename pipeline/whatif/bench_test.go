@@ -3,6 +3,7 @@ package whatif
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -26,8 +27,10 @@ func lifecycles(n int) []Input {
 	return out
 }
 
-// BenchmarkReplay measures replay speed in events/s (both configurations).
+// BenchmarkReplay measures replay speed in events/s (both configurations),
+// at the garbage collector setting whatif runs with.
 func BenchmarkReplay(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
 	events := lifecycles(50_000)
 	o := Options{Base: rules(2 * time.Hour), New: rules(90 * time.Minute), Now: t0.Add(48 * time.Hour), MaxSkew: time.Minute}
 	b.ResetTimer()
@@ -46,6 +49,7 @@ func BenchmarkReplay(b *testing.B) {
 // BenchmarkReplayLines measures whatif --events: the same events read from
 // a JSON-lines file in memory.
 func BenchmarkReplayLines(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
 	var file bytes.Buffer
 	for _, in := range lifecycles(50_000) {
 		file.Write(in.Data)

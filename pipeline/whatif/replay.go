@@ -118,6 +118,7 @@ type shard struct {
 	in      chan []Input
 	orders  map[string]*tracked
 	invalid int
+	us      []order.Update // reused by every event's apply
 }
 
 func (sh *shard) run() {
@@ -153,8 +154,8 @@ func (sh *shard) apply(in Input) {
 		t = &tracked{first: in.seq, base: order.NewState(e.OrderID), new: order.NewState(e.OrderID)}
 		sh.orders[e.OrderID] = t
 	}
-	t.base = step(t.base, e, sh.opts.Base, in.Stored, &t.baseWarns)
-	t.new = step(t.new, e, sh.opts.New, in.Stored, &t.newWarns)
+	sh.us = step(&t.base, e, sh.opts.Base, in.Stored, &t.baseWarns, sh.us[:0])
+	sh.us = step(&t.new, e, sh.opts.New, in.Stored, &t.newWarns, sh.us[:0])
 }
 
 // step fires what the timers would have fired before the event happened,
@@ -162,20 +163,22 @@ func (sh *shard) apply(in Input) {
 // recorded events arrived when they happened, and a timer fires at its
 // deadline. (A backfill published in one burst is applied by the pipeline
 // before its timers can fire; the replay judges it as it happened.)
-func step(s order.State, e order.Event, r order.Rules, at time.Time, warns *warnings) order.State {
-	var us []order.Update
+// The state is changed in place (a replay keeps no other copy of it), the
+// updates appended to buf, which step returns for the next event.
+func step(s *order.State, e order.Event, r order.Rules, at time.Time, warns *warnings, buf []order.Update) []order.Update {
 	if s.Known() {
 		checkAt := e.Timestamp
 		if r.Clock == order.ClockArrival {
 			checkAt = at
 		}
-		s = fireTimers(s, r, checkAt, warns)
-		s, us = order.Check(s, r, checkAt)
+		*s = fireTimers(*s, r, checkAt, warns)
+		var us []order.Update
+		*s, us = order.Check(*s, r, checkAt)
 		warns.count(us)
 	}
-	s, us = order.Apply(s, e, r, at)
-	warns.count(us)
-	return s
+	buf = order.ApplyInPlace(s, e, r, at, buf)
+	warns.count(buf)
+	return buf
 }
 
 // fireTimers lives the order's time up to until as its timers would have:
