@@ -15,7 +15,13 @@
 // Use it for throughput benchmarks.
 //
 // Realistic is the demo: stage delays are drawn relative to the SLA durations
-// in Config.Rules. Most orders meet every SLA; about 8% are cancelled, 5%
+// of each order's terms under Config.Rules (the rule of sla.rules it
+// matches, as the pipeline chooses it). Segments move at their own pace: in
+// time, express orders are processed and shipped within 5-25% of an SLA,
+// standard ones within 10-40%, and the bulky-goods warehouse (item category
+// Outerwear) takes 30-95%, so a learned model of each segment (sla.predict)
+// warns other orders, earlier or later, than fixed warn_at fractions. Most
+// orders meet every SLA; about 8% are cancelled, 5%
 // each breach the processing, shipping or delivery SLA, 3% stall and never
 // progress (so breaches are found by the SLA timers), and 2% carry an
 // impossible event the pipeline must reject (a cancellation after delivery,

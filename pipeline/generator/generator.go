@@ -137,8 +137,10 @@ type Emission struct {
 
 // scenario plans the events of one order.
 type scenario interface {
-	// plan returns the order's events as offsets from its start, the first at 0.
-	plan(r *rand.Rand, rules order.Rules) []step
+	// plan returns the order's events as offsets from its start, the first
+	// at 0, under the SLA durations of the order's terms (rules) and the
+	// pace of its segment.
+	plan(r *rand.Rand, rules order.Rules, pace pace) []step
 	// eventsPerOrder is the expected number of events of one order.
 	eventsPerOrder() float64
 	// anomalies reports whether duplicates, late and out-of-order emissions are added.
@@ -207,7 +209,7 @@ func (g *Generator) backfillSpan() time.Duration {
 	if g.cfg.Orders > 0 {
 		starts = time.Duration(float64(g.cfg.Orders-1) * g.interval)
 	}
-	return (starts + g.scenario.maxSpan(g.cfg.Rules)).Truncate(time.Millisecond) + time.Millisecond
+	return (starts + g.scenario.maxSpan(longest(g.cfg.Rules))).Truncate(time.Millisecond) + time.Millisecond
 }
 
 // Start returns the virtual time of the first event (Config.Start, or the
@@ -255,7 +257,7 @@ func (g *Generator) startOrder() {
 	start := g.cfg.Start.Add(time.Duration(g.nextOffset()))
 	g.started++
 	o := g.newOrder(start)
-	steps := g.scenario.plan(g.rng, g.cfg.Rules)
+	steps := g.scenario.plan(g.rng, g.orderRules(o), paceOf(o))
 	if g.scenario.anomalies() {
 		g.scheduleWithAnomalies(o, steps)
 		return

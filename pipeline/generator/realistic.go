@@ -62,15 +62,15 @@ func (realistic) eventsPerOrder() float64 {
 }
 
 // plan draws an outcome and the event times leading to it.
-func (realistic) plan(r *rand.Rand, rules order.Rules) []step {
-	t := onTimeTimes(r, rules)
+func (realistic) plan(r *rand.Rand, rules order.Rules, p pace) []step {
+	t := onTimeTimes(r, rules, p)
 	switch pickOutcome(r) {
 	case cancelled:
 		return cancelAfter(r, t, r.IntN(3))
 	case processingLate:
-		return lateProcessing(r, rules)
+		return lateProcessing(r, rules, p)
 	case shippingLate:
-		return lateShipping(r, rules)
+		return lateShipping(r, rules, p)
 	case deliveryLate:
 		t[3] = max(scale(r, rules.Delivery, 1.02, 1.5), t[2]+scale(r, rules.Delivery, 0.1, 0.5))
 	case stuck:
@@ -111,11 +111,12 @@ type stageTimes [4]time.Duration
 var forwardTypes = [4]order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered}
 
 // onTimeTimes draws stage times that meet every SLA: processing and shipping
-// at 10-60% of their SLA, delivery before the delivery SLA when it can be met.
-func onTimeTimes(r *rand.Rand, rules order.Rules) stageTimes {
+// at the share of their SLA the order's pace gives, delivery before the
+// delivery SLA when it can be met.
+func onTimeTimes(r *rand.Rand, rules order.Rules, p pace) stageTimes {
 	var t stageTimes
-	t[1] = scale(r, rules.Processing, 0.1, 0.6)
-	t[2] = t[1] + scale(r, rules.Shipping, 0.1, 0.6)
+	t[1] = scale(r, rules.Processing, p.lo, p.hi)
+	t[2] = t[1] + scale(r, rules.Shipping, p.lo, p.hi)
 	t[3] = t[2] + deliveryGap(r, rules, t[2])
 	return t
 }
@@ -130,18 +131,18 @@ func deliveryGap(r *rand.Rand, rules order.Rules, shipped time.Duration) time.Du
 }
 
 // lateProcessing breaches the processing SLA, then continues on time.
-func lateProcessing(r *rand.Rand, rules order.Rules) []step {
+func lateProcessing(r *rand.Rand, rules order.Rules, p pace) []step {
 	var t stageTimes
 	t[1] = scale(r, rules.Processing, 1.02, 1.5)
-	t[2] = t[1] + scale(r, rules.Shipping, 0.1, 0.6)
+	t[2] = t[1] + scale(r, rules.Shipping, p.lo, p.hi)
 	t[3] = t[2] + deliveryGap(r, rules, t[2])
 	return forwardSteps(t[:])
 }
 
 // lateShipping breaches the shipping SLA, then continues.
-func lateShipping(r *rand.Rand, rules order.Rules) []step {
+func lateShipping(r *rand.Rand, rules order.Rules, p pace) []step {
 	var t stageTimes
-	t[1] = scale(r, rules.Processing, 0.1, 0.6)
+	t[1] = scale(r, rules.Processing, p.lo, p.hi)
 	t[2] = t[1] + scale(r, rules.Shipping, 1.02, 1.5)
 	t[3] = t[2] + deliveryGap(r, rules, t[2])
 	return forwardSteps(t[:])

@@ -22,7 +22,7 @@ func (sample) anomalies() bool { return false }
 func (sample) eventsPerOrder() float64 { return 4 }
 
 // plan spaces the four stages one gap apart; it draws nothing at random.
-func (sample) plan(_ *rand.Rand, rules order.Rules) []step {
+func (sample) plan(_ *rand.Rand, rules order.Rules, _ pace) []step {
 	gap := sampleStageGap(rules)
 	return forwardSteps([]time.Duration{0, gap, 2 * gap, 3 * gap})
 }
