@@ -4,7 +4,8 @@
 # pipeline throughput (spread: every event of an order in another batch,
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
 # interleaved), latency at a fixed rate, SLA breach lateness, memory with
-# open orders, the what-if replay from ORDER_EVENTS, and the Kafka and HTTP
+# open orders, the what-if replay (engine in memory, and from ORDER_EVENTS
+# against an ordered consumer alone), and the Kafka and HTTP
 # sources against direct publishing. Takes several minutes by default
 # (each phase prints its time as it ends).
 #

@@ -16,10 +16,24 @@ import (
 	"github.com/ordertrack/ordertrack/pipeline/order"
 )
 
+// Sink takes recorded events in stored order: a *Replay, or what keeps
+// them to replay later.
+type Sink interface {
+	Add(in Input)
+}
+
+// pullBatch is how many messages the reader asks the server for at once.
+const pullBatch = 4096
+
+// PullOptions are the pull settings of ReadStream's ordered consumer.
+func PullOptions() []jetstream.PullMessagesOpt {
+	return []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(pullBatch)}
+}
+
 // ReadStream feeds r with the events of stream (ORDER_EVENTS) stored since
 // since (zero: all), in stored order, up to the last one present when it
 // starts. progress, if set, is called with the events read and the total.
-func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, since time.Time, r *Replay, progress func(done, total uint64)) error {
+func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, since time.Time, r Sink, progress func(done, total uint64)) error {
 	cfg := jetstream.OrderedConsumerConfig{}
 	if !since.IsZero() {
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
@@ -37,7 +51,7 @@ func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, sinc
 	if total == 0 {
 		return nil
 	}
-	it, err := c.Messages(jetstream.PullMaxMessages(4096))
+	it, err := c.Messages(PullOptions()...)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", stream, err)
 	}
