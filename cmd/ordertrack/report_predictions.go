@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,9 +52,13 @@ func writePredictions(w io.Writer, p order.Predictions, predict config.Predict) 
 		fmt.Fprintf(w, "Orders placed since %s\n", p.Since.UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "Predicted warnings (threshold %g, segments by %s) of the SLAs that ended:\n", predict.Threshold, segmentsBy(p.By))
-	writeScores(w, p.Rows, func(r order.PredictionRow) order.WarningScore { return r.WarningScore })
+	rows := p.Rows
+	if len(p.Rows) > len(p.Totals) { // some SLA has several segments: their totals too
+		rows = append(slices.Clone(p.Rows), p.Totals...)
+	}
+	writeScores(w, rows, func(r order.PredictionRow) order.WarningScore { return r.WarningScore })
 	fmt.Fprintln(w, "\nsla.warn_at warnings of the same SLAs (the first of each), for comparison:")
-	writeScores(w, p.Rows, func(r order.PredictionRow) order.WarningScore { return r.WarnAt })
+	writeScores(w, rows, func(r order.PredictionRow) order.WarningScore { return r.WarnAt })
 }
 
 // writeScores prints one kind of warning's score per row.

@@ -54,7 +54,10 @@ func TestAPIPredictions(t *testing.T) {
 	want := []order.PredictionRow{{SLA: order.SLAProcessing, Segment: "tenant_id=acme",
 		WarningScore: order.WarningScore{WarnedBreached: 1, WarnedMet: 1, Precision: 0.5, Recall: 1, MedianLeadSeconds: 0.5},
 		WarnAt:       order.WarningScore{WarnedBreached: 1, Precision: 1, Recall: 1, MedianLeadSeconds: 0.6}}}
-	if got.ComputedAt.IsZero() || !reflect.DeepEqual(got.By, []string{"tenant_id"}) || !reflect.DeepEqual(got.Rows, want) {
+	total := want[0]
+	total.Segment = order.AllSegments
+	if got.ComputedAt.IsZero() || !reflect.DeepEqual(got.By, []string{"tenant_id"}) || !reflect.DeepEqual(got.Rows, want) ||
+		!reflect.DeepEqual(got.Totals, []order.PredictionRow{total}) {
 		t.Fatalf("/api/predictions: %+v\nwant rows %+v", got, want)
 	}
 }

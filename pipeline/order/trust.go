@@ -94,12 +94,18 @@ type PredictionRow struct {
 }
 
 // Predictions is how well the warnings foretold the SLAs that ended: the
-// body of report --predictions --json and of /api/predictions.
+// body of report --predictions --json and of /api/predictions. Totals are
+// the rows of each SLA over every segment (segment AllSegments), one per
+// SLA that has rows, in the order of SLAs.
 type Predictions struct {
-	Since *time.Time      `json:"since"`
-	By    []string        `json:"by"`
-	Rows  []PredictionRow `json:"rows"`
+	Since  *time.Time      `json:"since"`
+	By     []string        `json:"by"`
+	Rows   []PredictionRow `json:"rows"`
+	Totals []PredictionRow `json:"totals"`
 }
+
+// AllSegments is the segment of Predictions.Totals.
+const AllSegments = "all segments"
 
 // PredictionTally scores warnings over orders fed to it one by one, in
 // memory proportional to the segments and the breaches foretold. The zero
@@ -159,17 +165,44 @@ func (t *PredictionTally) Result() Predictions {
 		since := t.since
 		p.Since = &since
 	}
+	var totals [3]*PredictionRow
 	for _, row := range t.rows {
-		r := *row
-		r.leads = slices.Clone(r.leads)
-		r.WarnAt.leads = slices.Clone(r.WarnAt.leads)
-		r.finish()
-		r.WarnAt.finish()
-		r.leads, r.WarnAt.leads = nil, nil
-		p.Rows = append(p.Rows, r)
+		i := slices.Index(SLAs, row.SLA)
+		if totals[i] == nil {
+			totals[i] = &PredictionRow{SLA: row.SLA, Segment: AllSegments}
+		}
+		totals[i].WarningScore.sum(row.WarningScore)
+		totals[i].WarnAt.sum(row.WarnAt)
+		p.Rows = append(p.Rows, row.result())
 	}
 	slices.SortFunc(p.Rows, func(x, y PredictionRow) int {
 		return cmp.Or(cmp.Compare(slices.Index(SLAs, x.SLA), slices.Index(SLAs, y.SLA)), cmp.Compare(x.Segment, y.Segment))
 	})
+	p.Totals = []PredictionRow{}
+	for _, tot := range totals {
+		if tot != nil {
+			p.Totals = append(p.Totals, tot.result())
+		}
+	}
 	return p
+}
+
+// result returns a copy of the row with its rates and medians, leaving the
+// row as it is.
+func (row *PredictionRow) result() PredictionRow {
+	r := *row
+	r.leads = slices.Clone(r.leads)
+	r.WarnAt.leads = slices.Clone(r.WarnAt.leads)
+	r.finish()
+	r.WarnAt.finish()
+	r.leads, r.WarnAt.leads = nil, nil
+	return r
+}
+
+// sum adds o's counts and lead times to w.
+func (w *WarningScore) sum(o WarningScore) {
+	w.WarnedBreached += o.WarnedBreached
+	w.WarnedMet += o.WarnedMet
+	w.BreachedUnwarned += o.BreachedUnwarned
+	w.leads = append(w.leads, o.leads...)
 }

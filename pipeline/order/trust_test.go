@@ -55,6 +55,13 @@ func TestPredictionTally(t *testing.T) {
 			WarnAt:       WarningScore{BreachedUnwarned: 1}},
 		{SLA: SLAShipping, Segment: "sla_rule=express",
 			WarningScore: WarningScore{WarnedMet: 1}, WarnAt: WarningScore{}},
+	}, Totals: []PredictionRow{
+		{SLA: SLAProcessing, Segment: AllSegments,
+			WarningScore: WarningScore{WarnedBreached: 3, WarnedMet: 2, BreachedUnwarned: 1, Precision: 0.6, Recall: 0.75, MedianLeadSeconds: 4},
+			WarnAt:       WarningScore{WarnedBreached: 3, WarnedMet: 1, BreachedUnwarned: 1, Precision: 0.75, Recall: 0.75, MedianLeadSeconds: 6}},
+		{SLA: SLAShipping, Segment: AllSegments,
+			WarningScore: WarningScore{WarnedBreached: 1, WarnedMet: 1, Precision: 0.5, Recall: 1, MedianLeadSeconds: 30},
+			WarnAt:       WarningScore{BreachedUnwarned: 1}},
 	}}
 	if got := tally.Result(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Result:\n%+v\nwant\n%+v", got, want)

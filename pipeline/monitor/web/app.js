@@ -260,7 +260,8 @@
   // warnings foretold the SLAs that ended, the warn_at ones beside them.
   function renderPredictions(p) {
     const rate = (v, n) => n ? pct.format(v) : "–";
-    syncRows($("predictions"), p.rows || [], (r) => r.sla + "/" + r.segment, 10, (tr, r) => {
+    const rows = (p.rows || []).length > (p.totals || []).length ? (p.totals || []).concat(p.rows || []) : (p.rows || []);
+    syncRows($("predictions"), rows, (r) => r.sla + "/" + r.segment, 10, (tr, r) => {
       const w = r.warn_at || {};
       const v = [r.sla, r.segment || "(all orders)", r.warned_breached, r.warned_met, r.breached_unwarned,
         rate(r.precision, r.warned_breached + r.warned_met), rate(r.recall, r.warned_breached + r.breached_unwarned),
