@@ -216,7 +216,7 @@ func (b *batch) apply(g *orderWork) {
 	}
 	g.after, g.updates, g.write = s, all, nil
 	g.due = newTimers(b.rules, b.rulesGen, b.now, g)
-	if len(all) == 0 && s.SLARule == g.base.state.SLARule && s.Deadlines.Equal(g.base.state.Deadlines) {
+	if len(all) == 0 && s.SLARule == g.base.state.SLARule && s.Deadlines.Equal(g.base.state.Deadlines) && s.PredictionsEqual(g.base.state) {
 		g.rev = g.base.rev
 		return
 	}
@@ -332,6 +332,7 @@ func (b *batch) finish() {
 		done = append(done, g)
 	}
 	b.settleSlots()
+	b.pt.learner.observe(b.rules, done)
 	// Counted before acknowledged: whoever sees a consumer with nothing
 	// pending sees its work in the statistics too.
 	c := b.counts(done)

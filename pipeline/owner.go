@@ -261,8 +261,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	rctx, stop := context.WithCancel(ctx)
 	recomputed := make(chan struct{})
 	go func() { defer close(recomputed); (&recomputer{p: p, kv: kv}).run(rctx) }()
+	learned := make(chan struct{})
+	go func() { defer close(learned); p.learner.run(rctx) }()
+	p.learner.waitLoaded(ctx, 2*time.Second)
 	p.newOwner(kv, s).run(ctx)
 	stop()
 	<-recomputed
+	<-learned
 	return nil
 }

@@ -39,6 +39,7 @@ type partition struct {
 	log             *slog.Logger
 	now             func() time.Time
 	onUpdates       func([]order.Update)
+	learner         *learner // learns from committed batches; nil: none
 }
 
 // partition returns what the batches of partition i work with.
@@ -49,6 +50,7 @@ func (p *Pipeline) partition(i int, h *held) *partition {
 		maxClockSkew: p.cfg.SLA.MaxClockSkew, completedTTL: p.cfg.Retention.CompletedOrders,
 		cache: newStateCache(max(p.cacheLimit/p.topo.Partitions, 1000)),
 		held:  h, faults: p.faults, stats: p.metrics, log: p.log, now: p.now, onUpdates: p.onUpdates,
+		learner: p.learner,
 	}
 }
 

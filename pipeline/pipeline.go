@@ -68,6 +68,7 @@ type Pipeline struct {
 	batchTokens chan struct{} // CPU tokens: bounds the batches processed at once
 	faults      *faultLog
 	instance    InstanceInfo
+	learner     *learner // the learned-risk model (learn.go); nil without its bucket
 }
 
 // New returns a pipeline over provisioned objects.
@@ -86,6 +87,12 @@ func New(js jetstream.JetStream, prov *contract.Provisioned, opts Options) *Pipe
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
+	}
+	if prov.Risk != nil {
+		p.learner = newLearner(prov.Risk, p.topo, p.log)
+		base := p.rules
+		p.rules = func() order.Rules { return p.learner.model(base()) }
+		p.rules() // follow the generation of the rules at the start
 	}
 	p.faults = &faultLog{log: p.log}
 	p.instance = opts.Instance

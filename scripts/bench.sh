@@ -3,9 +3,11 @@
 # baseline, the NATS-only ceiling for the pipeline's work per event,
 # pipeline throughput (spread: every event of an order in another batch,
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
-# interleaved), latency at a fixed rate, SLA breach lateness, memory with
-# open orders, the what-if replay (engine in memory, and from ORDER_EVENTS
-# against an ordered consumer alone), and the Kafka and HTTP
+# interleaved), the cost of sla.predict (spread with learned-risk
+# predictions on against off, alternating rounds), latency at a fixed rate,
+# SLA breach lateness, memory with open orders, the what-if replay (engine
+# in memory, and from ORDER_EVENTS against an ordered consumer alone), and
+# the Kafka and HTTP
 # sources against direct publishing. Takes several minutes by default
 # (each phase prints its time as it ends).
 #
@@ -13,6 +15,7 @@
 #   scripts/bench.sh --json > bench.json  # machine-readable report
 #   scripts/bench.sh --phases throughput --cpuprofile cpu.pprof
 #   scripts/bench.sh --phases http       # HTTP source: 8 clients, 100 events a request
+#   scripts/bench.sh --phases predict    # sla.predict on vs off, model memory and KV writes
 #
 # Every argument is passed to 'ordertrack bench' (see --help).
 set -euo pipefail

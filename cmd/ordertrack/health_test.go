@@ -24,7 +24,7 @@ func TestHealthPassesAgainstRunningPipeline(t *testing.T) {
 		for _, want := range []string{
 			"Performing system health check...", "[ok]   NATS reachable", "[ok]   JetStream",
 			"supports message schedules (>= 2.12)", "[ok]   Stream ORDER_EVENTS", "[ok]   Stream ORDER_SLA",
-			"[ok]   Bucket ORDERS", "[ok]   Consumers: 8 of 8", "4/4 partitions have a consuming instance",
+			"[ok]   Bucket ORDERS", "[ok]   Bucket ORDER_RISK: present (", "[ok]   Consumers: 8 of 8", "4/4 partitions have a consuming instance",
 			"All health checks passed - system is ready",
 		} {
 			if !strings.Contains(out, want) {

@@ -108,7 +108,7 @@ func TestHealthWarnsNearAccountLimits(t *testing.T) {
 	}
 	srv.LimitAccount(100, 10)
 	code, out, _ = runCommand(t, args...)
-	if want := "[ok]   Account limits: 4 of 100 consumers (4% of max_consumers), 5 of 10 streams (50% of max_streams)\n"; code != 0 || !strings.Contains(out, want) ||
+	if want := "[ok]   Account limits: 4 of 100 consumers (4% of max_consumers), 6 of 10 streams (60% of max_streams)\n"; code != 0 || !strings.Contains(out, want) ||
 		!strings.HasSuffix(out, "All health checks passed - system is ready\n") {
 		t.Errorf("health well below the limits: exit %d, want 0 and\n%s\ngot:\n%s", code, want, out)
 	}

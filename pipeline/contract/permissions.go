@@ -49,11 +49,13 @@ func Grants(t Topology) []Grant {
 		pub(t.DLQWildcard(), "dead letters", t.DLQSubject(probeName)),
 		pub(t.KVWildcard(OrdersBucket), "order state writes (compare-and-set)", t.KVSubject(OrdersBucket, probeName)),
 		pub(t.KVWildcard(InstancesBucket), "instance heartbeats (partition ownership)", t.KVSubject(InstancesBucket, probeName)),
+		pub(t.KVWildcard(RiskBucket), "learned-risk model merges (compare-and-set)", t.KVSubject(RiskBucket, probeName)),
 		pub(t.API("INFO"), "health: JetStream account info", ""),
 	}
 	kvStream := t.KVStream(OrdersBucket)
 	instStream := t.KVStream(InstancesBucket)
-	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream, instStream}
+	riskStream := t.KVStream(RiskBucket)
+	all := []string{EventsStream, SLAStream, UpdatesStream, DLQStream, kvStream, instStream, riskStream}
 	for _, s := range all {
 		g = append(g,
 			pub(t.API("STREAM", "INFO", s), "look up and verify "+s, ""),
@@ -71,7 +73,7 @@ func Grants(t Topology) []Grant {
 	for _, s := range []string{EventsStream, SLAStream, UpdatesStream, DLQStream} {
 		g = append(g, pub(t.API("CONSUMER", "MSG", "NEXT", s, "*"), "pull from consumers on "+s, t.API("CONSUMER", "MSG", "NEXT", s, probeName)))
 	}
-	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream, instStream} {
+	for _, s := range []string{SLAStream, UpdatesStream, DLQStream, kvStream, instStream, riskStream} {
 		g = append(g, pub(t.API("CONSUMER", "DELETE", s, "*"), "remove the short-lived readers' consumers on "+s, t.API("CONSUMER", "DELETE", s, probeName)))
 	}
 	for _, s := range []string{EventsStream, SLAStream} {
@@ -86,6 +88,7 @@ func Grants(t Topology) []Grant {
 	return append(g,
 		pub(t.FlowControl(kvStream, ">"), "flow control of the order watch", t.FlowControl(kvStream, probeName)),
 		pub(t.FlowControl(instStream, ">"), "flow control of the instances watch", t.FlowControl(instStream, probeName)),
+		pub(t.FlowControl(riskStream, ">"), "flow control of the learned-risk watch", t.FlowControl(riskStream, probeName)),
 		Grant{Subscribe: true, Subject: t.InboxWildcard(), Why: "replies: JetStream API, publish acks, pulled messages"},
 		Grant{Subscribe: true, Subject: t.UpdatesFilter(), Why: "the dashboard's at-risk list follows lifecycle updates"},
 	)

@@ -20,10 +20,11 @@ type Provisioned struct {
 	Updates  jetstream.Stream
 	DLQ      jetstream.Stream
 	Orders   *kv.Store
+	Risk     jetstream.KeyValue // RiskBucket, the learned-risk model
 }
 
 // Provision creates what is missing, accepts what matches and refuses what
-// conflicts: the four streams, the ORDERS bucket and two durable consumers
+// conflicts: the four streams, the ORDERS and ORDER_RISK buckets and two durable consumers
 // per partition. It is idempotent. It first checks that the connection's
 // user has every permission of Grants, and fails naming those it lacks.
 func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
@@ -41,6 +42,9 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, l
 	}
 	p.Orders, err = kv.Open(ctx, js, bucketOptions(cfg))
 	if err != nil {
+		return nil, err
+	}
+	if p.Risk, err = OpenRisk(ctx, js, cfg.NATS.Replicas); err != nil {
 		return nil, err
 	}
 	for _, c := range Consumers(cfg) {

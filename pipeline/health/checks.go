@@ -102,6 +102,15 @@ func (h *Checker) bucket(ctx context.Context) (string, error) {
 	return fmt.Sprintf("present (%d stored values)", st.Values), nil
 }
 
+// riskBucket checks the learned-risk model's bucket (SPEC 17).
+func (h *Checker) riskBucket(ctx context.Context) (string, error) {
+	n, err := contract.VerifyRisk(ctx, h.js)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("present (%d segment models)", n), nil
+}
+
 func (h *Checker) consumers(ctx context.Context) (string, error) {
 	parts, err := monitor.Partitions(ctx, h.js, h.topo)
 	if err != nil {

@@ -124,6 +124,7 @@ func (h *Checker) checks() []check {
 	}
 	cs = append(cs,
 		check{name: "Bucket " + contract.OrdersBucket, run: h.bucket, needsJS: true},
+		check{name: "Bucket " + contract.RiskBucket, run: h.riskBucket, needsJS: true},
 		check{name: "Consumers", run: h.consumers, needsJS: true},
 		check{name: "Consumer progress", run: h.progress, needsJS: true},
 	)

@@ -48,10 +48,6 @@ func Predictions(ctx context.Context, js jetstream.JetStream, topo contract.Topo
 	return tally.Result(), nil
 }
 
-// reasonPredicted is the reason of a learned-risk SLA_AT_RISK (SPEC
-// section 17); the warnings of sla.warn_at carry none.
-const reasonPredicted = "predicted"
-
 // warningRecord is what Predictions reads of an SLA_AT_RISK output.
 type warningRecord struct {
 	OrderID          string    `json:"order_id"`
@@ -110,7 +106,7 @@ func noteWarning(out map[string]order.OrderWarnings, data []byte) {
 	i := slaIndex(r.SLA)
 	w := out[r.OrderID]
 	lead := time.Duration(r.RemainingSeconds * float64(time.Second)).Round(time.Millisecond)
-	if r.Reason == reasonPredicted {
+	if r.Reason == order.ReasonPredicted { // sla.warn_at's warnings carry no reason
 		w.Predicted[i].Note(lead)
 	} else {
 		w.WarnAt[i].Note(lead)

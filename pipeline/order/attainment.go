@@ -184,7 +184,7 @@ func (r Rules) NextDeadline(s State) (Deadline, bool) {
 	var next Deadline
 	found := false
 	for _, d := range r.Pending(s) {
-		if d.Threshold != 0 {
+		if !d.Breach() {
 			continue
 		}
 		if !found || d.At.Before(next.At) {

@@ -95,9 +95,9 @@ func TestNextDeadline(t *testing.T) {
 		want Deadline
 		ok   bool
 	}{
-		{"placed: processing first", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{}}, Deadline{SLAProcessing, at.Add(time.Hour), 0}, true},
-		{"processing breached: delivery next", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{SLAProcessing}}, Deadline{SLADelivery, at.Add(90 * time.Minute), 0}, true},
-		{"processing: shipping before delivery", State{Status: StageProcessing, PlacedAt: &at, ProcessingAt: &proc}, Deadline{SLAShipping, proc.Add(time.Hour), 0}, true},
+		{"placed: processing first", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{}}, Deadline{SLAProcessing, at.Add(time.Hour), 0, false}, true},
+		{"processing breached: delivery next", State{Status: StageOrder, PlacedAt: &at, Breaches: []SLA{SLAProcessing}}, Deadline{SLADelivery, at.Add(90 * time.Minute), 0, false}, true},
+		{"processing: shipping before delivery", State{Status: StageProcessing, PlacedAt: &at, ProcessingAt: &proc}, Deadline{SLAShipping, proc.Add(time.Hour), 0, false}, true},
 		{"delivered: none", State{Status: StageDelivered, PlacedAt: &at, DeliveredAt: &at}, Deadline{}, false},
 	}
 	for _, tt := range tests {

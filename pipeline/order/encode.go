@@ -27,6 +27,8 @@ func (u Update) AppendJSON(b []byte) []byte {
 		b = appendTime(b, *u.Deadline)
 	}
 	b = appendOptString(b, "rule", u.Rule)
+	b = appendOptString(b, "reason", u.Reason)
+	b = appendOptFloat(b, "probability", u.Probability)
 	b = appendOptFloat(b, "threshold", u.Threshold)
 	b = appendOptFloat(b, "remaining_seconds", u.RemainingSeconds)
 	b = appendKey(b, ',', "event_time")
@@ -67,6 +69,10 @@ func (s State) AppendJSON(b []byte) []byte {
 	if len(s.Warnings) > 0 {
 		b = appendKey(b, ',', "warnings")
 		b = appendWarnings(b, s.Warnings)
+	}
+	if len(s.Predictions) > 0 {
+		b = appendKey(b, ',', "predictions")
+		b = appendPredictions(b, s.Predictions)
 	}
 	b = appendOptString(b, "sla_rule", s.SLARule)
 	if !s.Deadlines.IsZero() {
@@ -111,6 +117,24 @@ func appendWarnings(b []byte, ws []Warning) []byte {
 		b = appendKey(b, ',', "threshold")
 		b = appendFloat(b, w.Threshold)
 		if w.Missed {
+			b = append(b, `,"missed":true`...)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+func appendPredictions(b []byte, ps []Prediction) []byte {
+	for i, p := range ps {
+		b = append(b, "[,"[min(i, 1)])
+		b = appendKey(b, '{', "sla")
+		b = appendString(b, string(p.SLA))
+		b = appendKey(b, ',', "at")
+		b = appendTime(b, p.At)
+		if p.Sent {
+			b = append(b, `,"sent":true`...)
+		}
+		if p.Missed {
 			b = append(b, `,"missed":true`...)
 		}
 		b = append(b, '}')

@@ -39,6 +39,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{OrderID: "ORD-6", Price: math.SmallestNonzeroFloat64},
 		{OrderID: "ORD-7", Breaches: []SLA{SLADelivery}, Retracted: []SLA{SLAProcessing}, SLARule: "acme-express", ServiceLevel: "express",
 			Warnings: []Warning{{SLAProcessing, 0.5, false}, {SLADelivery, 0.75, true}, {SLAShipping, 1e-7, false}}},
+		{OrderID: "ORD-8", Predictions: []Prediction{{SLA: SLAProcessing, At: at, Sent: true}, {SLA: SLAShipping, At: at.In(zone)},
+			{SLA: SLADelivery, At: at.Add(time.Hour), Missed: true}}},
 	}
 	for _, s := range states {
 		checkEncoding(t, s)
@@ -52,6 +54,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			TenantID: "t", Late: true, Key: "shipping",
 		},
 		{OrderID: "ORD-1", Type: UpdateAtRisk, SLA: SLAProcessing, Deadline: &at, Rule: "r", Threshold: 0.75, RemainingSeconds: 21600.125},
+		{OrderID: "ORD-1", Type: UpdateAtRisk, SLA: SLAShipping, Deadline: &at, Rule: "r", Reason: ReasonPredicted, Probability: 0.8312,
+			Threshold: 0.8, RemainingSeconds: 12.5, Key: "shipping:predicted"},
 		{OrderID: "ORD-1", Type: UpdateRetracted, SLA: SLAProcessing, Deadline: &at, Rule: "default", RemainingSeconds: 1e-7},
 	}
 	for _, u := range updates {

@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,7 @@ func apply(next *State, prev State, stage Stage, e Event, r Rules, now time.Time
 		next.Breaches = append(next.Breaches, d.SLA)
 		out = append(out, breach(*next, d, r, now))
 	}
+	r.plan(next)
 	return out
 }
 
@@ -88,8 +90,10 @@ func apply(next *State, prev State, stage Stage, e Event, r Rules, now time.Time
 // else changed.
 func Check(s State, r Rules, now time.Time) (State, []Update) {
 	r.storeDeadlines(&s, &s) // s is a copy; Deadlines is an array
+	s.Predictions = slices.Clone(s.Predictions)
+	r.plan(&s)
 	due := r.overdue(&s, now)
-	if len(due) == 0 && !r.warningDue(&s, now) {
+	if len(due) == 0 && !r.warningDue(&s, now) && !r.predictionDue(&s, now) {
 		return s, nil
 	}
 	next := s.Clone()
@@ -100,6 +104,7 @@ func Check(s State, r Rules, now time.Time) (State, []Update) {
 		out = append(out, breach(next, d, r, now))
 	}
 	out = append(out, r.warn(&next, now)...)
+	out = append(out, r.judge(&next, now)...)
 	return next, out
 }
 

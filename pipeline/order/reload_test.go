@@ -74,8 +74,8 @@ func TestReloadJudgesTheStoredDeadlines(t *testing.T) {
 func TestReloadPendingLists(t *testing.T) {
 	s := build(t, termsBefore, placedEvent(secs(0)), bare(ProcessingStarted, secs(1.6)))
 	want := []Deadline{
-		{SLAShipping, secs(3.6), 0.5}, {SLAShipping, secs(5.6), 0},
-		{SLADelivery, secs(3), 0.5}, {SLADelivery, secs(6), 0},
+		{SLAShipping, secs(3.6), 0.5, false}, {SLAShipping, secs(5.6), 0, false},
+		{SLADelivery, secs(3), 0.5, false}, {SLADelivery, secs(6), 0, false},
 	}
 	got := termsAfter.Pending(s)
 	if len(got) != len(want) {

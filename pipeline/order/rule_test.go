@@ -137,8 +137,8 @@ func TestPendingWarnings(t *testing.T) {
 	r.Grace = 30 * time.Minute
 	s := build(t, r, placedEvent(t0))
 	want := []Deadline{
-		{SLAProcessing, hours(6), 0.5}, {SLAProcessing, hours(9), 0.75}, {SLAProcessing, hours(12).Add(30 * time.Minute), 0},
-		{SLADelivery, hours(84), 0.5}, {SLADelivery, hours(126), 0.75}, {SLADelivery, hours(168).Add(30 * time.Minute), 0},
+		{SLAProcessing, hours(6), 0.5, false}, {SLAProcessing, hours(9), 0.75, false}, {SLAProcessing, hours(12).Add(30 * time.Minute), 0, false},
+		{SLADelivery, hours(84), 0.5, false}, {SLADelivery, hours(126), 0.75, false}, {SLADelivery, hours(168).Add(30 * time.Minute), 0, false},
 	}
 	if got := r.Pending(s); !reflect.DeepEqual(got, want) {
 		t.Errorf("Pending = %v, want %v", got, want)

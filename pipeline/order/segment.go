@@ -1,6 +1,9 @@
 package order
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -78,3 +81,32 @@ func SegmentKey(s State, sla SLA, by []string) string {
 
 // ValidSegmentField reports whether sla.predict.by may name field.
 func ValidSegmentField(field string) bool { return slices.Contains(SegmentFields, field) }
+
+// ModelGeneration names the model the rules learn into (SPEC section 17):
+// 8 hex digits of a SHA-256 of sla.predict.by and of what an SLA's
+// duration is measured against (the clock, the default durations and
+// calendar, every rule's match, durations and calendar). A change of any
+// of them starts every segment afresh; a change of warn_at, grace or the
+// prediction's threshold does not.
+func (r Rules) ModelGeneration() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "by=%q clock=%s %d/%d/%d ", r.Predict.By, r.Clock, r.Processing, r.Shipping, r.Delivery)
+	r.Calendar.describe(&b)
+	for _, x := range r.Segments {
+		fmt.Fprintf(&b, "|%q %q %q %q %d/%d/%d ", x.Name, x.Match.TenantID, x.Match.ItemCategory, x.Match.ServiceLevel,
+			x.Processing, x.Shipping, x.Delivery)
+		x.Calendar.describe(&b)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:4])
+}
+
+// describe writes what the calendar counts as open: its zone, its week and
+// its holidays in date order; "-" for round the clock.
+func (c *Calendar) describe(b *strings.Builder) {
+	if c == nil {
+		b.WriteString("-")
+		return
+	}
+	fmt.Fprintf(b, "%s %v %v", c.loc, c.week, c.holidays) // holidays: sorted day numbers
+}

@@ -54,6 +54,9 @@ type Rules struct {
 	Segments []Rule
 	// Predict is sla.predict, the learned-risk warnings; default off.
 	Predict Predict
+	// Model is the learned risk predictions are made with; nil: none
+	// (nothing is predicted). The pipeline sets it; config leaves it nil.
+	Model Model
 }
 
 // DefaultRules are the SLAs of the original system: 24h, 3d, 7d on event time.
@@ -74,13 +77,18 @@ func (r Rules) Duration(s SLA) time.Duration {
 }
 
 // Deadline is an instant at which an order's SLA must be checked: the
-// breach check (Threshold 0: the deadline, plus sla.grace) or the warning
-// time of one warn_at fraction (Threshold > 0).
+// breach check (Threshold 0: the deadline, plus sla.grace), the warning
+// time of one warn_at fraction (Threshold > 0), or a predicted-risk check
+// (Predicted).
 type Deadline struct {
 	SLA       SLA
 	At        time.Time
 	Threshold float64
+	Predicted bool
 }
+
+// Breach reports whether the instant is a breach check (not a warning).
+func (d Deadline) Breach() bool { return d.Threshold == 0 && !d.Predicted }
 
 // startStage is the stage whose time starts each SLA.
 func startStage(s SLA) Stage {
@@ -177,9 +185,10 @@ func (r Rules) metAt(s *State, sla SLA) (time.Time, bool) {
 // Pending returns the instants at which the order must be checked: for
 // every SLA whose start is known, that is neither met, breached nor
 // retracted, on an order not closed, the warning time of each warn_at
-// fraction not yet warned (Threshold f) and then the breach check (the
-// deadline plus sla.grace, Threshold 0). They are sorted by SLA in the order
-// of SLAs, warnings first by threshold.
+// fraction not yet warned (Threshold f), its predicted-risk check if one
+// is open (Predicted), and then the breach check (the deadline plus
+// sla.grace, Threshold 0). They are sorted by SLA in the order of SLAs,
+// warnings first by threshold.
 func (r Rules) Pending(s State) []Deadline {
 	var out []Deadline
 	r.eachPending(&s, func(d Deadline) { out = append(out, d) })
@@ -201,6 +210,9 @@ func (r Rules) eachPending(s *State, f func(Deadline)) {
 			continue
 		}
 		t.warnTimes(r, s, sla, at, func(th float64, w time.Time) { f(Deadline{SLA: sla, At: w, Threshold: th}) })
+		if i := s.prediction(sla); i >= 0 && !s.Predictions[i].Sent && !s.Predictions[i].Missed {
+			f(Deadline{SLA: sla, At: s.Predictions[i].At, Predicted: true})
+		}
 		f(Deadline{SLA: sla, At: at.Add(r.grace())})
 	}
 }

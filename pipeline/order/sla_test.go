@@ -92,17 +92,17 @@ func TestRulesPending(t *testing.T) {
 	}{
 		{"new order", r, func(t *testing.T) State { return NewState("ORD-1") }, nil},
 		{"placed", r, func(t *testing.T) State { return build(t, r, placed) },
-			[]Deadline{{SLAProcessing, hours(24), 0}, {SLADelivery, hours(168), 0}}},
+			[]Deadline{{SLAProcessing, hours(24), 0, false}, {SLADelivery, hours(168), 0, false}}},
 		{"processing", r, func(t *testing.T) State { return build(t, r, placed, proc) },
-			[]Deadline{{SLAShipping, hours(74), 0}, {SLADelivery, hours(168), 0}}},
+			[]Deadline{{SLAShipping, hours(74), 0, false}, {SLADelivery, hours(168), 0, false}}},
 		{"shipped", r, func(t *testing.T) State { return build(t, r, placed, proc, ship) },
-			[]Deadline{{SLADelivery, hours(168), 0}}},
+			[]Deadline{{SLADelivery, hours(168), 0, false}}},
 		{"shipped without processing", r, func(t *testing.T) State { return build(t, r, placed, ship) },
-			[]Deadline{{SLADelivery, hours(168), 0}}},
+			[]Deadline{{SLADelivery, hours(168), 0, false}}},
 		{"processing without placed", r, func(t *testing.T) State { return build(t, r, proc) },
-			[]Deadline{{SLAShipping, hours(74), 0}}},
+			[]Deadline{{SLAShipping, hours(74), 0, false}}},
 		{"sub-second start", r, func(t *testing.T) State { return build(t, r, placedEvent(t0.Add(time.Millisecond+7))) },
-			[]Deadline{{SLAProcessing, t0.Add(24*time.Hour + time.Millisecond + 7), 0}, {SLADelivery, t0.Add(168*time.Hour + time.Millisecond + 7), 0}}},
+			[]Deadline{{SLAProcessing, t0.Add(24*time.Hour + time.Millisecond + 7), 0, false}, {SLADelivery, t0.Add(168*time.Hour + time.Millisecond + 7), 0, false}}},
 		{"delivered", r, func(t *testing.T) State { return build(t, r, placed, proc, ship, bare(ItemDelivered, hours(50))) }, nil},
 		{"delivered late", r, func(t *testing.T) State { return build(t, r, placed, bare(ItemDelivered, hours(500))) }, nil},
 		{"cancelled", r, func(t *testing.T) State { return build(t, r, placed, bare(OrderCancelled, hours(1))) }, nil},
@@ -113,14 +113,14 @@ func TestRulesPending(t *testing.T) {
 				t.Fatalf("Check: %d updates, want 1", len(us))
 			}
 			return s
-		}, []Deadline{{SLADelivery, hours(168), 0}}},
+		}, []Deadline{{SLADelivery, hours(168), 0, false}}},
 		{"processing and delivery breached", r, func(t *testing.T) State {
 			s, _ := Check(build(t, r, placed), r, hours(168))
 			return s
 		}, nil},
 		{"arrival clock", arrival, func(t *testing.T) State {
 			return build(t, arrival, arrivedAt(placed, hours(5)), arrivedAt(proc, hours(6)))
-		}, []Deadline{{SLAShipping, hours(78), 0}, {SLADelivery, hours(173), 0}}},
+		}, []Deadline{{SLAShipping, hours(78), 0, false}, {SLADelivery, hours(173), 0, false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

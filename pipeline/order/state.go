@@ -25,6 +25,10 @@ type State struct {
 	// Warnings records the SLA_AT_RISK warnings sent (and those missed), so
 	// each is sent at most once per SLA and threshold.
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Predictions records the predicted-risk check of each SLA (SPEC
+	// section 17): when it is next judged, and whether its SLA_AT_RISK was
+	// sent (at most once per SLA) or missed.
+	Predictions []Prediction `json:"predictions,omitempty"`
 	// SLARule names the rule of sla.rules chosen for the order, DefaultRule
 	// when none matched, "" until chosen.
 	SLARule string `json:"sla_rule,omitempty"`
@@ -175,6 +179,7 @@ func (s State) Clone() State {
 		c.Retracted = []SLA{}
 	}
 	c.Warnings = slices.Clone(s.Warnings)
+	c.Predictions = slices.Clone(s.Predictions)
 	c.Rejected = slices.Clone(s.Rejected)
 	if s.EventIDs != nil { // with room for the id Apply remembers next
 		c.EventIDs = append(make([]string, 0, len(s.EventIDs)+1), s.EventIDs...)

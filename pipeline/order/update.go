@@ -29,8 +29,13 @@ type Update struct {
 	SLA       SLA        `json:"sla,omitempty"`
 	Deadline  *time.Time `json:"deadline,omitempty"`
 	Rule      string     `json:"rule,omitempty"`
+	// Reason and Probability are set on a predicted SLA_AT_RISK only (SPEC
+	// section 17): "predicted" and the risk judged, 0-1.
+	Reason      string  `json:"reason,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
 	// Threshold and RemainingSeconds are set on SLA_AT_RISK only: the
-	// warn_at fraction reached and the seconds left until the deadline.
+	// warn_at fraction reached (sla.predict.threshold for a predicted one)
+	// and the seconds left until the deadline.
 	Threshold        float64   `json:"threshold,omitempty"`
 	RemainingSeconds float64   `json:"remaining_seconds,omitempty"`
 	EventTime        time.Time `json:"event_time"`
@@ -43,8 +48,8 @@ type Update struct {
 	Late bool `json:"late,omitempty"`
 
 	// Key identifies the update within its order: the stage it reports, the
-	// SLA it breaches or retracts, "<sla>:<threshold>" for a warning, or
-	// "rejected-<stage>". With the order id and the type
+	// SLA it breaches or retracts, "<sla>:<threshold>" for a warning,
+	// "<sla>:predicted" for a predicted one, or "rejected-<stage>". With the order id and the type
 	// it forms the deterministic Nats-Msg-Id.
 	Key string `json:"-"`
 }

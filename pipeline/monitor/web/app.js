@@ -280,7 +280,9 @@
     li.dataset.id = id;
     li.dataset.type = u.event_type;
     li.dataset.order = u.order_id;
-    li.append(el("span", "when", fmtClock(u.emitted_at)), el("span", "badge " + u.event_type, u.event_type), " ", orderButton(u.order_id), " ", el("span", "msg", u.message));
+    li.append(el("span", "when", fmtClock(u.emitted_at)), el("span", "badge " + u.event_type, u.event_type), " ");
+    if (u.reason) li.append(el("span", "badge reason", u.reason), " "); // a predicted warning (SPEC 17)
+    li.append(orderButton(u.order_id), " ", el("span", "msg", u.message));
     ol.insertBefore(li, ol.firstChild);
     const same = ol.querySelectorAll('li[data-type="' + u.event_type + '"]');
     for (let i = same.length - 1; i >= FEED_MAX; i--) same[i].remove();
@@ -406,7 +408,7 @@
       setText(tr.cells[3], (x.warnings || []).map((w) => pct.format(w.threshold) + " " + fmtClock(w.at) + (w.sent ? " sent" : w.missed ? " missed" : "")).join(", ") || "–");
     });
     const hist = (v.history || []).map((u, i) => Object.assign({ i }, u));
-    syncRows($("history"), hist, (u) => u.event_type + "/" + (u.sla || "") + "/" + (u.threshold || "") + "/" + u.emitted_at, 4, (tr, u) => {
+    syncRows($("history"), hist, (u) => u.event_type + "/" + (u.sla || "") + "/" + (u.reason || u.threshold || "") + "/" + u.emitted_at, 4, (tr, u) => {
       tr.dataset.type = u.event_type;
       setText(tr.cells[0], fmtTime(u.emitted_at));
       setText(tr.cells[1], u.event_type);

@@ -10,10 +10,11 @@
 // The engine keeps one Histogram per segment and SLA (the key is the
 // caller's: the SLA and the values of sla.predict.by). Each committed stage
 // that was reached, in time or late, adds its duration; cancelled orders add
-// nothing. A partition's new samples are batched in a Histogram of their own
-// and merged into the stored one (MarshalBinary and UnmarshalBinary, one KV
-// value per segment and SLA, written with compare-and-set), so every
-// instance reads the same model. Every instance builds a Curve from the
+// nothing. An instance's new samples are batched in a Histogram of their own
+// per segment and merged into the stored one (MarshalBinary and
+// UnmarshalBinary, one KV value per segment and SLA, written with
+// compare-and-set: pipeline/learn.go), so every instance reads the same
+// model. Every instance builds a Curve from the
 // merged histogram; when an SLA starts and its segment holds min_samples,
 //
 //	e, ok := curve.Crossing(deadline, threshold)
