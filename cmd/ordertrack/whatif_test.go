@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +376,58 @@ func TestWhatifSet(t *testing.T) {
 	code, _, errs = run("--base", own)
 	if code != 2 || !strings.Contains(errs, "needs --set key=value (repeatable) or --config NEW.yaml") {
 		t.Errorf("nothing to try: exit %d, stderr %q; want 2 and the usage error", code, errs)
+	}
+}
+
+// TestWhatifTriesAPredictionThreshold: on a base that predicts at 0.8,
+// --set sla.predict.threshold=0.45 counts the predicted warnings both
+// would have sent, learned from the recorded events themselves: ten
+// orders teach processing 2 s (six), 4 s (two) and 20 s (two); of three
+// orders placed later, the one processed after 3 s is warned at 0.45 only
+// (a false alarm), the one never processed at both (its breach foretold).
+func TestWhatifTriesAPredictionThreshold(t *testing.T) {
+	t.Parallel()
+	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	ev := func(id, typ string, secs int) string {
+		return fmt.Sprintf(`{"order_id":%q,"event_type":%q,"item_name":"Blue Jeans","tenant_id":"acme","timestamp":%q}`,
+			id, typ, t0.Add(time.Duration(secs)*time.Second).Format(time.RFC3339Nano))
+	}
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, ev(fmt.Sprintf("T%d", i), "ORDER_PLACED", 0))
+	}
+	for i, secs := range []int{2, 2, 2, 2, 2, 2, 4, 4, 20, 20} {
+		lines = append(lines, ev(fmt.Sprintf("T%d", i), "PROCESSING_STARTED", secs))
+	}
+	lines = append(lines, ev("X1", "ORDER_PLACED", 30), ev("X2", "ORDER_PLACED", 30), ev("X3", "ORDER_PLACED", 30),
+		ev("X1", "PROCESSING_STARTED", 31), ev("X2", "PROCESSING_STARTED", 33))
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(events, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := writeSLAConfig(t, "10s")
+	appendFile(t, base, "  predict:\n    enabled: true\n    threshold: 0.8\n    min_samples: 4\ngenerator:\n  demo_sla: false\n")
+
+	code, out, errs := runCommand(t, "whatif", "--events", events, "--base", base, "--set", "sla.predict.threshold=0.45", "--json")
+	if code != 0 {
+		t.Fatalf("whatif: exit %d: %s%s", code, out, errs)
+	}
+	var got struct{ Rows []whatif.Row }
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := whatif.Row{Group: "all", SLA: order.SLAProcessing,
+		Base: whatif.Tally{Orders: 13, Met: 10, Breached: 3, Predicted: 1, PredictedBreached: 1, OnTimeRate: 0.7692},
+		New:  whatif.Tally{Orders: 13, Met: 10, Breached: 3, Predicted: 2, PredictedBreached: 1, OnTimeRate: 0.7692}}
+	if len(got.Rows) != 3 || !reflect.DeepEqual(got.Rows[0], want) {
+		t.Fatalf("whatif --set sla.predict.threshold=0.45: rows %+v\nwant first %+v", got.Rows, want)
+	}
+
+	code, text, errs := runCommand(t, "whatif", "--events", events, "--base", base, "--set", "sla.predict.threshold=0.45")
+	if code != 0 {
+		t.Fatalf("whatif: exit %d: %s%s", code, text, errs)
+	}
+	if !strings.Contains(text, "PREDICTED base→new") || !regexp.MustCompile(`all\s+processing\s+13\s+10 → 10\s+3 → 3\s+0 → 0\s+1 → 2 \(\+1\)\s+1 → 1\s+76.92%`).MatchString(text) {
+		t.Errorf("whatif text lacks the predicted column or the processing row:\n%s", text)
 	}
 }

@@ -14,5 +14,10 @@
 //	     per SLA -> rows per group and SLA, and the orders that changed.
 //
 // Only per-order state is kept, so memory grows with the number of orders
-// in the replayed range, not with the number of events.
+// in the replayed range, not with the number of events. A configuration
+// that predicts (sla.predict.enabled, SPEC section 17) is the exception:
+// the replay keeps the decoded events and what each teaches the
+// learned-risk model (order.Rules.Samples, stored time), then lives that
+// configuration's orders a second time with the model each instant would
+// have held (model.go), counting its predicted warnings.
 package whatif

@@ -60,6 +60,11 @@ func New(opts Options) *Replay {
 	r := &Replay{opts: opts, batch: make([][]Input, opts.Shards)}
 	for range opts.Shards {
 		sh := &shard{opts: &r.opts, in: make(chan []Input, 8), orders: map[string]*tracked{}}
+		for c, rules := range opts.configs() {
+			if rules.Predict.Enabled {
+				sh.learned[c], sh.keep = samples{}, true
+			}
+		}
 		r.shards = append(r.shards, sh)
 		r.wg.Add(1)
 		go func() { defer r.wg.Done(); sh.run() }()
@@ -80,6 +85,9 @@ func (r *Replay) Add(in Input) {
 }
 
 // Finish waits for every event to be applied and judges the outcomes.
+// When a configuration predicts (sla.predict.enabled), its orders are
+// lived a second time once every shard has learned from the whole replay,
+// with the model each instant would have held (model.go).
 func (r *Replay) Finish() Result {
 	for i, b := range r.batch {
 		if len(b) > 0 {
@@ -88,8 +96,23 @@ func (r *Replay) Finish() Result {
 		close(r.shards[i].in)
 	}
 	r.wg.Wait()
+	for c, rules := range r.opts.configs() {
+		if !rules.Predict.Enabled {
+			continue
+		}
+		learned := make([]samples, len(r.shards))
+		for i, sh := range r.shards {
+			learned[i] = sh.learned[c]
+		}
+		all := merge(learned)
+		for _, sh := range r.shards {
+			r.wg.Add(1)
+			go func() { defer r.wg.Done(); sh.relive(c, rules, all) }()
+		}
+		r.wg.Wait()
+	}
 	var orders []*tracked
-	res := Result{Events: r.seq}
+	res := Result{Events: r.seq, Predicts: r.opts.Base.Predict.Enabled || r.opts.New.Predict.Enabled}
 	for _, sh := range r.shards {
 		res.Invalid += sh.invalid
 		for _, t := range sh.orders {
@@ -106,11 +129,15 @@ func shardOf(id string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// configs returns the two configurations, base first: the index of each
+// in tracked.states and tracked.warns.
+func (o *Options) configs() [2]order.Rules { return [2]order.Rules{o.Base, o.New} }
+
 // tracked is one order under both configurations.
 type tracked struct {
-	first               int // arrival rank of its first event, for a stable listing
-	base, new           order.State
-	baseWarns, newWarns warnings
+	first  int            // arrival rank of its first event, for a stable listing
+	states [2]order.State // under base, new
+	warns  [2]warnings
 }
 
 type shard struct {
@@ -119,6 +146,19 @@ type shard struct {
 	orders  map[string]*tracked
 	invalid int
 	us      []order.Update // reused by every event's apply
+
+	// With a configuration that predicts, the shard keeps the events it
+	// applied (to live them again with the model) and what each
+	// configuration learned from them.
+	keep    bool
+	kept    []kept
+	learned [2]samples
+}
+
+// kept is an event applied, as it was applied.
+type kept struct {
+	e  order.Event
+	at time.Time
 }
 
 func (sh *shard) run() {
@@ -128,15 +168,34 @@ func (sh *shard) run() {
 		}
 	}
 	for _, t := range sh.orders {
-		t.base = finish(t.base, sh.opts.Base, sh.opts.Now, &t.baseWarns)
-		t.new = finish(t.new, sh.opts.New, sh.opts.Now, &t.newWarns)
+		for c, r := range sh.opts.configs() {
+			t.states[c] = finish(t.states[c], r, sh.opts.Now, &t.warns[c], nil)
+		}
+	}
+}
+
+// relive lives configuration c's orders again from their first event, with
+// the model learned from the whole replay as it stood at each instant.
+func (sh *shard) relive(c int, r order.Rules, all samples) {
+	view := newModelView(all)
+	r.Model = view
+	for _, t := range sh.orders {
+		t.states[c], t.warns[c] = order.NewState(t.states[c].OrderID), warnings{}
+	}
+	for _, k := range sh.kept {
+		t := sh.orders[k.e.OrderID]
+		sh.us = step(&t.states[c], k.e, r, k.at, &t.warns[c], sh.us[:0], view, nil)
+	}
+	for _, t := range sh.orders {
+		t.states[c] = finish(t.states[c], r, sh.opts.Now, &t.warns[c], view)
 	}
 }
 
 // finish judges an order at the end of the data: the timers still pending
 // fire at their instants up to now, then the run's time judges the rest.
-func finish(s order.State, r order.Rules, now time.Time, warns *warnings) order.State {
-	s = fireTimers(s, r, now, warns)
+func finish(s order.State, r order.Rules, now time.Time, warns *warnings, view *modelView) order.State {
+	s = fireTimers(s, r, now, warns, view)
+	view.at(now)
 	s, us := order.Check(s, r, now)
 	warns.count(us)
 	return s
@@ -151,11 +210,15 @@ func (sh *shard) apply(in Input) {
 	e.Arrived = in.Stored
 	t, ok := sh.orders[e.OrderID]
 	if !ok {
-		t = &tracked{first: in.seq, base: order.NewState(e.OrderID), new: order.NewState(e.OrderID)}
+		t = &tracked{first: in.seq, states: [2]order.State{order.NewState(e.OrderID), order.NewState(e.OrderID)}}
 		sh.orders[e.OrderID] = t
 	}
-	sh.us = step(&t.base, e, sh.opts.Base, in.Stored, &t.baseWarns, sh.us[:0])
-	sh.us = step(&t.new, e, sh.opts.New, in.Stored, &t.newWarns, sh.us[:0])
+	if sh.keep {
+		sh.kept = append(sh.kept, kept{e: e, at: in.Stored})
+	}
+	for c, r := range sh.opts.configs() {
+		sh.us = step(&t.states[c], e, r, in.Stored, &t.warns[c], sh.us[:0], nil, sh.learned[c])
+	}
 }
 
 // step fires what the timers would have fired before the event happened,
@@ -165,19 +228,28 @@ func (sh *shard) apply(in Input) {
 // before its timers can fire; the replay judges it as it happened.)
 // The state is changed in place (a replay keeps no other copy of it), the
 // updates appended to buf, which step returns for the next event.
-func step(s *order.State, e order.Event, r order.Rules, at time.Time, warns *warnings, buf []order.Update) []order.Update {
+// With a view (a configuration that predicts, lived again) the model is
+// the one of each instant judged; with learn, the samples the event
+// teaches are recorded.
+func step(s *order.State, e order.Event, r order.Rules, at time.Time, warns *warnings, buf []order.Update, view *modelView, learn samples) []order.Update {
 	if s.Known() {
 		checkAt := e.Timestamp
 		if r.Clock == order.ClockArrival {
 			checkAt = at
 		}
-		*s = fireTimers(*s, r, checkAt, warns)
+		*s = fireTimers(*s, r, checkAt, warns, view)
+		view.at(checkAt)
 		var us []order.Update
 		*s, us = order.Check(*s, r, checkAt)
 		warns.count(us)
 	}
+	before := *s // a shallow copy: applying sets new stage times, it does not change the old ones
+	view.at(at)
 	buf = order.ApplyInPlace(s, e, r, at, buf)
 	warns.count(buf)
+	if learn != nil {
+		learn.learn(r, &before, s, at)
+	}
 	return buf
 }
 
@@ -187,13 +259,14 @@ func step(s *order.State, e order.Event, r order.Rules, at time.Time, warns *war
 // earliest first, the list read again after each check (a breach or a
 // warning takes its instants away). So a warning due between two events
 // is sent at its time, not found missed at the next event's.
-func fireTimers(s order.State, r order.Rules, until time.Time, warns *warnings) order.State {
+func fireTimers(s order.State, r order.Rules, until time.Time, warns *warnings, view *modelView) order.State {
 	var fired time.Time // instants at or before it were judged
 	for {
 		at, ok := r.NextCheck(s, fired, until)
 		if !ok {
 			return s
 		}
+		view.at(at)
 		var us []order.Update
 		s, us = order.Check(s, r, at)
 		warns.count(us)
@@ -202,13 +275,21 @@ func fireTimers(s order.State, r order.Rules, until time.Time, warns *warnings) 
 }
 
 // warnings counts one configuration's SLA_AT_RISK updates of an order, per
-// SLA in the order of order.SLAs (an array: no map per order).
-type warnings [3]int
+// SLA in the order of order.SLAs (arrays: no map per order): those of
+// sla.warn_at, and the predicted ones (at most one per SLA).
+type warnings struct {
+	warnAt    [3]int
+	predicted [3]int
+}
 
 func (w *warnings) count(us []order.Update) {
 	for _, u := range us {
-		if u.Type == order.UpdateAtRisk {
-			w[slaRank(u.SLA)]++
+		switch {
+		case u.Type != order.UpdateAtRisk:
+		case u.Reason == order.ReasonPredicted:
+			w.predicted[slaRank(u.SLA)]++
+		default:
+			w.warnAt[slaRank(u.SLA)]++
 		}
 	}
 }

@@ -54,17 +54,26 @@ func (r Report) WriteText(w io.Writer) {
 	res := r.Result
 	fmt.Fprintf(w, "Replayed %d events (%d invalid) of %d orders in %s (%.0f events/s)\n",
 		res.Events, res.Invalid, res.Orders(), r.Took.Round(time.Millisecond), float64(res.Events)/max(r.Took.Seconds(), 1e-9))
-	writeRows(w, r.Rows)
+	writeRows(w, r.Rows, r.Result.Predicts)
 	writeChanged(w, r.Changed, len(res.Changed(-1)))
 }
 
-func writeRows(w io.Writer, rows []Row) {
+// writeRows prints the rows; PREDICTED (of which breached) when either
+// configuration predicts.
+func writeRows(w io.Writer, rows []Row, predicts bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "GROUP\tSLA\tORDERS\tMET base→new\tBREACHED base→new\tWARNINGS base→new\tON-TIME base→new")
+	head := "GROUP\tSLA\tORDERS\tMET base→new\tBREACHED base→new\tWARNINGS base→new\t"
+	if predicts {
+		head += "PREDICTED base→new\tPREDICTED+BREACHED base→new\t"
+	}
+	fmt.Fprintln(tw, head+"ON-TIME base→new")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2f%% → %.2f%% (%+.2f pp)\n", r.Group, r.SLA, r.New.Orders,
-			change(r.Base.Met, r.New.Met), change(r.Base.Breached, r.New.Breached), change(r.Base.Warnings, r.New.Warnings),
-			100*r.Base.OnTimeRate, 100*r.New.OnTimeRate, 100*(r.New.OnTimeRate-r.Base.OnTimeRate))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t", r.Group, r.SLA, r.New.Orders,
+			change(r.Base.Met, r.New.Met), change(r.Base.Breached, r.New.Breached), change(r.Base.Warnings, r.New.Warnings))
+		if predicts {
+			fmt.Fprintf(tw, "%s\t%s\t", change(r.Base.Predicted, r.New.Predicted), change(r.Base.PredictedBreached, r.New.PredictedBreached))
+		}
+		fmt.Fprintf(tw, "%.2f%% → %.2f%% (%+.2f pp)\n", 100*r.Base.OnTimeRate, 100*r.New.OnTimeRate, 100*(r.New.OnTimeRate-r.Base.OnTimeRate))
 	}
 	tw.Flush()
 }

@@ -11,19 +11,27 @@ import (
 type Result struct {
 	Events  int // events read
 	Invalid int // events the pipeline would dead-letter
-	orders  []*tracked
+	// Predicts is true when either configuration predicts
+	// (sla.predict.enabled): its predicted warnings are counted.
+	Predicts bool
+	orders   []*tracked
 }
 
 // Orders is the number of orders seen.
 func (r Result) Orders() int { return len(r.orders) }
 
 // Tally counts one configuration's outcomes in one group and SLA.
+// Warnings are the SLA_AT_RISK of sla.warn_at; Predicted those of
+// sla.predict ("reason": "predicted", at most one per order and SLA), of
+// which PredictedBreached warned an SLA that was breached.
 type Tally struct {
-	Orders     int     `json:"orders"`
-	Met        int     `json:"met"`
-	Breached   int     `json:"breached"`
-	Warnings   int     `json:"warnings"`
-	OnTimeRate float64 `json:"on_time_rate"`
+	Orders            int     `json:"orders"`
+	Met               int     `json:"met"`
+	Breached          int     `json:"breached"`
+	Warnings          int     `json:"warnings"`
+	Predicted         int     `json:"predicted_warnings"`
+	PredictedBreached int     `json:"predicted_breached"`
+	OnTimeRate        float64 `json:"on_time_rate"`
 }
 
 // Row compares the two configurations for one group and SLA.
@@ -50,15 +58,15 @@ func (r Result) Rows(by order.Grouping) []Row {
 	var rows []*Row
 	for _, t := range r.orders {
 		for _, sla := range order.SLAs {
-			key := [2]string{by.Group(t.base), string(sla)}
+			key := [2]string{by.Group(t.states[0]), string(sla)}
 			row, ok := idx[key]
 			if !ok {
 				row = &Row{Group: key[0], SLA: sla}
 				idx[key] = row
 				rows = append(rows, row)
 			}
-			add(&row.Base, order.OutcomeOf(t.base, sla), t.baseWarns[slaRank(sla)])
-			add(&row.New, order.OutcomeOf(t.new, sla), t.newWarns[slaRank(sla)])
+			add(&row.Base, order.OutcomeOf(t.states[0], sla), t.warns[0], slaRank(sla))
+			add(&row.New, order.OutcomeOf(t.states[1], sla), t.warns[1], slaRank(sla))
 		}
 	}
 	out := make([]Row, 0, len(rows))
@@ -83,23 +91,27 @@ func (r Result) Changed(n int) []Change {
 			if n >= 0 && len(out) >= n {
 				return out
 			}
-			b, nw := order.OutcomeOf(t.base, sla), order.OutcomeOf(t.new, sla)
+			b, nw := order.OutcomeOf(t.states[0], sla), order.OutcomeOf(t.states[1], sla)
 			if b != nw {
-				out = append(out, Change{OrderID: t.base.OrderID, SLA: sla, Base: b, New: nw})
+				out = append(out, Change{OrderID: t.states[0].OrderID, SLA: sla, Base: b, New: nw})
 			}
 		}
 	}
 	return out
 }
 
-func add(t *Tally, oc order.Outcome, warnings int) {
+// add counts one order's SLA (rank i in order.SLAs) with its outcome and
+// warnings.
+func add(t *Tally, oc order.Outcome, w warnings, i int) {
 	t.Orders++
-	t.Warnings += warnings
+	t.Warnings += w.warnAt[i]
+	t.Predicted += w.predicted[i]
 	switch oc {
 	case order.OutcomeMet:
 		t.Met++
 	case order.OutcomeBreached:
 		t.Breached++
+		t.PredictedBreached += w.predicted[i]
 	}
 }
 
