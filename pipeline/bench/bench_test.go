@@ -60,7 +60,7 @@ func TestBenchTinyRun(t *testing.T) {
 		{"predict", "spread events/s, sla.predict on", 100, 1e7},
 		{"predict", "predict on / off events/s", 0.01, 100},
 		{"predict", "samples learned", 1, 3000},
-		{"predict", "ORDER_RISK writes per 1,000 events", 0.001, 1000},
+		{"predict", "ORDER_RISK writes per 1,000,000 events", 1, 1e6},
 		{"predict", "model memory (curves held)", 4, 1e4},
 		{"throughput interleaved", "events published", 3000, 3000},
 		{"throughput interleaved", "pipeline events/s (publish to all outputs stored)", 100, 1e7},
