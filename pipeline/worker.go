@@ -3,8 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,9 +35,14 @@ type worker struct {
 	pending *batch
 	// held are deliveries kept to run again (transient faults).
 	held held
-	// pins are the pin ids the server gave this worker on its two
-	// consumers (events, timers), from the messages' Nats-Pin-Id.
-	pins [2]atomic.Value
+	// feeds are the current consumptions of the partition's two consumers
+	// (events, timers), each started by a takeover (takeover.go); changed
+	// wakes the loop when one became stale or failed.
+	feeds   [2]*feed
+	changed chan struct{}
+	// feedCtx bounds the takeovers; cancelFeeds ends those under way.
+	feedCtx     context.Context
+	cancelFeeds context.CancelFunc
 	// stopStats says what the stop finished and handed back.
 	stopStats handBack
 }
@@ -48,87 +51,93 @@ func newWorker(p *Pipeline, part int) *worker {
 	w := &worker{
 		p: p, part: part,
 		in:   make(chan delivery, 2*p.cfg.Streaming.MaxBatch),
-		stop: make(chan struct{}),
+		stop: make(chan struct{}), changed: make(chan struct{}, 1),
 	}
 	w.pt = p.partition(part, &w.held)
 	return w
 }
 
 // run consumes until ctx is done, then finishes the batch in flight, hands
-// back undelivered messages and releases the partition's pins.
+// back undelivered messages and releases the partition's pins. Each
+// consumer is taken over first (takeover.go): what a previous owner left
+// unacknowledged is delivered again at once, in stream order.
 func (w *worker) run(ctx context.Context) error {
-	names := []struct {
-		stream   jetstream.Stream
-		consumer string
-		timer    bool
-	}{
-		{w.p.prov.Events, w.p.topo.EventsConsumer(w.part), false},
-		{w.p.prov.Timers, w.p.topo.TimersConsumer(w.part), true},
+	w.feedCtx, w.cancelFeeds = context.WithCancel(ctx)
+	defer w.release(ctx)
+	for i := range w.feeds {
+		w.startFeed(i)
 	}
-	var running []jetstream.ConsumeContext
-	defer func() { w.release(ctx, running) }()
-	for i, n := range names {
-		cc, err := w.consume(ctx, n.stream, n.consumer, &w.pins[i], n.timer)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // stopped while starting: not a failure (exit 0)
-			}
-			return err
-		}
-		running = append(running, cc)
-	}
-	w.loop(ctx)
-	return nil
+	return w.loop(ctx)
 }
 
-func (w *worker) consume(ctx context.Context, s jetstream.Stream, name string, pin *atomic.Value, timer bool) (jetstream.ConsumeContext, error) {
-	c, err := s.Consumer(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("partition %d: consumer %s: %w", w.part, name, err)
+// startFeed takes over consumer i (0 events, 1 timers) in the background.
+func (w *worker) startFeed(i int) {
+	s, name := w.p.prov.Events, w.p.topo.EventsConsumer(w.part)
+	if i == 1 {
+		s, name = w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)
 	}
-	handler := func(m jetstream.Msg) {
-		if id := m.Headers().Get(pinHeader); id != "" {
-			pin.Store(id)
+	f := newFeed(s, name, i == 1)
+	w.feeds[i] = f
+	f.start(w.feedCtx, feedOptions{
+		maxBatch: w.p.cfg.Streaming.MaxBatch, wait: pinRenewal(w.p.cfg.Streaming.PinnedTTL),
+		part: w.part, log: w.p.log, deliver: w.deliver, changed: w.wake,
+	})
+}
+
+// deliver hands a message from feed f to the loop; released with a full
+// buffer, it hands the message back.
+func (w *worker) deliver(f *feed, m jetstream.Msg) {
+	d := delivery{msg: m, timer: f.timer, from: f}
+	select {
+	case w.in <- d:
+		return
+	default:
+	}
+	select {
+	case w.in <- d:
+	case <-w.stop:
+		_ = m.Nak()
+	}
+}
+
+// wake tells the loop that a feed changed.
+func (w *worker) wake() {
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+// refeed replaces the stale feeds with new takeovers and returns the error
+// of a feed that failed (the owner starts the worker again later).
+func (w *worker) refeed() error {
+	for i, f := range w.feeds {
+		if err := f.failed(); err != nil {
+			return err
 		}
-		d := delivery{msg: m, timer: timer}
-		select {
-		case w.in <- d:
-			return
-		default:
-		}
-		select {
-		case w.in <- d:
-		case <-w.stop:
-			_ = m.Nak() // released with a full buffer: hand it back
+		if f.isStale() {
+			f.stop()
+			w.startFeed(i)
 		}
 	}
-	cc, err := c.Consume(handler,
-		jetstream.PullPriorityGroup(contract.PriorityGroup),
-		jetstream.PullMaxMessages(w.p.cfg.Streaming.MaxBatch),
-		jetstream.PullExpiry(pinRenewal(w.p.cfg.Streaming.PinnedTTL)),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				w.p.log.Debug("consumer", "partition", w.part, "consumer", name, "err", err)
-			}
-		}))
-	if err != nil {
-		return nil, fmt.Errorf("partition %d: consume %s: %w", w.part, name, err)
-	}
-	return cc, nil
+	return nil
 }
 
 // loop collects micro-batches on the trigger interval and processes them.
 // The batch in flight runs on a context that the stop signal does not
 // cancel, bounded by the shutdown grace period.
-func (w *worker) loop(ctx context.Context) {
+func (w *worker) loop(ctx context.Context) error {
 	defer w.settle()
 	interval := w.p.cfg.Streaming.TriggerInterval
 	next := time.Now()
 	for ctx.Err() == nil { // with a backlog there is always input: check the stop here
+		if err := w.refeed(); err != nil {
+			return err
+		}
 		if interval > 0 {
 			w.settle()
 			if !contract.SleepUntil(ctx, next) {
-				return
+				return nil
 			}
 		}
 		next = next.Add(interval)
@@ -141,7 +150,7 @@ func (w *worker) loop(ctx context.Context) {
 			ds = w.collect(ctx, interval == 0)
 		}
 		if ds == nil && ctx.Err() != nil {
-			return
+			return nil
 		}
 		w.held.touch(w.p.cfg.Streaming.AckWait)
 		ds = w.held.take(ds, w.p.cfg.Streaming.MaxBatch)
@@ -150,6 +159,7 @@ func (w *worker) loop(ctx context.Context) {
 		}
 		w.process(ctx, ds)
 	}
+	return nil
 }
 
 // process runs one micro-batch on a context that the stop signal does not
@@ -226,7 +236,10 @@ func (w *worker) finish(ctx context.Context, running []jetstream.ConsumeContext)
 		if len(ds) == 0 {
 			select {
 			case d := <-w.in:
-				ds = append([]delivery{d}, w.collectUpTo(w.p.cfg.Streaming.MaxBatch-1)...)
+				ds = append(fresh(d), w.collectUpTo(w.p.cfg.Streaming.MaxBatch-1)...)
+				if len(ds) == 0 {
+					continue
+				}
 			case <-closed:
 				if len(w.in) == 0 {
 					return
@@ -246,18 +259,28 @@ func (w *worker) finish(ctx context.Context, running []jetstream.ConsumeContext)
 	}
 }
 
-// collectUpTo takes up to n waiting deliveries without blocking.
+// collectUpTo takes up to n waiting deliveries without blocking, dropping
+// those of stale feeds.
 func (w *worker) collectUpTo(n int) []delivery {
 	var ds []delivery
 	for len(ds) < n {
 		select {
 		case d := <-w.in:
-			ds = append(ds, d)
+			ds = append(ds, fresh(d)...)
 		default:
 			return ds
 		}
 	}
 	return ds
+}
+
+// fresh returns d, or nothing when its feed is stale: the consumer was
+// rewound since and delivers it again in its place.
+func fresh(d delivery) []delivery {
+	if d.stale() {
+		return nil
+	}
+	return []delivery{d}
 }
 
 // collect takes up to max_batch waiting deliveries; in continuous mode it
@@ -271,9 +294,11 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 	defer stop()
 	select {
 	case d := <-w.in:
-		return append([]delivery{d}, w.collectUpTo(max-1)...)
+		return append(append([]delivery{}, fresh(d)...), w.collectUpTo(max-1)...)
 	case <-wake:
 		return []delivery{}
+	case <-w.changed:
+		return []delivery{} // a feed to take over again, or one failed
 	case <-ctx.Done():
 		return nil
 	}
@@ -286,9 +311,18 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 // the subscriptions matters: messages already on their way would otherwise
 // stay unacked, and so unprocessed, until ack_wait. The handler keeps
 // passing them to finish until the budget is spent.
-func (w *worker) release(ctx context.Context, running []jetstream.ConsumeContext) {
-	for _, cc := range running {
-		cc.Drain()
+func (w *worker) release(ctx context.Context) {
+	w.cancelFeeds()
+	var running []jetstream.ConsumeContext
+	for _, f := range w.feeds {
+		if f == nil {
+			continue
+		}
+		<-f.taken // a takeover under way ends at once
+		if cc := f.consuming(); cc != nil {
+			cc.Drain()
+			running = append(running, cc)
+		}
 	}
 	w.finish(ctx, running)
 	close(w.stop)
@@ -296,24 +330,19 @@ func (w *worker) release(ctx context.Context, running []jetstream.ConsumeContext
 	w.held.nakAll()
 	uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for i, u := range []struct {
-		s    jetstream.Stream
-		name string
-	}{{w.p.prov.Events, w.p.topo.EventsConsumer(w.part)}, {w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)}} {
-		if err := w.unpin(uctx, u.s, u.name, &w.pins[i]); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
-			w.p.log.Debug("unpin", "consumer", u.name, "err", err)
+	for _, f := range w.feeds {
+		if f == nil {
+			continue
+		}
+		if err := w.unpin(uctx, f.stream, f.name, f.pinID()); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			w.p.log.Debug("unpin", "consumer", f.name, "err", err)
 		}
 	}
 }
 
-// pinHeader carries, on each delivered message, the id the server pinned
-// the receiving client with.
-const pinHeader = "Nats-Pin-Id"
-
 // unpin releases the consumer's pin if it is the one this worker was
 // given; another instance's pin is left alone.
-func (w *worker) unpin(ctx context.Context, s jetstream.Stream, name string, pin *atomic.Value) error {
-	mine, _ := pin.Load().(string)
+func (w *worker) unpin(ctx context.Context, s jetstream.Stream, name, mine string) error {
 	if mine == "" {
 		return nil
 	}
@@ -336,8 +365,10 @@ func (w *worker) nakBuffered() int {
 	for {
 		select {
 		case d := <-w.in:
-			_ = d.msg.Nak()
-			n++
+			if !d.stale() {
+				_ = d.msg.Nak()
+				n++
+			}
 		default:
 			return n
 		}

@@ -79,6 +79,9 @@ func Grants(t Topology) []Grant {
 	for _, s := range []string{EventsStream, SLAStream} {
 		g = append(g, pub(t.API("CONSUMER", "LIST", s), "per-partition progress (status, metrics, health)", ""))
 	}
+	for _, s := range []string{EventsStream, SLAStream} {
+		g = append(g, pub(t.API("CONSUMER", "RESET", s, "*"), "take a partition over: rewind its consumer to the ack floor", t.API("CONSUMER", "RESET", s, probeName)))
+	}
 	for _, s := range []string{EventsStream, SLAStream, UpdatesStream} {
 		g = append(g,
 			pub(t.API("CONSUMER", "UNPIN", s, "*"), "hand a partition over on stop", t.API("CONSUMER", "UNPIN", s, probeName)),
