@@ -345,9 +345,11 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 	defer cancel()
 	produced := make(chan error, 1)
 	go func() { produced <- r.produce(ctx, "CRASH", orders, 200*time.Millisecond) }()
+	var kills []time.Time
 	for kill := range 4 {
 		d := time.Duration(300+rng.IntN(1200)) * time.Millisecond
 		sleepUntil(ctx, time.Now().Add(d)) // a random moment of the run
+		kills = append(kills, time.Now())
 		r.signal(syscall.SIGKILL)
 		t.Logf("kill %d: SIGKILL after %v", kill+1, d)
 		r.start()
@@ -356,6 +358,10 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitIdle(30 * time.Second)
+	for k, at := range kills {
+		last, _ := lastUpdate(t, r, func(_ uint64, _ string, stored time.Time) bool { return stored.Before(at) })
+		t.Logf("kill %d: every event stored before it had its update %v after it", k+1, last.Sub(at).Round(time.Millisecond))
+	}
 	r.checkExactlyOnce(map[string]int{"CRASH": orders})
 
 	// SIGTERM while a backlog is processed: a clean exit within the bound,

@@ -179,6 +179,22 @@ func unacked(t *testing.T, r *crashRig, parts []int) []inFlight {
 // flight.
 func lastInFlightUpdate(t *testing.T, r *crashRig, flights []inFlight) (time.Time, int) {
 	t.Helper()
+	return lastUpdate(t, r, func(seq uint64, orderID string, _ time.Time) bool {
+		part := r.topo.Partition(orderID)
+		for _, f := range flights {
+			if f.partition == part && seq > f.floor && seq <= f.delivered {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// lastUpdate returns when the last update of the events of ORDER_EVENTS
+// that pick chooses (by stream sequence, order id and stored time) was
+// stored in ORDER_UPDATES, and how many events it chose.
+func lastUpdate(t *testing.T, r *crashRig, pick func(seq uint64, orderID string, stored time.Time) bool) (time.Time, int) {
+	t.Helper()
 	stored := map[string]time.Time{} // order/update type -> stored at
 	for _, m := range pipelinetest.ReadStream(t, r.js, contract.UpdatesStream, jetstream.OrderedConsumerConfig{}) {
 		var u order.Update
@@ -193,30 +209,27 @@ func lastInFlightUpdate(t *testing.T, r *crashRig, flights []inFlight) (time.Tim
 	for _, m := range pipelinetest.ReadStream(t, r.js, contract.EventsStream, jetstream.OrderedConsumerConfig{}) {
 		md, _ := m.Metadata()
 		id := contract.OrderFromSubject(m.Subject())
-		part := r.topo.Partition(id)
-		for _, f := range flights {
-			if f.partition != part || md.Sequence.Stream <= f.floor || md.Sequence.Stream > f.delivered {
-				continue
-			}
-			var e struct {
-				Type string `json:"event_type"`
-			}
-			if err := json.Unmarshal(m.Data(), &e); err != nil {
-				t.Fatal(err)
-			}
-			typ := e.Type
-			if typ == "ORDER_PLACED" {
-				typ = string(order.UpdateConfirmed)
-			}
-			at, ok := stored[id+"/"+typ]
-			if !ok {
-				t.Errorf("event %d (%s of %s) in flight at the kill has no update", md.Sequence.Stream, e.Type, id)
-				continue
-			}
-			n++
-			if at.After(last) {
-				last = at
-			}
+		if !pick(md.Sequence.Stream, id, md.Timestamp) {
+			continue
+		}
+		var e struct {
+			Type string `json:"event_type"`
+		}
+		if err := json.Unmarshal(m.Data(), &e); err != nil {
+			t.Fatal(err)
+		}
+		typ := e.Type
+		if typ == "ORDER_PLACED" {
+			typ = string(order.UpdateConfirmed)
+		}
+		at, ok := stored[id+"/"+typ]
+		if !ok {
+			t.Errorf("event %d (%s of %s) has no update", md.Sequence.Stream, e.Type, id)
+			continue
+		}
+		n++
+		if at.After(last) {
+			last = at
 		}
 	}
 	return last, n
