@@ -47,6 +47,11 @@ type feed struct {
 	name   string
 	timer  bool // ORDER_SLA's fired checks rather than input events
 
+	// c is the consumer handle; a feed replacing a stale one reuses it,
+	// so that its first pull carries the pin id the server gave last (the
+	// client keeps it) and is served at once rather than after pinned_ttl.
+	c jetstream.Consumer
+
 	mu  sync.Mutex
 	pin string // the pin id won at the takeover
 	cc  jetstream.ConsumeContext
@@ -69,8 +74,14 @@ type feedOptions struct {
 	changed  func()                     // a feed became stale or failed
 }
 
-func newFeed(s jetstream.Stream, name string, timer bool) *feed {
-	return &feed{stream: s, name: name, timer: timer, taken: make(chan struct{})}
+// newFeed returns a feed of consumer name on s; prev is the feed it
+// replaces, or nil.
+func newFeed(s jetstream.Stream, name string, timer bool, prev *feed) *feed {
+	f := &feed{stream: s, name: name, timer: timer, taken: make(chan struct{})}
+	if prev != nil {
+		f.c = prev.c
+	}
+	return f
 }
 
 // start takes the consumer over and consumes it, in the background.
@@ -88,10 +99,14 @@ func (f *feed) start(ctx context.Context, o feedOptions) {
 }
 
 func (f *feed) run(ctx context.Context, o feedOptions) error {
-	c, err := f.stream.Consumer(ctx, f.name)
-	if err != nil {
-		return fmt.Errorf("partition %d: consumer %s: %w", o.part, f.name, err)
+	if f.c == nil {
+		c, err := f.stream.Consumer(ctx, f.name)
+		if err != nil {
+			return fmt.Errorf("partition %d: consumer %s: %w", o.part, f.name, err)
+		}
+		f.c = c
 	}
+	c := f.c
 	pin, err := f.takeOver(ctx, c, o)
 	if err != nil || pin == "" {
 		return err

@@ -76,7 +76,7 @@ func (w *worker) startFeed(i int) {
 	if i == 1 {
 		s, name = w.p.prov.Timers, w.p.topo.TimersConsumer(w.part)
 	}
-	f := newFeed(s, name, i == 1)
+	f := newFeed(s, name, i == 1, w.feeds[i])
 	w.feeds[i] = f
 	f.start(w.feedCtx, feedOptions{
 		maxBatch: w.p.cfg.Streaming.MaxBatch, wait: pinRenewal(w.p.cfg.Streaming.PinnedTTL),
