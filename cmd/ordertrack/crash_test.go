@@ -360,7 +360,7 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 	r.waitIdle(30 * time.Second)
 	for k, at := range kills {
 		last, _ := lastUpdate(t, r, func(_ uint64, _ string, stored time.Time) bool { return stored.Before(at) })
-		t.Logf("kill %d: every event stored before it had its update %v after it", k+1, last.Sub(at).Round(time.Millisecond))
+		t.Logf("kill %d: the last update of an event stored before it came %v after it (negative: none was left)", k+1, last.Sub(at).Round(time.Millisecond))
 	}
 	r.checkExactlyOnce(map[string]int{"CRASH": orders})
 
