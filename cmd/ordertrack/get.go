@@ -130,6 +130,18 @@ func printSLADetail(w io.Writer, d *monitor.SLAStatus) {
 		}
 		fmt.Fprintf(w, "  %-11s warning at %s%% %s: %s\n", "", order.FormatThreshold(x.Threshold*100), x.At.UTC().Format(time.RFC3339Nano), state)
 	}
+	if p := d.Predicted; p != nil {
+		state := "pending"
+		switch {
+		case p.Sent:
+			state = "sent"
+		case p.Missed:
+			state = "missed (deadline passed first)"
+		case d.State != "pending":
+			state = "not sent"
+		}
+		fmt.Fprintf(w, "  %-11s predicted warning at %s: %s\n", "", p.At.UTC().Format(time.RFC3339Nano), state)
+	}
 }
 
 func slaList(ss []order.SLA) string {

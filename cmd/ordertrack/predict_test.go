@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -179,6 +180,10 @@ func TestPredictedWarningAcrossKill(t *testing.T) {
 	t.Logf("predicted instant placed+%s, emitted %s after it, probability %v", e, late, w.Probability)
 	if !r.fullStates()["PRED-0000"].PredictedWarned(order.SLAProcessing) {
 		t.Error("the state does not record the warning as sent")
+	}
+	code, out, errs := runCommand(t, "get", "PRED-0000", "--nats.url", "nats://"+r.addr)
+	if want := "predicted warning at " + at.Format(time.RFC3339Nano) + ": sent"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("get: exit %d, want a line with %q:\n%s%s", code, want, out, errs)
 	}
 	if n, err := r.learned(segment); err != nil || n != uint64(len(ds)) {
 		t.Errorf("%d samples learned (%v) after the kills, want %d: none counted twice", n, err, len(ds))

@@ -50,6 +50,9 @@ type SLAStatus struct {
 	Zone     string `json:"zone,omitempty"`
 	// Warnings are the SLA's warn_at thresholds, sent or pending.
 	Warnings []order.WarningTime `json:"warnings,omitempty"`
+	// Predicted is the SLA's predicted-risk check (SPEC 17), if planned:
+	// when, and whether its warning was sent or missed.
+	Predicted *order.Prediction `json:"predicted,omitempty"`
 }
 
 // Stories reads order stories. Deadlines are the ones the order's state
@@ -112,6 +115,9 @@ func SLAStatuses(s order.State, r order.Rules, now time.Time) map[order.SLA]*SLA
 		}
 		if at, ok := r.Deadline(s, sla); ok {
 			v.Deadline = &at
+		}
+		if p, ok := s.PredictionOf(sla); ok {
+			v.Predicted = &p
 		}
 		switch {
 		case s.Breached(sla):

@@ -45,6 +45,14 @@ func (s State) prediction(sla SLA) int {
 	return slices.IndexFunc(s.Predictions, func(p Prediction) bool { return p.SLA == sla })
 }
 
+// PredictionOf returns the predicted check of an SLA, if one was planned.
+func (s State) PredictionOf(sla SLA) (Prediction, bool) {
+	if i := s.prediction(sla); i >= 0 {
+		return s.Predictions[i], true
+	}
+	return Prediction{}, false
+}
+
 // PredictedWarned reports whether the predicted warning of an SLA was sent.
 func (s State) PredictedWarned(sla SLA) bool {
 	i := s.prediction(sla)
