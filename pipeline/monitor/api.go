@@ -40,6 +40,9 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.orders != nil {
+		s.orders.showCounts(&st)
+	}
 	writeJSON(w, st)
 }
 

@@ -46,15 +46,14 @@ func NewReadModel(js jetstream.JetStream, rules func() order.Rules, log *slog.Lo
 }
 
 // Run follows the bucket until ctx is done. When the watch cannot start
-// or ends (the bucket is missing, NATS is away), it starts again a second
-// later from a new read of the bucket; the views of the last read are
-// served meanwhile.
+// or ends (the bucket is missing, the connection to NATS is lost), it
+// starts again a second later from a new read of the bucket; the views of
+// the last read are served meanwhile, with the time they were last current
+// (scanned_at, orders_scan_age_seconds).
 func (m *ReadModel) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		err := m.follow(ctx)
-		m.mu.Lock()
-		m.current = m.now()
-		m.mu.Unlock()
+		m.stale()
 		if err != nil && ctx.Err() == nil {
 			m.log.Debug("monitor: following the ORDERS bucket failed", "err", err)
 		}
@@ -62,6 +61,15 @@ func (m *ReadModel) Run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// stale marks the views no longer current, from now if they were.
+func (m *ReadModel) stale() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.current.IsZero() { // a failed retry changes nothing
+		m.current = m.now()
 	}
 }
 
@@ -74,7 +82,7 @@ func (m *ReadModel) follow(ctx context.Context) error {
 		m.cur, m.current = v, time.Time{}
 		m.details.clear()
 		m.mu.Unlock()
-	}, m.apply)
+	}, m.apply, m.stale)
 }
 
 // apply brings v up to date with one change (value nil: the order was
@@ -97,8 +105,10 @@ func (m *ReadModel) apply(v *views, live bool, id string, value []byte) {
 
 // watchOrders reads every stored order into new views, calls ready with
 // them at the end of the initial values (ready nil: return then), and
-// passes each later change to change until ctx is done.
-func watchOrders(ctx context.Context, js jetstream.JetStream, ready func(*views), change func(v *views, live bool, id string, value []byte)) error {
+// passes each later change to change until ctx is done. When the
+// connection is lost it calls lost at once (stopping the watch waits for
+// NATS), then returns.
+func watchOrders(ctx context.Context, js jetstream.JetStream, ready func(*views), change func(v *views, live bool, id string, value []byte), lost func()) error {
 	kvs, err := js.KeyValue(ctx, contract.OrdersBucket)
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", contract.OrdersBucket, err)
@@ -110,9 +120,18 @@ func watchOrders(ctx context.Context, js jetstream.JetStream, ready func(*views)
 		return fmt.Errorf("watch bucket %s: %w", contract.OrdersBucket, err)
 	}
 	defer func() { _ = w.Stop() }()
+	conn := time.NewTicker(connCheckEvery)
+	defer conn.Stop()
 	v, live := newViews(), false
 	for {
 		select {
+		case <-conn.C:
+			if nc := js.Conn(); nc != nil && !nc.IsConnected() {
+				if lost != nil {
+					lost()
+				}
+				return fmt.Errorf("watch bucket %s: %w", contract.OrdersBucket, errDisconnected)
+			}
 		case e, ok := <-w.Updates():
 			switch {
 			case !ok:
@@ -134,7 +153,16 @@ func watchOrders(ctx context.Context, js jetstream.JetStream, ready func(*views)
 	}
 }
 
-var errWatchEnded = errors.New("the watch ended")
+var (
+	errWatchEnded   = errors.New("the watch ended")
+	errDisconnected = errors.New("the connection to NATS was lost")
+)
+
+// connCheckEvery is how often a watch looks at its connection. A watch
+// outlives a reconnection without a word, and misses what was committed
+// meanwhile until its consumer notices; so a lost connection ends it: the
+// views are served as they were, no longer current, until a new read.
+const connCheckEvery = 200 * time.Millisecond
 
 func decodeChange(value []byte) (s order.State, ok, deleted bool) {
 	if value == nil {
@@ -166,7 +194,7 @@ func LoadViews(ctx context.Context, js jetstream.JetStream, rules order.Rules) (
 	err := watchOrders(ctx, js, nil, func(v *views, _ bool, id string, value []byte) {
 		applyChange(v, rules, id, value)
 		out = v
-	})
+	}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,6 +221,22 @@ func (m *ReadModel) Counts(context.Context) (map[order.Stage]uint64, map[order.S
 		return nil, nil
 	}
 	return m.cur.counts()
+}
+
+// showCounts puts the current orders by status and pending checks into st,
+// a status sampled earlier: those views follow every commit, whatever the
+// age of the sample (a sample cut by an outage is retried, not waited for).
+// Without views yet it leaves st as it is.
+func (m *ReadModel) showCounts(st *Status) {
+	byStatus, timers := m.Counts(context.Background())
+	if byStatus == nil {
+		return
+	}
+	st.Orders = map[string]uint64{}
+	for stage, n := range byStatus {
+		st.Orders[string(stage)] = n
+	}
+	st.Timers = bySLA(timers)
 }
 
 // Attainment returns the attainment of the stored orders grouped by by,

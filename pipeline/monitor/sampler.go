@@ -88,18 +88,23 @@ func (p *sampler) once(ctx context.Context) (Status, error) {
 
 func (p *sampler) run(ctx context.Context, connected func() bool) {
 	for {
-		start := time.Now()
+		wait := p.interval
 		if connected() {
+			start := time.Now()
 			sctx, cancel := context.WithTimeout(ctx, apiTimeout)
 			if _, err := p.once(sctx); err != nil {
+				// A sample that failed (one cut by an outage waits up to
+				// apiTimeout) says nothing of what sampling costs: retry soon.
 				p.log.Debug("monitor: status sample failed", "err", err)
+			} else {
+				wait = max(p.interval, sampleShare*time.Since(start))
 			}
 			cancel()
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(max(p.interval, sampleShare*time.Since(start))):
+		case <-time.After(wait):
 		}
 	}
 }
