@@ -71,7 +71,8 @@ type feedOptions struct {
 	part     int
 	log      *slog.Logger
 	deliver  func(*feed, jetstream.Msg) // hands a delivery to the worker
-	changed  func()                     // a feed became stale or failed
+	changed  func()                     // the feed failed
+	stale    func(*feed)                // the feed became stale: replace it
 }
 
 // newFeed returns a feed of consumer name on s; prev is the feed it
@@ -212,7 +213,7 @@ func (f *feed) handle(m jetstream.Msg, o feedOptions) {
 		f.mu.Unlock()
 		o.log.Info("partition consumer pinned again (pin expired or leader moved); taking it over again",
 			"partition", o.part, "consumer", f.name)
-		o.changed()
+		o.stale(f)
 		return
 	}
 	stale := f.stale

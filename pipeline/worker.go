@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -36,10 +37,13 @@ type worker struct {
 	// held are deliveries kept to run again (transient faults).
 	held held
 	// feeds are the current consumptions of the partition's two consumers
-	// (events, timers), each started by a takeover (takeover.go); changed
-	// wakes the loop when one became stale or failed.
-	feeds   [2]*feed
-	changed chan struct{}
+	// (events, timers), each started by a takeover (takeover.go), replaced
+	// in the background once stale (replacing counts those under way);
+	// changed wakes the loop when one failed.
+	feedsMu   sync.Mutex
+	feeds     [2]*feed
+	replacing sync.WaitGroup
+	changed   chan struct{}
 	// feedCtx bounds the takeovers; cancelFeeds ends those under way.
 	feedCtx     context.Context
 	cancelFeeds context.CancelFunc
@@ -64,13 +68,16 @@ func newWorker(p *Pipeline, part int) *worker {
 func (w *worker) run(ctx context.Context) error {
 	w.feedCtx, w.cancelFeeds = context.WithCancel(ctx)
 	defer w.release(ctx)
+	w.feedsMu.Lock()
 	for i := range w.feeds {
 		w.startFeed(i)
 	}
+	w.feedsMu.Unlock()
 	return w.loop(ctx)
 }
 
-// startFeed takes over consumer i (0 events, 1 timers) in the background.
+// startFeed takes over consumer i (0 events, 1 timers) in the background;
+// feedsMu is held.
 func (w *worker) startFeed(i int) {
 	s, name := w.p.prov.Events, w.p.topo.EventsConsumer(w.part)
 	if i == 1 {
@@ -80,7 +87,7 @@ func (w *worker) startFeed(i int) {
 	w.feeds[i] = f
 	f.start(w.feedCtx, feedOptions{
 		maxBatch: w.p.cfg.Streaming.MaxBatch, wait: pinRenewal(w.p.cfg.Streaming.PinnedTTL),
-		part: w.part, log: w.p.log, deliver: w.deliver, changed: w.wake,
+		part: w.part, log: w.p.log, deliver: w.deliver, changed: w.wake, stale: w.replace,
 	})
 }
 
@@ -108,16 +115,40 @@ func (w *worker) wake() {
 	}
 }
 
-// refeed replaces the stale feeds with new takeovers and returns the error
-// of a feed that failed (the owner starts the worker again later).
-func (w *worker) refeed() error {
-	for i, f := range w.feeds {
+// replace stops a stale feed and takes its consumer over again, in the
+// background: a batch in flight (up to batchTimeout while NATS elects a
+// leader) does not delay the takeover, and the loop drops the stale
+// feed's deliveries meanwhile.
+func (w *worker) replace(f *feed) {
+	w.feedsMu.Lock()
+	defer w.feedsMu.Unlock()
+	if w.feedCtx.Err() != nil {
+		return // releasing: the next owner's takeover rewinds anyway
+	}
+	w.replacing.Add(1)
+	go func() {
+		defer w.replacing.Done()
+		f.stop()
+		w.feedsMu.Lock()
+		defer w.feedsMu.Unlock()
+		i := 0
+		if f.timer {
+			i = 1
+		}
+		if w.feeds[i] == f && w.feedCtx.Err() == nil {
+			w.startFeed(i)
+		}
+	}()
+}
+
+// failed returns the error of a feed that failed (the owner starts the
+// worker again later).
+func (w *worker) failed() error {
+	w.feedsMu.Lock()
+	defer w.feedsMu.Unlock()
+	for _, f := range w.feeds {
 		if err := f.failed(); err != nil {
 			return err
-		}
-		if f.isStale() {
-			f.stop()
-			w.startFeed(i)
 		}
 	}
 	return nil
@@ -131,7 +162,7 @@ func (w *worker) loop(ctx context.Context) error {
 	interval := w.p.cfg.Streaming.TriggerInterval
 	next := time.Now()
 	for ctx.Err() == nil { // with a backlog there is always input: check the stop here
-		if err := w.refeed(); err != nil {
+		if err := w.failed(); err != nil {
 			return err
 		}
 		if interval > 0 {
@@ -298,7 +329,7 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 	case <-wake:
 		return []delivery{}
 	case <-w.changed:
-		return []delivery{} // a feed to take over again, or one failed
+		return []delivery{} // a feed failed
 	case <-ctx.Done():
 		return nil
 	}
@@ -312,9 +343,15 @@ func (w *worker) collect(ctx context.Context, block bool) []delivery {
 // stay unacked, and so unprocessed, until ack_wait. The handler keeps
 // passing them to finish until the budget is spent.
 func (w *worker) release(ctx context.Context) {
-	w.cancelFeeds()
+	w.feedsMu.Lock()
+	w.cancelFeeds() // no replacement starts after this
+	w.feedsMu.Unlock()
+	w.replacing.Wait()
+	w.feedsMu.Lock()
+	feeds := w.feeds
+	w.feedsMu.Unlock()
 	var running []jetstream.ConsumeContext
-	for _, f := range w.feeds {
+	for _, f := range feeds {
 		if f == nil {
 			continue
 		}
@@ -330,7 +367,7 @@ func (w *worker) release(ctx context.Context) {
 	w.held.nakAll()
 	uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, f := range w.feeds {
+	for _, f := range feeds {
 		if f == nil {
 			continue
 		}
