@@ -17,8 +17,9 @@
 // Realistic is the demo: stage delays are drawn relative to the SLA durations
 // of each order's terms under Config.Rules (the rule of sla.rules it
 // matches, as the pipeline chooses it). Segments move at their own pace: in
-// time, express orders are processed and shipped within 5-25% of an SLA,
-// standard ones within 10-40%, and the bulky-goods warehouse (item category
+// time, express orders are processed and shipped within 5-15% of an SLA
+// (and delivered within 5-15% of what the delivery SLA has left), standard
+// ones within 10-30%, and the bulky-goods warehouse (item category
 // Outerwear) takes 30-95%, so a learned model of each segment (sla.predict)
 // warns other orders, earlier or later, than fixed warn_at fractions. Most
 // orders meet every SLA; about 8% are cancelled, 5%

@@ -3,7 +3,8 @@ package generator
 import "github.com/ordertrack/ordertrack/pipeline/order"
 
 // pace is how long an order's processing and shipping take when they are
-// in time, as shares of their SLAs: uniform in [lo, hi). Segments differ,
+// in time, as shares of their SLAs, and its delivery as a share of what
+// the delivery SLA has left after shipping: uniform in [lo, hi). Segments differ,
 // as real warehouses and service levels do, so that a model of how each
 // segment moves (sla.predict, SPEC section 17) warns other orders, and at
 // other times, than fixed warn_at fractions do.
@@ -11,10 +12,10 @@ type pace struct{ lo, hi float64 }
 
 // The paces of the realistic scenario's segments.
 var (
-	// paceStandard: standard orders are done within 10-40% of an SLA.
-	paceStandard = pace{0.1, 0.4}
-	// paceExpress: express orders are done within 5-25%.
-	paceExpress = pace{0.05, 0.25}
+	// paceStandard: standard orders are done within 10-30% of an SLA.
+	paceStandard = pace{0.1, 0.3}
+	// paceExpress: express orders are done within 5-15%.
+	paceExpress = pace{0.05, 0.15}
 	// paceBulky: the bulky-goods warehouse (item category slowCategory)
 	// takes 30-95%: in time, but past every usual warning fraction.
 	paceBulky = pace{0.3, 0.95}

@@ -117,15 +117,15 @@ func onTimeTimes(r *rand.Rand, rules order.Rules, p pace) stageTimes {
 	var t stageTimes
 	t[1] = scale(r, rules.Processing, p.lo, p.hi)
 	t[2] = t[1] + scale(r, rules.Shipping, p.lo, p.hi)
-	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	t[3] = t[2] + deliveryGap(r, rules, p, t[2])
 	return t
 }
 
-// deliveryGap is the time from shipping to delivery: within what is left of
-// the delivery SLA, or a short gap when nothing is left.
-func deliveryGap(r *rand.Rand, rules order.Rules, shipped time.Duration) time.Duration {
+// deliveryGap is the time from shipping to delivery: the order's pace of
+// what is left of the delivery SLA, or a short gap when nothing is left.
+func deliveryGap(r *rand.Rand, rules order.Rules, p pace, shipped time.Duration) time.Duration {
 	if left := rules.Delivery - shipped; left > 0 {
-		return max(scale(r, left, 0.1, 0.9), time.Millisecond)
+		return max(scale(r, left, p.lo, p.hi), time.Millisecond)
 	}
 	return scale(r, rules.Delivery, 0.05, 0.1)
 }
@@ -135,7 +135,7 @@ func lateProcessing(r *rand.Rand, rules order.Rules, p pace) []step {
 	var t stageTimes
 	t[1] = scale(r, rules.Processing, 1.02, 1.5)
 	t[2] = t[1] + scale(r, rules.Shipping, p.lo, p.hi)
-	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	t[3] = t[2] + deliveryGap(r, rules, p, t[2])
 	return forwardSteps(t[:])
 }
 
@@ -144,7 +144,7 @@ func lateShipping(r *rand.Rand, rules order.Rules, p pace) []step {
 	var t stageTimes
 	t[1] = scale(r, rules.Processing, p.lo, p.hi)
 	t[2] = t[1] + scale(r, rules.Shipping, 1.02, 1.5)
-	t[3] = t[2] + deliveryGap(r, rules, t[2])
+	t[3] = t[2] + deliveryGap(r, rules, p, t[2])
 	return forwardSteps(t[:])
 }
 
