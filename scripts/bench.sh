@@ -22,5 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(mktemp -d)/ordertrack"
 trap 'rm -rf "$(dirname "$bin")"' EXIT
-go build -o "$bin" ./cmd/ordertrack
+# -tags benchkafka links the kafka phase's in-process Kafka cluster (kfake),
+# which the production binary leaves out.
+go build -tags benchkafka -o "$bin" ./cmd/ordertrack
 "$bin" bench "$@"

@@ -6,12 +6,22 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ordertrack/ordertrack/pipeline/contract"
 	"github.com/ordertrack/ordertrack/pipeline/ingest/kafka"
 )
+
+// startKafka starts an in-process Kafka cluster of one broker with topic
+// of partitions partitions and returns its addresses and how to stop it.
+// It is set only in a binary built with -tags benchkafka (kafka_cluster.go):
+// the cluster (kfake) is a test server that the production binary does
+// not carry.
+var startKafka func(topic string, partitions int32) (brokers []string, stop func(), err error)
+
+// kafkaNotLinked says why the kafka phase is skipped and how to run it.
+const kafkaNotLinked = "this binary has no in-process Kafka cluster; build it with -tags benchkafka " +
+	"(scripts/bench.sh does: go build -tags benchkafka ./cmd/ordertrack)"
 
 // kafkaTarget is the least share of direct publishing's rate the Kafka
 // source must store at.
@@ -27,6 +37,10 @@ const kafkaTarget = 0.7
 // timed from the first produce until the last is stored.
 // No pipeline runs: both sides are timed to ORDER_EVENTS.
 func (r *benchRun) benchKafka(ctx context.Context) error {
+	if startKafka == nil {
+		r.report.skip("kafka: %s", kafkaNotLinked)
+		return nil
+	}
 	e, err := r.env(ctx, r.cfg)
 	if err != nil {
 		return err
@@ -74,13 +88,13 @@ func (r *benchRun) directRun(e *benchEnv, n, round int, ts time.Time) (float64, 
 // stores them; it returns the time until all are stored (ORDER_EVENTS
 // holds n more) and the time producing took.
 func (r *benchRun) kafkaRun(ctx context.Context, e *benchEnv, n, round int, ts time.Time) (took, produced time.Duration, err error) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(int32(r.cfg.Streaming.Partitions), "orders"))
+	brokers, stopKafka, err := startKafka("orders", int32(r.cfg.Streaming.Partitions))
 	if err != nil {
 		return 0, 0, err
 	}
-	defer cluster.Close()
+	defer stopKafka()
 	k := r.cfg.Ingest.Kafka
-	k.Enabled, k.Brokers, k.Topics = true, cluster.ListenAddrs(), []string{"orders"}
+	k.Enabled, k.Brokers, k.Topics = true, brokers, []string{"orders"}
 	src, err := kafka.New(kafka.Options{Kafka: k, Conn: e.pipeNC, Topology: e.prov.Topology, MaxSkew: r.cfg.SLA.MaxClockSkew, Log: r.log})
 	if err != nil {
 		return 0, 0, err
@@ -92,7 +106,7 @@ func (r *benchRun) kafkaRun(ctx context.Context, e *benchEnv, n, round int, ts t
 	if err := waitAssigned(ctx, src, r.cfg.Streaming.Partitions); err != nil {
 		return 0, 0, err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic("orders"))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic("orders"))
 	if err != nil {
 		return 0, 0, err
 	}
