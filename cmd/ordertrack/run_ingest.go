@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -112,9 +113,13 @@ func (s *sources) collectors() []prometheus.Collector {
 // ack_wait, or "" (for /readyz).
 func (s *sources) stalled(cfg config.Config) func(context.Context) string {
 	return func(context.Context) string {
+		var why []string
 		if s.kafka != nil {
-			return s.kafka.Stalled(cfg.Streaming.AckWait)
+			why = append(why, s.kafka.Stalled(cfg.Streaming.AckWait))
 		}
-		return ""
+		if s.http != nil {
+			why = append(why, s.http.Stalled(cfg.Streaming.AckWait))
+		}
+		return strings.Join(slices.DeleteFunc(why, func(w string) bool { return w == "" }), "; ")
 	}
 }

@@ -28,6 +28,8 @@ type status struct {
 	state string
 	since time.Time
 	err   string
+	// failed is when a request last could not be stored.
+	failed time.Time
 }
 
 // set changes the state; since moves when the state or the presence of an
@@ -39,6 +41,29 @@ func (st *status) set(state, errText string, now time.Time) {
 		st.since = now
 	}
 	st.state, st.err = state, errText
+	if state == StatePaused {
+		st.failed = now
+	}
+}
+
+// Stalled reports why the source cannot make progress, or "": it has been
+// paused (answering 503: NATS could not store a request) for longer than
+// after, and NATS is still away or a request failed within after. Once the
+// connection is back and no request has failed for after, the source is
+// taken to be able to store again (readiness must not keep requests away
+// from an instance that could store them).
+func (s *Source) Stalled(after time.Duration) string {
+	st := &s.status
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.opts.Now()
+	if st.state != StatePaused || now.Sub(st.since) <= after {
+		return ""
+	}
+	if s.opts.Conn.IsConnected() && now.Sub(st.failed) > after {
+		return ""
+	}
+	return "http source paused (answering 503) since " + st.since.Format(time.RFC3339) + ": " + st.err
 }
 
 // Status returns a snapshot of the source for the heartbeat: its address,
