@@ -35,7 +35,10 @@ type batch struct {
 	rulesGen uint64
 	groups   []*orderWork
 	byID     map[string]*orderWork
-	slots    []slotCheck
+	// slab holds the orderWork values the groups point to, allocated a
+	// chunk at a time rather than one by one.
+	slab  []orderWork
+	slots []slotCheck
 	// scheduled lists the orders of each slot schedule the batch publishes,
 	// by subject, so that a failed schedule fails its orders.
 	scheduled map[string][]string
@@ -53,7 +56,8 @@ type batch struct {
 // it is confirmed.
 func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds []delivery) *batch {
 	b := &batch{pt: pt, ctx: ctx, cancel: cancel, size: len(ds), now: pt.now(),
-		byID: map[string]*orderWork{}, em: emitter{js: pt.js, topo: pt.topo}}
+		byID: make(map[string]*orderWork, len(ds)), em: emitter{js: pt.js, topo: pt.topo},
+		slab: make([]orderWork, 0, len(ds))}
 	b.clock.taken = time.Now()
 	b.rules, b.rulesGen = pt.rulesNow()
 	for _, d := range ds {
@@ -69,9 +73,15 @@ func newBatch(pt *partition, ctx context.Context, cancel context.CancelFunc, ds 
 // Msg-Ids; inputs are acked last, once everything they caused is stored.
 // Between the two steps the worker may run the next batch (see
 // worker.process).
-func (b *batch) run() {
+//
+// settlePrev confirms the batch before this one (which shares no order
+// with it). It runs once this batch's state writes are sent and before
+// their acknowledgements are awaited: the previous batch's wait for its
+// publishes and its acks overlap this batch's KV round trip instead of
+// following it, so that neither batch waits behind the other.
+func (b *batch) run(settlePrev func()) {
 	b.load(b.ctx)
-	b.commit(b.ctx)
+	b.commit(b.ctx, settlePrev)
 	b.clock.committed = time.Now()
 	b.publish()
 }
@@ -130,7 +140,13 @@ func (b *batch) add(d delivery) {
 func (b *batch) orderWork(id string) *orderWork {
 	g, ok := b.byID[id]
 	if !ok {
-		g = &orderWork{id: id}
+		if len(b.slab) == cap(b.slab) {
+			// A fired slot may list more orders than the batch has
+			// deliveries: a new chunk, so that no pointer handed out moves.
+			b.slab = make([]orderWork, 0, max(16, cap(b.slab)))
+		}
+		b.slab = append(b.slab, orderWork{id: id})
+		g = &b.slab[len(b.slab)-1]
 		b.byID[id] = g
 		b.groups = append(b.groups, g)
 	}
@@ -177,15 +193,22 @@ func (b *batch) fetch(ctx context.Context, gs []*orderWork) {
 }
 
 // commit applies each order's events and writes the new states with CAS,
-// re-reading and re-applying orders that lost a race.
-func (b *batch) commit(ctx context.Context) {
+// re-reading and re-applying orders that lost a race. meanwhile runs once,
+// after the first writes are sent and before they are awaited.
+func (b *batch) commit(ctx context.Context, meanwhile func()) {
 	pending := b.groups
 	for round := 0; round < casRounds && len(pending) > 0; round++ {
 		for _, g := range pending {
 			b.apply(g)
 		}
+		if round == 0 {
+			meanwhile()
+		}
 		pending = b.waitWrites(ctx, pending)
 		b.fetch(ctx, pending)
+	}
+	if len(b.groups) == 0 {
+		meanwhile()
 	}
 	for _, g := range pending {
 		if g.err == nil {
@@ -328,7 +351,9 @@ func (b *batch) finish() {
 		if g.after.Known() {
 			b.pt.cache.put(g.id, cached{state: g.after, rev: g.rev, timersGen: b.rulesGen})
 		}
-		out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
+		if b.pt.onUpdates != nil {
+			out = append(append(out, g.base.unsent...), g.updates...) // re-sent outbox first
+		}
 		done = append(done, g)
 	}
 	b.settleSlots()
@@ -348,7 +373,7 @@ func (b *batch) finish() {
 		}
 	}
 	b.pt.stats.staged(b.clock, c.inputs)
-	if out = b.em.stored(out); len(out) > 0 && b.pt.onUpdates != nil {
+	if out = b.em.stored(out); len(out) > 0 {
 		b.pt.onUpdates(out)
 	}
 }
@@ -414,7 +439,7 @@ func (b *batch) counts(done []*orderWork) batchCounts {
 	var c batchCounts
 	for _, g := range done {
 		c.events += len(g.events) + g.checks
-		c.updates = append(c.updates, g.updates...)
+		c.count(g.updates)
 		for _, in := range g.inputs {
 			c.inputs = append(c.inputs, in.md)
 		}

@@ -108,8 +108,24 @@ type batchCounts struct {
 	inputs  []*jetstream.MsgMetadata // the committed inputs and fired slots
 	events  int                      // input events and order checks applied
 	keys    []EventKey
-	updates []order.Update
-	ended   []ended // SLAs that reached an outcome
+	updates int         // updates emitted
+	breach  []order.SLA // the SLA of each SLA_BREACH among them
+	atRisk  []order.SLA // the SLA of each SLA_AT_RISK among them
+	ended   []ended     // SLAs that reached an outcome
+}
+
+// count adds a group's updates: how many, and the SLAs breached or at
+// risk (without copying the updates).
+func (c *batchCounts) count(us []order.Update) {
+	c.updates += len(us)
+	for _, u := range us {
+		switch u.Type {
+		case order.UpdateBreach:
+			c.breach = append(c.breach, u.SLA)
+		case order.UpdateAtRisk:
+			c.atRisk = append(c.atRisk, u.SLA)
+		}
+	}
 }
 
 // applied counts a batch's committed work: inputs by type and outcome,
@@ -120,7 +136,7 @@ func (s *Stats) applied(c batchCounts) {
 	s.init()
 	now := time.Now()
 	s.Events.Add(uint64(c.events))
-	s.Updates.Add(uint64(len(c.updates)))
+	s.Updates.Add(uint64(c.updates))
 	s.outcomes.add(c.ended)
 	for _, md := range c.inputs {
 		if md.NumDelivered > 1 {
@@ -140,15 +156,13 @@ func (s *Stats) applied(c batchCounts) {
 	for _, k := range c.keys {
 		s.events[k]++
 	}
-	for _, u := range c.updates {
-		switch u.Type {
-		case order.UpdateBreach:
-			s.Breaches.Add(1)
-			s.breaches[u.SLA]++
-		case order.UpdateAtRisk:
-			s.Warnings.Add(1)
-			s.warnings[u.SLA]++
-		}
+	for _, sla := range c.breach {
+		s.Breaches.Add(1)
+		s.breaches[sla]++
+	}
+	for _, sla := range c.atRisk {
+		s.Warnings.Add(1)
+		s.warnings[sla]++
 	}
 }
 
