@@ -29,6 +29,12 @@ type latencies struct {
 	sent    map[string]time.Time // order id + "|" + input event type
 	got     []time.Duration
 	matched int
+	// begin and span are the offered period; thirds holds the latencies
+	// of the inputs published in each third of it, to show a tail that
+	// grows over the run.
+	begin  time.Time
+	span   time.Duration
+	thirds [3][]time.Duration
 }
 
 func (l *latencies) published(key string, at time.Time) {
@@ -51,6 +57,10 @@ func (l *latencies) received(m *nats.Msg) {
 	if at, ok := l.sent[key]; ok {
 		delete(l.sent, key)
 		l.got = append(l.got, now.Sub(at))
+		if l.span > 0 {
+			i := min(max(int(3*at.Sub(l.begin)/l.span), 0), 2)
+			l.thirds[i] = append(l.thirds[i], now.Sub(at))
+		}
 		l.matched++
 	}
 }
@@ -61,12 +71,42 @@ func (l *latencies) received(m *nats.Msg) {
 type stageTimes struct {
 	mu sync.Mutex
 	d  [len(pipeline.Stages)][]time.Duration
+	// batchTime is each batch's time from taken to acked, sizes its
+	// committed inputs.
+	batchTime []time.Duration
+	sizes     []int
 }
 
 func (s *stageTimes) batch(b pipeline.BatchStages) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b.Each(func(stage int, d time.Duration) { s.d[stage] = append(s.d[stage], d) })
+	s.batchTime = append(s.batchTime, b.Acked.Sub(b.Taken))
+	s.sizes = append(s.sizes, len(b.Stored))
+}
+
+// reportBatches adds the batches' count, mean and largest size, and
+// p50/p99/max of their time from taken to acked.
+func (s *stageTimes) reportBatches(r *Report, phase string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sizes) == 0 {
+		return
+	}
+	total := 0
+	for _, n := range s.sizes {
+		total += n
+	}
+	r.add(phase, "batches", float64(len(s.sizes)), "")
+	r.add(phase, "mean batch size", float64(total)/float64(len(s.sizes)), "inputs")
+	r.add(phase, "max batch size", float64(slices.Max(s.sizes)), "inputs")
+	slices.Sort(s.batchTime)
+	for _, q := range []struct {
+		name string
+		q    float64
+	}{{"p50", .50}, {"p99", .99}, {"max", 1}} {
+		r.add(phase, q.name+" batch time (taken to acked)", ms(percentile(s.batchTime, q.q)), "ms")
+	}
 }
 
 // report adds p50, p95, p99 and max of each stage to the phase.
@@ -159,8 +199,15 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 		p99.Note = fmt.Sprintf("offered rate above this run's throughput (%s events/s): the backlog grows", thousands(int64(r.pipeRate)))
 	}
 	r.report.add(phase, "max publish to output", ms(percentile(got, 1)), "ms")
+	l.mu.Lock()
+	for i, name := range []string{"first", "middle", "last"} {
+		slices.Sort(l.thirds[i])
+		r.report.add(phase, "p99 publish to output, "+name+" third", ms(percentile(l.thirds[i], 0.99)), "ms")
+	}
+	l.mu.Unlock()
 	e.p.Stats().TraceStages(nil)
 	st.report(r.report, phase)
+	st.reportBatches(r.report, phase)
 	if missing := sent - len(got); missing > 0 {
 		r.report.add(phase, "outputs missing after 30s", float64(missing), "").Note = fmt.Sprintf("of %d events", sent)
 	}
@@ -171,6 +218,9 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 // returns how many events it sent and how long that took.
 func (r *benchRun) offer(ctx context.Context, e *benchEnv, l *latencies) (int, time.Duration, error) {
 	begin := time.Now().Add(50 * time.Millisecond)
+	l.mu.Lock()
+	l.begin, l.span = begin, r.opts.LatencyDuration
+	l.mu.Unlock()
 	g, err := generator.New(generator.Config{
 		Scenario: generator.Sample, Seed: 2, Rules: e.cfg.Rules(),
 		Start: begin.Add(-latencyPreroll), Rate: r.opts.Rate, IDPrefix: "L",
