@@ -36,8 +36,14 @@ func TestBenchCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out)
 	}
-	if len(r.Metrics) != 2 || r.Metrics[0].Phase != "raw" || r.Metrics[0].Metric != "JetStream async publish (200 B)" {
-		t.Errorf("metrics %+v, want the raw phase's two", r.Metrics)
+	var names []string
+	for _, m := range r.Metrics {
+		names = append(names, m.Phase+": "+m.Metric)
+	}
+	want := []string{"raw: JetStream async publish (200 B)", "raw: JetStream consume + ack each (200 B)",
+		"raw: JetStream round trip (publish + consume with ack)"}
+	if strings.Join(names, "\n") != strings.Join(want, "\n") {
+		t.Errorf("metrics %q, want the raw phase's three %q", names, want)
 	}
 	if !strings.Contains(errs, "raw done") || strings.Contains(errs, "ceiling") {
 		t.Errorf("progress %q, want the raw phase only", errs)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/ordertrack/ordertrack/config"
@@ -27,7 +29,55 @@ type Provisioned struct {
 // conflicts: the four streams, the ORDERS and ORDER_RISK buckets and two durable consumers
 // per partition. It is idempotent. It first checks that the connection's
 // user has every permission of Grants, and fails naming those it lacks.
+//
+// A JetStream that cannot answer yet (a cluster electing its meta leader,
+// peers still joining, a request timing out on a busy machine) is asked
+// again, every second, for up to ProvisionPatience: each step is idempotent
+// and a stream created by a request that timed out is found by the next
+// try. Any other error is returned at once.
 func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
+	giveUp := time.Now().Add(ProvisionPatience)
+	for attempt := 1; ; attempt++ {
+		p, err := provisionOnce(ctx, js, cfg, log)
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(giveUp) {
+			return p, err
+		}
+		log.Warn("JetStream cannot provision yet; trying again", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// ProvisionPatience is how long Provision keeps asking a JetStream that
+// cannot answer yet.
+const ProvisionPatience = 30 * time.Second
+
+// transient reports whether a provisioning error can go away by itself: a
+// request not answered in time, or JetStream saying that its cluster is
+// temporarily unavailable (no meta leader) or has no peers to place the
+// replicas on yet. "JetStream not enabled" and every refusal are final.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == errCodeClusterNotAvailable || apiErr.ErrorCode == errCodeNoSuitablePeers
+	}
+	return false
+}
+
+// The server's error codes (nats-server's errors.json) that a cluster still
+// forming answers: JSClusterNotAvailErr and JSClusterNoPeersErrF.
+const (
+	errCodeClusterNotAvailable jetstream.ErrorCode = 10008
+	errCodeNoSuitablePeers     jetstream.ErrorCode = 10005
+)
+
+func provisionOnce(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
 	t := TopologyOf(cfg)
 	if err := CheckPermissions(ctx, js.Conn(), Grants(t)); err != nil {
 		return nil, err
