@@ -67,7 +67,9 @@ func TestReadyzFailsWhenConsumerAheadOfStream(t *testing.T) {
 // TestReadyzFailsWhenPartitionStuck: an instance holds partition 0's
 // events (it is pinned, so the partition counts as served) and never acks;
 // once that lasts longer than ack_wait /readyz must fail naming the
-// partition.
+// partition. The wait counts from the oldest waiting message's stored time
+// (no batch was ever acknowledged), so the test's clock starts before it is
+// published.
 func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 	t.Parallel()
 	cfg := readyCfg()
@@ -77,10 +79,10 @@ func TestReadyzFailsWhenPartitionStuck(t *testing.T) {
 	for i := 0; topo.Partition(id) != 0; i++ {
 		id = fmt.Sprintf("STUCK-%d", i)
 	}
+	held := time.Now()
 	if _, err := srv.JS.Publish(context.Background(), topo.EventSubject(id), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	held := time.Now()
 	if n := pipelinetest.HoldMessages(t, srv.JS, contract.EventsStream, topo.EventsConsumer(0), contract.PriorityGroup, 1); n != 1 {
 		t.Fatalf("the stuck instance got %d messages, want 1", n)
 	}
@@ -140,12 +142,17 @@ func TestReadyzWarnsNearAccountLimits(t *testing.T) {
 		}
 		return nil
 	})
-	n := consumers(t, e)
-	e.srv.LimitAccount(n+1, -1)
-	code, body := pipelinetest.Get(t, e.base+"/readyz")
-	want := fmt.Sprintf("ready\nwarning: the account holds %d of %d consumers (%d%% of max_consumers): at the limit the server refuses new consumers (watch, dlq list, whatif, a new instance, a new webhook)\nfix: %s\n",
-		n, n+1, n*100/(n+1), monitor.LimitFix)
-	if code != http.StatusOK || body != want {
-		t.Errorf("/readyz %d:\n%s\nwant 200:\n%s", code, body, want)
-	}
+	// The account's consumer count can move while the pipeline starts (an
+	// ordered consumer of a watch recreated under load): the limit and the
+	// expected numbers are taken again until /readyz reports them.
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		n := consumers(t, e)
+		e.srv.LimitAccount(n+1, -1)
+		want := fmt.Sprintf("ready\nwarning: the account holds %d of %d consumers (%d%% of max_consumers): at the limit the server refuses new consumers (watch, dlq list, whatif, a new instance, a new webhook)\nfix: %s\n",
+			n, n+1, n*100/(n+1), monitor.LimitFix)
+		if code, body := pipelinetest.Get(t, e.base+"/readyz"); code != http.StatusOK || body != want {
+			return fmt.Errorf("/readyz %d:\n%s\nwant 200:\n%s", code, body, want)
+		}
+		return nil
+	})
 }
