@@ -12,7 +12,7 @@ import (
 )
 
 // Phases lists the phases in the order they run.
-var Phases = []string{"raw", "ceiling", "throughput", "predict", "latency", "breach", "memory", "replay", "kafka", "http"}
+var Phases = []string{"raw", "ceiling", "throughput", "predict", "latency", "ceiling-latency", "breach", "memory", "replay", "kafka", "http"}
 
 // Options size the phases. The command line's defaults are in brackets.
 type Options struct {
@@ -95,7 +95,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		name string
 		run  func(context.Context) error
 	}{
-		{"raw", r.benchRaw}, {"ceiling", r.benchCeiling}, {"throughput", r.benchThroughput}, {"predict", r.benchPredict}, {"latency", r.benchLatency},
+		{"raw", r.benchRaw}, {"ceiling", r.benchCeiling}, {"throughput", r.benchThroughput}, {"predict", r.benchPredict}, {"latency", r.benchLatency}, {"ceiling-latency", r.benchCeilingLatency},
 		{"breach", r.benchBreach}, {"memory", r.benchMemory}, {"replay", r.benchReplay}, {"kafka", r.benchKafka}, {"http", r.benchHTTP},
 	}
 	for _, s := range steps {

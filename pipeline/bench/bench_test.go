@@ -75,6 +75,10 @@ func TestBenchTinyRun(t *testing.T) {
 		{"latency @1,000/s", "p99 publish to output, last third", 0.01, 10000},
 		{"latency @1,000/s", "mean batch size", 1, 500},
 		{"latency @1,000/s", "p99 batch time (taken to acked)", 1e-6, 30000},
+		{"NATS work only @1,000/s", "offered rate achieved", 500, 1500},
+		{"NATS work only @1,000/s", "p50 publish to output", 0.01, 5000},
+		{"NATS work only @1,000/s", "p99 publish to output", 0.01, 10000},
+		{"NATS work only @1,000/s", "p99 publish to output, last third", 0.01, 10000},
 		{"breach (500 deadlines)", "breaches received", 500, 500},
 		{"breach (500 deadlines)", "p99 lateness (emitted_at - deadline)", -100, 10000},
 		{"memory (5,000 open)", "peak RSS (server + pipeline)", 10, 1e5},
@@ -101,6 +105,11 @@ func TestBenchTinyRun(t *testing.T) {
 		}
 		if v < c.lo || v > c.hi {
 			t.Errorf("%s / %s = %v, want within [%v, %v]", c.phase, c.metric, v, c.lo, c.hi)
+		}
+	}
+	for _, phase := range []string{"latency @1,000/s", "NATS work only @1,000/s"} {
+		if v, ok := r.find(phase, "outputs missing after 30s"); ok {
+			t.Errorf("%s: %v outputs missing (every input's output must be matched)", phase, v)
 		}
 	}
 	if !strings.Contains(errs.String(), "memory done") {

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/ordertrack/ordertrack/config"
 	"github.com/ordertrack/ordertrack/kv"
 	"github.com/ordertrack/ordertrack/pipeline"
 	"github.com/ordertrack/ordertrack/pipeline/contract"
@@ -44,49 +45,25 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		return err
 	}
 	evs = spread(evs) // as the headline throughput workload
-	parts := r.cfg.Streaming.Partitions
-	cons := make([]jetstream.Consumer, parts)
-	for p := range parts {
-		cons[p], err = e.pipeJS.CreateOrUpdateConsumer(ctx, contract.EventsStream, jetstream.ConsumerConfig{
-			Durable: fmt.Sprintf("ceiling-p%d", p), FilterSubject: e.prov.Topology.PartitionFilter(p),
-			AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: max(4*r.cfg.Streaming.MaxBatch, 1000)})
-		if err != nil {
-			return fmt.Errorf("ceiling consumer: %w", err)
-		}
+	run, err := startCeiling(ctx, e, r.cfg)
+	if err != nil {
+		return err
 	}
-	var done atomic.Int64
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	var wg sync.WaitGroup
-	errs := make(chan error, parts)
 	begin := time.Now()
-	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], part: p, revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: r.cfg.Streaming.MaxBatch}
-			if err := w.run(runCtx, &done); err != nil && runCtx.Err() == nil {
-				errs <- err
-				stop()
-			}
-		}()
-	}
 	for _, ev := range evs {
 		if err = e.load.publish(ev.subject, ev.data, ev.msgID); err != nil {
 			break
 		}
 	}
 	if err == nil {
-		err = pollUntil(ctx, 2*time.Minute, func() bool { return done.Load() >= int64(len(evs)) || runCtx.Err() != nil },
-			func() error { return fmt.Errorf("ceiling loop processed %d of %d events in 2m", done.Load(), len(evs)) })
+		err = pollUntil(ctx, 2*time.Minute, func() bool { return run.done.Load() >= int64(len(evs)) || run.ctx.Err() != nil },
+			func() error {
+				return fmt.Errorf("ceiling loop processed %d of %d events in 2m", run.done.Load(), len(evs))
+			})
 	}
 	took := time.Since(begin)
-	stop()
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
+	if serr := run.stop(); serr != nil {
+		return serr
 	}
 	if err != nil {
 		return err
@@ -100,6 +77,55 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 			"the most of the ratio below that the NATS work alone allows"
 	}
 	return nil
+}
+
+// ceilingRun is the ceiling's loop running on every partition.
+type ceilingRun struct {
+	ctx  context.Context // ends when the loop stops or fails
+	done atomic.Int64    // events acknowledged
+	stop func() error    // stops the loop; the first error of a worker
+}
+
+// startCeiling starts one ceiling worker per partition on their own
+// durable consumers of ORDER_EVENTS.
+func startCeiling(ctx context.Context, e *benchEnv, cfg config.Config) (*ceilingRun, error) {
+	parts := cfg.Streaming.Partitions
+	cons := make([]jetstream.Consumer, parts)
+	for p := range parts {
+		var err error
+		cons[p], err = e.pipeJS.CreateOrUpdateConsumer(ctx, contract.EventsStream, jetstream.ConsumerConfig{
+			Durable: fmt.Sprintf("ceiling-p%d", p), FilterSubject: e.prov.Topology.PartitionFilter(p),
+			AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: max(4*cfg.Streaming.MaxBatch, 1000)})
+		if err != nil {
+			return nil, fmt.Errorf("ceiling consumer: %w", err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	run := &ceilingRun{ctx: runCtx}
+	var wg sync.WaitGroup
+	errs := make(chan error, parts)
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], part: p, revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: cfg.Streaming.MaxBatch}
+			if err := w.run(runCtx, &run.done); err != nil && runCtx.Err() == nil {
+				errs <- err
+				cancel()
+			}
+		}()
+	}
+	run.stop = func() error {
+		cancel()
+		wg.Wait()
+		select {
+		case err := <-errs:
+			return err
+		default:
+			return nil
+		}
+	}
+	return run, nil
 }
 
 // ceilingWorker is the loop of one partition of the ceiling phase.
@@ -119,7 +145,7 @@ type ceilingWorker struct {
 }
 
 func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
-	record, update := bytes.Repeat([]byte("r"), ceilingRecord), bytes.Repeat([]byte("u"), ceilingUpdate)
+	record := bytes.Repeat([]byte("r"), ceilingRecord)
 	for ctx.Err() == nil {
 		batch, err := w.c.Fetch(w.max, jetstream.FetchMaxWait(100*time.Millisecond))
 		if err != nil {
@@ -128,7 +154,7 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 		var msgs []jetstream.Msg
 		for m := range batch.Messages() {
 			msgs = append(msgs, m)
-			w.handle(m, record, update)
+			w.handle(m, record)
 		}
 		for _, sm := range pipeline.SlotMessages(w.e.prov.Topology, w.part, w.due) {
 			w.publish(sm)
@@ -147,13 +173,13 @@ func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
 
 // handle makes the stores the pipeline makes for one event of the sample
 // lifecycle; its timers go into the batch's slot schedules (SlotMessages).
-func (w *ceilingWorker) handle(m jetstream.Msg, record, update []byte) {
+func (w *ceilingWorker) handle(m jetstream.Msg, record []byte) {
 	topo := w.e.prov.Topology
 	id := contract.OrderFromSubject(m.Subject())
 	stage := ceilingStage(m.Data())
 	w.writeState(id, stage, record)
 	out := nats.NewMsg(topo.UpdateSubject(id))
-	out.Data = update
+	out.Data = ceilingUpdates[stage]
 	out.Header.Set(jetstream.MsgIDHeader, id+":"+string(stage))
 	w.publish(out)
 	schedule := func(in time.Duration) { w.due = append(w.due, pipeline.Due{OrderID: id, At: time.Now().Add(in)}) }
@@ -227,6 +253,22 @@ var ceilingTypes = func() map[order.EventType][]byte {
 	m := map[order.EventType][]byte{}
 	for _, t := range []order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered} {
 		m[t] = []byte(`"` + string(t) + `"`)
+	}
+	return m
+}()
+
+// ceilingUpdates are the stand-in outputs of each stage, ceilingUpdate
+// bytes naming the update's event type as the pipeline's do (the latency
+// observer matches an output to its input by it).
+var ceilingUpdates = func() map[order.EventType][]byte {
+	m := map[order.EventType][]byte{}
+	for _, t := range []order.EventType{order.OrderPlaced, order.ProcessingStarted, order.ItemShipped, order.ItemDelivered, order.OrderCancelled} {
+		typ := string(t)
+		if t == order.OrderPlaced {
+			typ = string(order.UpdateConfirmed)
+		}
+		head := `{"event_type":"` + typ + `","pad":"`
+		m[t] = append(append([]byte(head), bytes.Repeat([]byte("u"), max(ceilingUpdate-len(head)-2, 0))...), `"}`...)
 	}
 	return m
 }()
