@@ -158,6 +158,13 @@ func latencyTarget(rate float64) (float64, bool) {
 	return 0, false
 }
 
+// observeOutputs matches every output on the phase's server to the input
+// that caused it.
+func observeOutputs(e *benchEnv) (*latencies, error) {
+	l := &latencies{sent: map[string]time.Time{}}
+	return l, e.observe(e.prov.Topology.UpdateSubject("*"), l.received)
+}
+
 // benchLatency offers the sample scenario at a fixed rate and measures the
 // time from each input's publish to its output's arrival at a subscriber.
 func (r *benchRun) benchLatency(ctx context.Context) error {
@@ -166,8 +173,8 @@ func (r *benchRun) benchLatency(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	l := &latencies{sent: map[string]time.Time{}}
-	if err := e.observe(e.prov.Topology.UpdateSubject("*"), l.received); err != nil {
+	l, err := observeOutputs(e)
+	if err != nil {
 		return err
 	}
 	e.start()
@@ -231,8 +238,8 @@ func (r *benchRun) benchCeilingLatency(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	l := &latencies{sent: map[string]time.Time{}}
-	if err := e.observe(e.prov.Topology.UpdateSubject("*"), l.received); err != nil {
+	l, err := observeOutputs(e)
+	if err != nil {
 		return err
 	}
 	run, err := startCeiling(ctx, e, r.cfg)
