@@ -334,7 +334,7 @@ func (b *batch) finish() {
 		switch {
 		case b.deadErr == nil:
 			_ = d.msg.Ack()
-		case transient(b.deadErr):
+		case contract.Transient(b.deadErr):
 			b.faultOf(contract.OrderFromSubject(d.msg.Subject()), b.deadErr)
 			b.pt.held.add(d)
 		default:
@@ -405,7 +405,7 @@ func (b *batch) fail(g *orderWork) {
 // last allowed delivery held to be dead-lettered.
 func (b *batch) retry(in input, orderID string, err error) {
 	d := delivery{msg: in.msg, timer: in.md.Stream == contract.SLAStream}
-	if transient(err) {
+	if contract.Transient(err) {
 		b.faultOf(orderID, err)
 		b.pt.held.add(d)
 		return

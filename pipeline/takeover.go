@@ -166,7 +166,7 @@ func pinned(ctx context.Context, c jetstream.Consumer, wait time.Duration) (jets
 		batch, err := c.Fetch(1, jetstream.FetchPriorityGroup(contract.PriorityGroup), jetstream.FetchContext(fctx))
 		if err != nil {
 			cancel()
-			if ctx.Err() != nil || !transient(err) && !errors.Is(err, jetstream.ErrPinIDMismatch) {
+			if ctx.Err() != nil || !contract.Transient(err) && !errors.Is(err, jetstream.ErrPinIDMismatch) {
 				return nil, fmt.Errorf("pull: %w", err)
 			}
 			contract.SleepUntil(ctx, time.Now().Add(retryFirst))
@@ -196,7 +196,7 @@ func rewind(ctx context.Context, s jetstream.Stream, name string) (uint64, error
 		if err == nil {
 			return r.ResetSeq, nil
 		}
-		if ctx.Err() != nil || !transient(err) {
+		if ctx.Err() != nil || !contract.Transient(err) {
 			break
 		}
 		contract.SleepUntil(ctx, time.Now().Add(retryFirst))

@@ -39,7 +39,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, l
 	giveUp := time.Now().Add(ProvisionPatience)
 	for attempt := 1; ; attempt++ {
 		p, err := provisionOnce(ctx, js, cfg, log)
-		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(giveUp) {
+		if err == nil || !retryable(err) || ctx.Err() != nil || time.Now().After(giveUp) {
 			return p, err
 		}
 		log.Warn("JetStream cannot provision yet; trying again", "attempt", attempt, "err", err)
@@ -55,27 +55,16 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg config.Config, l
 // cannot answer yet.
 const ProvisionPatience = 30 * time.Second
 
-// transient reports whether a provisioning error can go away by itself: a
-// request not answered in time, or JetStream saying that its cluster is
-// temporarily unavailable (no meta leader) or has no peers to place the
-// replicas on yet. "JetStream not enabled" and every refusal are final.
-func transient(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) {
-		return true
+// retryable reports whether a provisioning error is worth asking again:
+// a transient fault (Transient), except that at start a JetStream that is
+// not enabled, for the server or the account, or a JetStream API that no
+// one answers is a configuration to fix, reported at once.
+func retryable(err error) bool {
+	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) || errors.Is(err, nats.ErrNoResponders) {
+		return false
 	}
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == errCodeClusterNotAvailable || apiErr.ErrorCode == errCodeNoSuitablePeers
-	}
-	return false
+	return Transient(err)
 }
-
-// The server's error codes (nats-server's errors.json) that a cluster still
-// forming answers: JSClusterNotAvailErr and JSClusterNoPeersErrF.
-const (
-	errCodeClusterNotAvailable jetstream.ErrorCode = 10008
-	errCodeNoSuitablePeers     jetstream.ErrorCode = 10005
-)
 
 func provisionOnce(ctx context.Context, js jetstream.JetStream, cfg config.Config, log *slog.Logger) (*Provisioned, error) {
 	t := TopologyOf(cfg)

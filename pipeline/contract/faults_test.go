@@ -1,4 +1,4 @@
-package pipeline
+package contract
 
 import (
 	"context"
@@ -29,8 +29,8 @@ func TestTransient(t *testing.T) {
 		{&jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamMessageExceedsMaximum}, false},
 		{errors.New("decode order A (revision 3): invalid character"), false},
 	} {
-		if got := transient(c.err); got != c.want {
-			t.Errorf("transient(%v) = %v, want %v", c.err, got, c.want)
+		if got := Transient(c.err); got != c.want {
+			t.Errorf("Transient(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }
