@@ -4,7 +4,8 @@
 # pipeline throughput (spread: every event of an order in another batch,
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
 # interleaved), the cost of sla.predict (spread with learned-risk
-# predictions on against off, alternating rounds), latency at a fixed rate,
+# predictions on against off, alternating rounds), latency at a fixed rate
+# (and the NATS-only loop at the same rate),
 # SLA breach lateness, memory with open orders, the what-if replay (engine
 # in memory, and from ORDER_EVENTS against an ordered consumer alone), and
 # the Kafka and HTTP
