@@ -166,25 +166,15 @@ func forOrder(outs []output, id string) []output {
 }
 
 // idle returns nil once every consumer has delivered and had acked
-// everything, or else names the first one that has not.
+// everything stored for it, or else names the first one that has not.
 func (e *env) idle() error {
 	ctx := context.Background()
 	for i := range e.cfg.Streaming.Partitions {
-		for _, pair := range []struct {
-			s    jetstream.Stream
-			name string
-		}{{e.prov.Events, e.prov.Topology.EventsConsumer(i)}, {e.prov.Timers, e.prov.Topology.TimersConsumer(i)}} {
-			c, err := pair.s.Consumer(ctx, pair.name)
-			if err != nil {
-				return fmt.Errorf("consumer %s: %w", pair.name, err)
-			}
-			info, err := c.Info(ctx)
-			if err != nil {
-				return fmt.Errorf("consumer %s: %w", pair.name, err)
-			}
-			if info.NumPending > 0 || info.NumAckPending > 0 {
-				return fmt.Errorf("consumer %s not idle: %d pending, %d ack pending", pair.name, info.NumPending, info.NumAckPending)
-			}
+		if err := pipelinetest.ConsumerIdle(ctx, e.js, contract.EventsStream, e.prov.Topology.EventsConsumer(i)); err != nil {
+			return err
+		}
+		if err := pipelinetest.ConsumerIdle(ctx, e.js, contract.SLAStream, e.prov.Topology.TimersConsumer(i)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -207,16 +207,5 @@ func (r *crashRig) notifyAcked(name string, n uint64) error {
 func (r *crashRig) notifyIdle(name string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c, err := r.js.Consumer(ctx, "ORDER_UPDATES", r.topo.NotifyConsumer(name))
-	if err != nil {
-		return err
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return err
-	}
-	if info.NumPending > 0 || info.NumAckPending > 0 {
-		return fmt.Errorf("webhook %s: %d pending, %d unacknowledged", name, info.NumPending, info.NumAckPending)
-	}
-	return nil
+	return pipelinetest.ConsumerIdle(ctx, r.js, "ORDER_UPDATES", r.topo.NotifyConsumer(name))
 }

@@ -171,17 +171,8 @@ func (r *crashRig) idle() error {
 		for _, c := range []struct{ stream, name string }{
 			{contract.EventsStream, r.topo.EventsConsumer(p)}, {contract.SLAStream, r.topo.TimersConsumer(p)},
 		} {
-			cons, err := r.js.Consumer(ctx, c.stream, c.name)
-			if err != nil {
-				parts = append(parts, fmt.Sprintf("%s: %v", c.name, err))
-				continue
-			}
-			info, err := cons.Info(ctx)
-			if err != nil {
-				parts = append(parts, fmt.Sprintf("%s: %v", c.name, err))
-			} else if info.NumPending > 0 || info.NumAckPending > 0 {
-				parts = append(parts, fmt.Sprintf("%s: %d pending, %d delivered and not acked (%d redelivered)",
-					info.Name, info.NumPending, info.NumAckPending, info.NumRedelivered))
+			if err := pipelinetest.ConsumerIdle(ctx, r.js, c.stream, c.name); err != nil {
+				parts = append(parts, err.Error())
 			}
 		}
 	}
