@@ -34,6 +34,9 @@ type Instance struct {
 	// Name appears in logs, status and the dashboard; default ""
 	// (<hostname>-<pid>, see InstanceName). Unique among running instances.
 	Name string `koanf:"name"`
+	// MemoryLimit is the soft memory limit the process sets itself;
+	// default "auto" (7/8 of its container's limit, if any).
+	MemoryLimit MemoryLimit `koanf:"memory_limit"`
 }
 
 // NATS says which NATS server to use and how to authenticate to it.
@@ -304,6 +307,7 @@ func Default() Config {
 		Monitor:   Monitor{Listen: "127.0.0.1:9090", TenantLabelLimit: 100, MaxStreams: 100},
 		Log:       Log{Level: "info", Format: "text"},
 		Ingest:    DefaultIngest(),
+		Instance:  Instance{MemoryLimit: MemoryAuto},
 	}
 }
 

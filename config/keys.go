@@ -71,6 +71,9 @@ func render(v reflect.Value) string {
 		}
 		return strings.Join(parts, ",")
 	}
+	if v.Kind() == reflect.String {
+		return v.String() // a named string (instance.memory_limit)
+	}
 	if v.Kind() == reflect.Slice {
 		return "" // lists of entries (sla.rules) have no default
 	}
@@ -220,6 +223,7 @@ func keyHelp() map[string]string {
 		"streaming.duplicate_window":      "publish de-duplication window, >= ack_wait*max_deliver",
 		"streaming.pinned_ttl":            "time before a dead instance's partitions fail over, >= 2s",
 		"instance.name":                   "name of this instance in logs and status; default <hostname>-<pid>",
+		"instance.memory_limit":           `soft memory limit (as GOMEMLIMIT): "auto" (7/8 of the container's limit), "off" or a size such as "1200MiB"`,
 		"sla.processing":                  "time allowed from order placed to processing started",
 		"sla.shipping":                    "time allowed from processing started to shipped",
 		"sla.delivery":                    "time allowed from order placed to delivered",

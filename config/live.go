@@ -50,11 +50,11 @@ func Merge(running, next Config) (Config, []string) {
 }
 
 // hashLocal are the keys (or, ending in ".", sections) local to one
-// instance: where it listens, its name, its store, how it reaches and
+// instance: where it listens, its name and memory limit, its store, how it reaches and
 // authenticates to NATS and to Kafka (credential and TLS paths, another
 // node's URL or broker), its logs and console. Hash leaves them out, and
 // every secret (SecretKeys and their _file).
-var hashLocal = []string{"instance.name", "monitor.listen", "monitor.allow_insecure",
+var hashLocal = []string{"instance.", "monitor.listen", "monitor.allow_insecure",
 	"nats.url", "nats.embedded.", "nats.credentials", "nats.user", "nats.tls.", "log.", "output.",
 	"ingest.http.listen", "ingest.kafka.brokers", "ingest.kafka.sasl.", "ingest.kafka.tls."}
 

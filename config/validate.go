@@ -187,6 +187,9 @@ func (c Config) validateRest(p *problems) {
 	}
 	p.oneOf("generator.scenario", g.Scenario, "realistic", "sample")
 	p.oneOf("generator.demo_sla", g.DemoSLA, "auto", "true", "false")
+	if _, err := c.Instance.MemoryLimit.Bytes(); err != nil {
+		p.add("instance.memory_limit", "%v", err)
+	}
 	if c.Output.MaxRows < 1 {
 		p.add("output.max_rows", "must be >= 1 (got %d)", c.Output.MaxRows)
 	}

@@ -56,6 +56,7 @@ func (m *Main) benchCmd(ctx context.Context, load configLoader, o bench.Options,
 		cfg.Log.Level = "warn" // the pipeline's warnings and errors only
 	}
 	o.Config, o.Log, o.Progress = cfg, m.logger(cfg), m.Stderr
+	defer applyMemoryLimit(cfg, o.Log)()
 	r, err := bench.Run(ctx, o)
 	if err != nil {
 		return err

@@ -67,6 +67,7 @@ func (m *Main) runCommand() *cobra.Command {
 func (m *Main) run(ctx context.Context, loaded config.Config, load configLoader, file string) error {
 	cfg := loaded.Resolve()
 	log := m.logger(cfg)
+	defer applyMemoryLimit(cfg, log)()
 	var monLn net.Listener
 	if cfg.Monitor.Listen != "" {
 		// Bound first, so that a port clash is reported at once, before the

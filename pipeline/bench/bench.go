@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -90,6 +92,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.report = newReport(map[string]string{
 		"partitions": fmt.Sprint(cfg.Streaming.Partitions), "trigger_interval": cfg.Streaming.TriggerInterval.String(),
 		"max_batch": fmt.Sprint(cfg.Streaming.MaxBatch), "storage": "file", "server": "embedded, in-process",
+		"memory_limit": memoryLimitInForce(),
 	})
 	steps := []struct {
 		name string
@@ -131,4 +134,13 @@ func (r *benchRun) env(ctx context.Context, cfg config.Config) (*benchEnv, error
 // remaining is the time left of the budget.
 func (r *benchRun) remaining() time.Duration {
 	return r.opts.Budget - time.Since(r.began)
+}
+
+// memoryLimitInForce is the process's soft memory limit (GOMEMLIMIT or
+// instance.memory_limit), "none" without one.
+func memoryLimitInForce() string {
+	if n := debug.SetMemoryLimit(-1); n != math.MaxInt64 {
+		return config.Size(n).String()
+	}
+	return "none"
 }
