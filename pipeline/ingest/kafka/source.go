@@ -44,6 +44,11 @@ const (
 	// in Source.pending meanwhile: a crash reads at most that much again
 	// (stored once: Nats-Msg-Id).
 	commitEvery = 100 * time.Millisecond
+	// fetchErrorClear is how long polls must come back without an error
+	// before a fetch error leaves the status when no records arrive (one
+	// poll that brings records clears it at once): a fault that keeps
+	// coming back between idle polls stays reported.
+	fetchErrorClear = 5 * time.Second
 	// publishTimeout is how long a PubAck is awaited before the event is
 	// published again.
 	publishTimeout = 5 * time.Second
@@ -99,6 +104,9 @@ type Source struct {
 	faults           faultLog
 	// clientFaults are kgo's own warnings (a broker away).
 	clientFaults faultLog
+	// lastFetchError is when a poll last returned an error (the loop's
+	// own).
+	lastFetchError time.Time
 }
 
 // partition names one Kafka partition.
@@ -159,7 +167,9 @@ func (s *Source) Run(ctx context.Context) error {
 		if fetches.IsClientClosed() {
 			break
 		}
-		s.fetchErrors(fetches)
+		if s.fetchErrors(fetches) == 0 {
+			s.fetchedCleanly(!fetches.Empty())
+		}
 		if !fetches.Empty() && len(fetches.Errors()) == 0 {
 			s.clientFaults.recovered(s.log, "kafka client: brokers answer again")
 		}
@@ -203,14 +213,36 @@ func (s *Source) close() {
 }
 
 // fetchErrors logs fetch errors once per burst (a broker lost, a
-// coordinator moved): kgo retries them itself.
-func (s *Source) fetchErrors(fetches kgo.Fetches) {
+// coordinator moved, the group session lost and joined again): kgo
+// retries them itself. It returns how many there were.
+func (s *Source) fetchErrors(fetches kgo.Fetches) int {
+	n := 0
 	for _, fe := range fetches.Errors() {
 		if errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, context.Canceled) {
 			continue
 		}
+		n++
+		s.lastFetchError = time.Now()
 		s.faults.note(s.log, "kafka fetch failing; retrying", fe.Err, "topic", fe.Topic, "partition", fe.Partition)
 		s.setState(StateRunning, fe.Err.Error())
+	}
+	return n
+}
+
+// fetchedCleanly takes a fetch error out of the status once polls work
+// again: at once when records came, else after fetchErrorClear without
+// one. (A status that kept the error would report the source stalled,
+// and /readyz failing, for as long as it runs.)
+func (s *Source) fetchedCleanly(records bool) {
+	if !records && time.Since(s.lastFetchError) < fetchErrorClear {
+		return
+	}
+	s.mu.Lock()
+	failing := s.status.State == StateRunning && s.status.Error != ""
+	s.mu.Unlock()
+	if failing {
+		s.setState(StateRunning, "")
+		s.faults.recovered(s.log, "kafka fetch works again")
 	}
 }
 

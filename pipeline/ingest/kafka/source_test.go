@@ -3,6 +3,7 @@ package kafka
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -238,5 +239,41 @@ func TestCommitAndCoordinatorFaults(t *testing.T) {
 	k.waitCommitted(map[int32]int64{0: 25, 1: 25})
 	if failCommits != 0 || failFind != 0 {
 		t.Errorf("faults left uninjected: commits %d, coordinator %d", failCommits, failFind)
+	}
+}
+
+// TestGroupSessionLostAndJoinedAgain: the coordinator answers one
+// heartbeat with UNKNOWN_MEMBER_ID (the member was fenced, as after a
+// pause longer than the session timeout); the client joins again and
+// kgo reports the loss once as a fetch error. The status shows it, and
+// drops it once records are fetched again: a source that works is not
+// reported stalled.
+func TestGroupSessionLostAndJoinedAgain(t *testing.T) {
+	k := setup(t, 1)
+	var fence atomic.Bool
+	k.kafka.ControlKey(int16(kmsg.Heartbeat), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		k.kafka.KeepControl()
+		if !fence.CompareAndSwap(true, false) {
+			return nil, nil, false
+		}
+		resp := req.(*kmsg.HeartbeatRequest).ResponseKind().(*kmsg.HeartbeatResponse)
+		resp.ErrorCode = kerr.UnknownMemberID.Code
+		return resp, nil, true
+	})
+	src := k.start(k.options())
+	k.send(0, event("G-0", "ORDER_PLACED"))
+	k.stored(contract.EventsStream, 1)
+	fence.Store(true)
+	pipelinetest.WaitFor(t, pipelinetest.WaitTimeout(), func() error {
+		if st := src.Status(); !strings.Contains(st.Error, "UNKNOWN_MEMBER_ID") {
+			return fmt.Errorf("status error %q, want the lost group session", st.Error)
+		}
+		return nil
+	})
+	k.send(0, event("G-1", "ORDER_PLACED"))
+	k.stored(contract.EventsStream, 2)
+	k.waitCommitted(map[int32]int64{0: 2})
+	if st := src.Status(); st.State != StateRunning || st.Error != "" || src.Stalled(0) != "" {
+		t.Errorf("status once records are fetched again %+v, stalled %q", st, src.Stalled(0))
 	}
 }
