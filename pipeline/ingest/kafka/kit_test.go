@@ -74,6 +74,17 @@ func (k *kit) options() Options {
 		MaxSkew: k.cfg.SLA.MaxClockSkew, SessionTimeout: time.Second, Metrics: k.metrics, Log: testLog(k.t)}
 }
 
+// stableOptions are options with the default session timeout, for tests
+// that count what the source stored: with the kit's 1 s a loaded machine
+// can miss heartbeats, the member is fenced and joins again, and the
+// records not yet committed are fetched and published again (stored once,
+// counted again: a repeat JetStream drops as a duplicate counts as stored).
+func (k *kit) stableOptions() Options {
+	o := k.options()
+	o.SessionTimeout = DefaultSessionTimeout
+	return o
+}
+
 // testLog logs to the test's output when -v.
 func testLog(t *testing.T) *slog.Logger {
 	if !testing.Verbose() {

@@ -21,7 +21,7 @@ import (
 // offsets committed to each partition's end.
 func TestNATSRestartUnderLoad(t *testing.T) {
 	k := setup(t, 4)
-	o := k.options()
+	o := k.stableOptions()
 	o.MaxInFlight = 64
 	src := k.start(o)
 

@@ -52,7 +52,7 @@ func TestGoodAndBadRecords(t *testing.T) {
 		}
 		k.send(p, values...)
 	}
-	src := k.start(k.options())
+	src := k.start(k.stableOptions())
 
 	const badPer = perPartition / 8 // i = 3, 11, 19, 27, 35
 	events := k.stored(contract.EventsStream, 3*(perPartition-badPer))
@@ -156,7 +156,7 @@ func TestForeignShape(t *testing.T) {
 // once and commits to the end.
 func TestNATSOutage(t *testing.T) {
 	k := setup(t, 2)
-	src := k.start(k.options())
+	src := k.start(k.stableOptions())
 	k.send(0, event("N-0", "ORDER_PLACED"))
 	k.stored(contract.EventsStream, 1)
 
