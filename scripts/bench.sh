@@ -5,7 +5,8 @@
 # the headline, and spread again with sla.warn_at [0.5, 0.75] beside it; then
 # interleaved), the cost of sla.predict (spread with learned-risk
 # predictions on against off, alternating rounds), latency at a fixed rate
-# (and the NATS-only loop at the same rate),
+# (and the NATS-only loop at the same rate: its stores sent at once, then in
+# the pipeline's commit order),
 # SLA breach lateness, memory with open orders, the what-if replay (engine
 # in memory, and from ORDER_EVENTS against an ordered consumer alone), and
 # the Kafka and HTTP

@@ -79,6 +79,8 @@ func TestBenchTinyRun(t *testing.T) {
 		{"NATS work only @1,000/s", "p50 publish to output", 0.01, 5000},
 		{"NATS work only @1,000/s", "p99 publish to output", 0.01, 10000},
 		{"NATS work only @1,000/s", "p99 publish to output, last third", 0.01, 10000},
+		{"NATS work in commit order @1,000/s", "offered rate achieved", 500, 1500},
+		{"NATS work in commit order @1,000/s", "p99 publish to output", 0.01, 10000},
 		{"breach (500 deadlines)", "breaches received", 500, 500},
 		{"breach (500 deadlines)", "p99 lateness (emitted_at - deadline)", -100, 10000},
 		{"memory (5,000 open)", "peak RSS (server + pipeline)", 10, 1e5},
@@ -107,7 +109,7 @@ func TestBenchTinyRun(t *testing.T) {
 			t.Errorf("%s / %s = %v, want within [%v, %v]", c.phase, c.metric, v, c.lo, c.hi)
 		}
 	}
-	for _, phase := range []string{"latency @1,000/s", "NATS work only @1,000/s"} {
+	for _, phase := range []string{"latency @1,000/s", "NATS work only @1,000/s", "NATS work in commit order @1,000/s"} {
 		if v, ok := r.find(phase, "outputs missing after 30s"); ok {
 			t.Errorf("%s: %v outputs missing (every input's output must be matched)", phase, v)
 		}

@@ -45,7 +45,7 @@ func (r *benchRun) benchCeiling(ctx context.Context) error {
 		return err
 	}
 	evs = spread(evs) // as the headline throughput workload
-	run, err := startCeiling(ctx, e, r.cfg)
+	run, err := startCeiling(ctx, e, r.cfg, false)
 	if err != nil {
 		return err
 	}
@@ -87,8 +87,12 @@ type ceilingRun struct {
 }
 
 // startCeiling starts one ceiling worker per partition on their own
-// durable consumers of ORDER_EVENTS.
-func startCeiling(ctx context.Context, e *benchEnv, cfg config.Config) (*ceilingRun, error) {
+// durable consumers of ORDER_EVENTS. With inCommitOrder each worker
+// consumes as the pipeline does (a running pull, a batch of whatever has
+// arrived) and keeps its order of effects: the batch's KV writes are
+// awaited before its outputs and timers are sent, and those before its
+// acks; without, a worker fetches and sends everything of a batch at once.
+func startCeiling(ctx context.Context, e *benchEnv, cfg config.Config, inCommitOrder bool) (*ceilingRun, error) {
 	parts := cfg.Streaming.Partitions
 	cons := make([]jetstream.Consumer, parts)
 	for p := range parts {
@@ -109,7 +113,11 @@ func startCeiling(ctx context.Context, e *benchEnv, cfg config.Config) (*ceiling
 		go func() {
 			defer wg.Done()
 			w := &ceilingWorker{e: e, js: e.pipeJS, c: cons[p], part: p, revs: map[string]uint64{}, writes: map[string]*kv.Write{}, max: cfg.Streaming.MaxBatch}
-			if err := w.run(runCtx, &run.done); err != nil && runCtx.Err() == nil {
+			loop := w.run
+			if inCommitOrder {
+				loop = w.runInCommitOrder
+			}
+			if err := loop(runCtx, &run.done); err != nil && runCtx.Err() == nil {
 				errs <- err
 				cancel()
 			}
@@ -142,6 +150,10 @@ type ceilingWorker struct {
 	// writes holds the batch's KV write of each order (the pipeline
 	// coalesces an order's events within a batch).
 	writes map[string]*kv.Write
+	// outputs holds the batch's outputs until its KV writes are stored
+	// (runInCommitOrder); nil otherwise, and each output is sent at once.
+	outputs       []*nats.Msg
+	inCommitOrder bool
 }
 
 func (w *ceilingWorker) run(ctx context.Context, done *atomic.Int64) error {
@@ -181,7 +193,11 @@ func (w *ceilingWorker) handle(m jetstream.Msg, record []byte) {
 	out := nats.NewMsg(topo.UpdateSubject(id))
 	out.Data = ceilingUpdates[stage]
 	out.Header.Set(jetstream.MsgIDHeader, id+":"+string(stage))
-	w.publish(out)
+	if w.inCommitOrder {
+		w.outputs = append(w.outputs, out)
+	} else {
+		w.publish(out)
+	}
 	schedule := func(in time.Duration) { w.due = append(w.due, pipeline.Due{OrderID: id, At: time.Now().Add(in)}) }
 	switch stage { // met SLAs need no cancel: their checks find nothing due
 	case order.OrderPlaced:
@@ -221,8 +237,89 @@ func (w *ceilingWorker) publish(m *nats.Msg, opts ...jetstream.PublishOpt) {
 	w.futs = append(w.futs, f)
 }
 
-// wait waits for the batch's publishes and remembers the KV revisions.
-func (w *ceilingWorker) wait(ctx context.Context) error {
+// runInCommitOrder is run with the pipeline's consumption, order of
+// effects and pipelining (startCeiling): a batch's outputs and timers are
+// sent once its state writes are stored, its acks once those are stored
+// (two awaited round trips a batch, not one), and the previous batch is
+// confirmed while the current one's state writes are stored, as a
+// partition worker does.
+func (w *ceilingWorker) runInCommitOrder(ctx context.Context, done *atomic.Int64) error {
+	record := bytes.Repeat([]byte("r"), ceilingRecord)
+	w.inCommitOrder = true
+	arrived := make(chan jetstream.Msg, 2*w.max)
+	cc, err := w.c.Consume(func(m jetstream.Msg) { arrived <- m }, jetstream.PullMaxMessages(w.max))
+	if err != nil {
+		return err
+	}
+	defer cc.Stop()
+	var prev struct {
+		msgs []jetstream.Msg
+		futs []jetstream.PubAckFuture
+	}
+	confirm := func() error { // the previous batch: its publishes stored, then its acks
+		if err := awaitPublishes(ctx, prev.futs); err != nil {
+			return err
+		}
+		for _, m := range prev.msgs {
+			_ = m.Ack()
+		}
+		done.Add(int64(len(prev.msgs)))
+		prev.msgs, prev.futs = nil, nil
+		return nil
+	}
+	for {
+		msgs := takeArrived(arrived, w.max)
+		if len(msgs) == 0 {
+			if err := confirm(); err != nil { // never wait for input with a batch unconfirmed
+				return err
+			}
+			select {
+			case m := <-arrived:
+				msgs = append([]jetstream.Msg{m}, takeArrived(arrived, w.max-1)...)
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		for _, m := range msgs {
+			w.handle(m, record)
+		}
+		if err := confirm(); err != nil {
+			return err
+		}
+		if err := w.waitWrites(ctx); err != nil {
+			return err
+		}
+		for _, out := range w.outputs {
+			w.publish(out)
+		}
+		w.outputs = w.outputs[:0]
+		for _, sm := range pipeline.SlotMessages(w.e.prov.Topology, w.part, w.due) {
+			w.publish(sm)
+		}
+		w.due = w.due[:0]
+		if w.err != nil {
+			return w.err
+		}
+		prev.msgs, prev.futs, w.futs = msgs, w.futs, nil
+	}
+}
+
+// takeArrived takes up to n messages that have arrived, without waiting.
+func takeArrived(arrived <-chan jetstream.Msg, n int) []jetstream.Msg {
+	var msgs []jetstream.Msg
+	for len(msgs) < n {
+		select {
+		case m := <-arrived:
+			msgs = append(msgs, m)
+		default:
+			return msgs
+		}
+	}
+	return msgs
+}
+
+// waitWrites waits for the batch's KV writes and remembers their revisions.
+func (w *ceilingWorker) waitWrites(ctx context.Context) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -233,7 +330,23 @@ func (w *ceilingWorker) wait(ctx context.Context) error {
 		}
 		w.revs[id] = rev
 	}
-	for _, f := range w.futs {
+	clear(w.writes)
+	return nil
+}
+
+// wait waits for the batch's KV writes and publishes.
+func (w *ceilingWorker) wait(ctx context.Context) error {
+	if err := w.waitWrites(ctx); err != nil {
+		return err
+	}
+	err := awaitPublishes(ctx, w.futs)
+	w.futs = w.futs[:0]
+	return err
+}
+
+// awaitPublishes waits until every publish is stored.
+func awaitPublishes(ctx context.Context, futs []jetstream.PubAckFuture) error {
+	for _, f := range futs {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
@@ -242,8 +355,6 @@ func (w *ceilingWorker) wait(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	w.futs = w.futs[:0]
-	clear(w.writes)
 	return nil
 }
 
